@@ -1,0 +1,30 @@
+"""minigrad: a tiny reverse-mode autodiff engine on NumPy, with Numba kernels for the heavy work.
+
+    import minigrad as mg
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()          # x.grad == 2 x
+"""
+import numpy as _np
+
+from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, grad,
+                     is_grad_enabled, no_grad, set_default_dtype, tensor)
+from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, linear, log, log1p, matmul, max, maximum,
+                  mean, minimum, relu, reshape, sigmoid, sqrt, stack, sum, tanh, transpose, where)
+from .kernels import get_backend, set_backend
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import functional  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Tensor(_np.zeros(shape), requires_grad=requires_grad,
+                  dtype=dtype or get_default_dtype())
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return Tensor(_np.ones(shape), requires_grad=requires_grad,
+                  dtype=dtype or get_default_dtype())

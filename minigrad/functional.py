@@ -1,0 +1,107 @@
+"""Composite functions built from the primitives in ops.py (their gradients follow automatically).
+
+Every loss here works from logits and stays finite for logits of any size: the identities used are
+
+    softplus(x)   = log(1 + e^x)  = max(x, 0) + log1p(e^-|x|)
+    log sigmoid(x) = -softplus(-x)
+    log(1 - sigmoid(x)) = -softplus(x)
+
+so no exp() ever overflows and no log() ever sees 0.
+"""
+import numpy as np
+
+from . import ops
+from .ops import lift, linear, relu, sigmoid, tanh  # noqa: F401  (re-exported, as torch.nn.functional)
+from .tensor import Tensor
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """y = x if x > 0 else slope * x;  dy/dx = 1 or slope."""
+    x = lift(x)
+    return ops.where(x.data > 0, x, x * negative_slope)
+
+
+def softplus(x):
+    """softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|);  d/dx = sigmoid(x)."""
+    x = lift(x)
+    return ops.maximum(x, 0.0) + ops.log1p(ops.exp(-ops.abs(x)))
+
+
+def log_sigmoid(x):
+    """log sigmoid(x) = -softplus(-x);  d/dx = 1 - sigmoid(x) = sigmoid(-x)."""
+    return -softplus(-lift(x))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x (a constant: the result does not
+    depend on m, so no gradient flows through it);  d/dx_i = softmax(x)_i."""
+    x = lift(x)
+    shift = np.max(x.data, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0).astype(x.dtype)
+    total = ops.log(ops.sum(ops.exp(x - Tensor(shift)), axis=axis, keepdims=True)) + Tensor(shift)
+    if keepdims:
+        return total
+    return total.reshape(np.sum(x.data, axis=axis).shape)
+
+
+def log_softmax(x, axis=-1):
+    """log softmax(x)_i = x_i - logsumexp(x)."""
+    x = lift(x)
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    return ops.exp(log_softmax(x, axis=axis))
+
+
+def _same_shape(name, a, b):
+    if a.shape != b.shape:
+        raise ValueError(f"{name}: input shape {a.shape} and target shape {b.shape} differ")
+
+
+def binary_cross_entropy_with_logits(logits, targets):
+    """mean of -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] = mean of softplus(x) - t x."""
+    logits = lift(logits)
+    targets = lift(targets, logits)
+    _same_shape("binary_cross_entropy_with_logits", logits, targets)
+    return ops.mean(softplus(logits) - targets * logits)
+
+
+def cross_entropy(logits, labels):
+    """mean over the batch of -log softmax(logits)[label], for logits (n, C) and integer labels (n,)."""
+    logits = lift(logits)
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
+        raise ValueError(f"cross_entropy: logits must be (n, C) and labels (n,), got {logits.shape} and {labels.shape}")
+    labels = labels.astype(np.intp)
+    if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {logits.shape[1] - 1}], "
+                         f"got values from {labels.min()} to {labels.max()}")
+    picked = log_softmax(logits, axis=1)[np.arange(logits.shape[0]), labels]
+    return -ops.mean(picked)
+
+
+def mse_loss(input, target):
+    """mean of (input - target)^2."""
+    input = lift(input)
+    target = lift(target, input)
+    _same_shape("mse_loss", input, target)
+    diff = input - target
+    return ops.mean(diff * diff)
+
+
+def norm(x, axis=None, keepdims=False):
+    """Euclidean norm sqrt(sum x^2) over `axis` (all elements when None)."""
+    x = lift(x)
+    return ops.sqrt(ops.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+def dropout(x, p=0.5, training=True, rng=None):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    if not training or p == 0.0:
+        return x
+    rng = np.random.default_rng() if rng is None else rng
+    keep = (rng.random(x.shape) >= p).astype(x.dtype) / (1.0 - p)
+    return x * Tensor(keep.astype(x.dtype))
