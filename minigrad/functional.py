@@ -22,9 +22,9 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def softplus(x):
-    """softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|);  d/dx = sigmoid(x)."""
-    x = lift(x)
-    return ops.maximum(x, 0.0) + ops.log1p(ops.exp(-ops.abs(x)))
+    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|);  d/dx = sigmoid(x).
+    (A primitive op, see minigrad.ops.softplus.)"""
+    return ops.softplus(lift(x))
 
 
 def log_sigmoid(x):

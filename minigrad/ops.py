@@ -259,6 +259,14 @@ def sigmoid(a):
     return Tensor.from_op(_stable_sigmoid(a.data), (a,), lambda g, out: (g * out * (1.0 - out),), "sigmoid")
 
 
+def softplus(a):
+    """y = log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) (no overflow);  dL/da = g sigmoid(a).
+
+    A primitive rather than a composite: one graph node, and the derivative is exact at a = 0."""
+    data = np.maximum(a.data, 0) + np.log1p(np.exp(-np.abs(a.data)))
+    return Tensor.from_op(data, (a,), lambda g, out: (g * sigmoid(a),), "softplus")
+
+
 def relu(a):
     """y = max(a, 0);  dL/da = g [a > 0]."""
     mask = a.data > 0
@@ -295,10 +303,14 @@ def sum(a, axis=None, keepdims=False):
 
 
 def mean(a, axis=None, keepdims=False):
-    """y = (1/n) sum of a over `axis` (n = number of summed elements)."""
+    """y = (1/n) sum of a over `axis` (n summed elements);  dL/da = g / n broadcast back."""
     axes = _normalize_axis("mean", axis, a.ndim)
-    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-    return sum(a, axis=axes, keepdims=keepdims) * (1.0 / builtins.max(count, 1))
+    kept = _kept_shape(a.shape, axes)
+    scale = 1.0 / builtins.max(int(np.prod([a.shape[i] for i in axes])), 1)
+
+    def vjp(g, out):
+        return (broadcast_to((g * scale).reshape(kept), a.shape),)
+    return Tensor.from_op(np.mean(a.data, axis=axes, keepdims=keepdims), (a,), vjp, "mean")
 
 
 def max(a, axis=None, keepdims=False):

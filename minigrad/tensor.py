@@ -143,16 +143,18 @@ class Tensor:
         out._freed = False
         out._retains_grad = False
         out._hooks = None
-        if _grad_enabled and any(p.requires_grad for p in parents):
-            out.requires_grad = True
-            out._parents = parents
-            out._vjp = vjp
-            out._op = name
-        else:
-            out.requires_grad = False
-            out._parents = ()
-            out._vjp = None
-            out._op = None
+        if _grad_enabled:
+            for p in parents:
+                if p.requires_grad:
+                    out.requires_grad = True
+                    out._parents = parents
+                    out._vjp = vjp
+                    out._op = name
+                    return out
+        out.requires_grad = False
+        out._parents = ()
+        out._vjp = None
+        out._op = None
         return out
 
     # -- array-like properties
@@ -344,7 +346,12 @@ def run_backward(outputs, gradients, retain_graph, create_graph, inputs):
                     raise AutogradError(f"backward: op '{node._op}' returned a gradient of shape {pg.shape} "
                                         f"for an input of shape {parent.shape}")
                 key = id(parent)
-                grads[key] = pg if key not in grads else grads[key] + pg
+                if key not in grads:
+                    grads[key] = pg
+                elif create_graph:
+                    grads[key] = grads[key] + pg
+                else:
+                    grads[key] = Tensor(grads[key].data + pg.data)
             if not retain_graph:
                 node._vjp, node._parents, node._freed = None, (), True
     finally:

