@@ -1,0 +1,280 @@
+"""Tests of minigrad.kernels: every Numba kernel against the NumPy reference (and the
+optimizers against torch.optim when torch is installed)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from minigrad import kernels as K  # noqa: E402
+
+DTYPES = [np.float32, np.float64]
+ACTS = list(K.ACTS)
+
+
+@pytest.fixture(autouse=True)
+def restore_backend():
+    before = K.get_backend()
+    yield
+    K.set_backend(before)
+
+
+def run(backend, fn, *args, **kw):
+    K.set_backend(backend)
+    return fn(*args, **kw)
+
+
+def rand(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def tol(dtype, k=1):
+    """rtol for a sum of k products: float32 rounding grows ~ with k."""
+    return (1e-6 if dtype == np.float32 else 1e-14) * max(k, 10)
+
+
+# ---------------------------------------------------------------- backend selection
+
+def test_set_backend_and_bad_name():
+    for name in ("numpy", "numba", "auto"):
+        K.set_backend(name)
+        assert K.get_backend() == name
+    with pytest.raises(ValueError, match="'cuda'"):
+        K.set_backend("cuda")
+    assert K.get_backend() == "auto"
+
+
+def test_env_var_selects_backend_and_rejects_bad_value():
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    code = "import minigrad.kernels as K, sys; print(K.get_backend()); print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], env=dict(env, MINIGRAD_BACKEND="numpy"),
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["numpy", "False"]          # import alone must not import Numba
+    bad = subprocess.run([sys.executable, "-c", code], env=dict(env, MINIGRAD_BACKEND="gpu"),
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "MINIGRAD_BACKEND" in bad.stderr and "'gpu'" in bad.stderr
+
+
+def test_auto_rule():
+    K.set_backend("auto")
+    assert not K.use_numba("matmul", 10**7)
+    assert K.use_numba("optim", 10)
+    K.set_backend("numba")
+    assert K.use_numba("matmul", 1)
+    K.set_backend("numpy")
+    assert not K.use_numba("optim", 10**7)
+
+
+# ---------------------------------------------------------------- matrix products
+
+SHAPES = [(1, 1, 1), (1, 7, 1), (1, 9, 13), (13, 9, 1), (5, 1, 3), (3, 0, 4),
+          (33, 17, 65), (64, 5, 128), (70, 300, 260), (9, 263, 7)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,k,n", SHAPES)
+def test_matmul_three_products(dtype, m, k, n):
+    rng = np.random.default_rng(m * 1000 + k * 10 + n)
+    a, b = rand(rng, (m, k), dtype), rand(rng, (k, n), dtype)
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    scale = np.abs(a).astype(np.float64) @ np.abs(b) + 1e-30   # bound on rounding error
+    bt, at = np.ascontiguousarray(b.T), np.ascontiguousarray(a.T)
+    for out in (run("numba", K.matmul, a, b), run("numba", K.matmul_nt, a, bt),
+                run("numba", K.matmul_tn, at, b)):
+        assert out.dtype == dtype and out.shape == (m, n)
+        assert np.all(np.abs(out - ref) <= tol(dtype, k) * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matmul_noncontiguous_views(dtype):
+    rng = np.random.default_rng(1)
+    big_a, big_b = rand(rng, (40, 90), dtype), rand(rng, (61, 50), dtype)
+    a = big_a[::2, 3:80:3]              # (20, 26) strided both ways
+    b = big_b[1:53:2, ::-3]             # (26, 17), negative stride
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    out = run("numba", K.matmul, a, b)
+    np.testing.assert_allclose(out, ref, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-5)
+    np.testing.assert_allclose(run("numba", K.matmul_nt, a, b.T), ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(run("numba", K.matmul_tn, a.T, b), ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(run("numba", K.matmul, a.T.T, np.asfortranarray(b)), ref,
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_matmul_detects_a_wrong_result():
+    """The tolerance used above is tight enough to catch one perturbed entry."""
+    rng = np.random.default_rng(2)
+    a, b = rand(rng, (20, 30), np.float32), rand(rng, (30, 10), np.float32)
+    out = run("numba", K.matmul, a, b)
+    ref = a.astype(np.float64) @ b
+    scale = np.abs(a).astype(np.float64) @ np.abs(b)
+    out[3, 4] *= 1 + 1e-3
+    assert not np.all(np.abs(out - ref) <= tol(np.float32, 30) * scale)
+
+
+def test_matmul_batched_and_errors():
+    rng = np.random.default_rng(3)
+    a, b = rand(rng, (2, 3, 4, 5), np.float64), rand(rng, (3, 5, 6), np.float64)
+    np.testing.assert_allclose(run("numba", K.matmul, a, b), np.matmul(a, b))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(64, 5\) and \(15, 128\) do not align"):
+        K.matmul(np.zeros((64, 5)), np.zeros((15, 128)))
+    with pytest.raises(ValueError, match="matmul_nt"):
+        K.matmul_nt(np.zeros((4, 5)), np.zeros((3, 6)))
+    with pytest.raises(ValueError, match="matmul_tn"):
+        K.matmul_tn(np.zeros((4, 5)), np.zeros((3, 5)))
+
+
+# ---------------------------------------------------------------- elementwise
+
+def _act_input(rng, shape, dtype):
+    x = rand(rng, shape, dtype) * 3
+    x.flat[:4] = [0.0, -0.0, 40.0, -120.0]     # zero and saturating values for sigmoid/tanh
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+def test_linear_forward_and_act(dtype, act):
+    rng = np.random.default_rng(4)
+    x, w, b = rand(rng, (7, 13), dtype), rand(rng, (5, 13), dtype), rand(rng, 5, dtype)
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    for bias in (b, None):
+        ref = run("numpy", K.linear_forward, x, w, bias, act, 0.2)
+        out = run("numba", K.linear_forward, x, w, bias, act, 0.2)
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, ref, rtol=rtol, atol=rtol)
+    xa = _act_input(rng, (9, 11), dtype)
+    ref = run("numpy", K.act_forward, xa, act, 0.2)
+    out = run("numba", K.act_forward, xa, act, 0.2)
+    assert out.dtype == dtype and np.all(np.isfinite(out))
+    np.testing.assert_allclose(out, ref, rtol=rtol, atol=1e-30)
+    # the reference itself is right
+    expect = {"none": xa, "relu": np.maximum(xa, 0), "leaky_relu": np.where(xa > 0, xa, 0.2 * xa),
+              "tanh": np.tanh(xa), "sigmoid": 1 / (1 + np.exp(-xa.astype(np.float64)))}[act]
+    np.testing.assert_allclose(ref, expect, rtol=rtol, atol=1e-30)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ACTS)
+def test_act_backward_matches_exactly(dtype, act):
+    rng = np.random.default_rng(5)
+    y = run("numpy", K.act_forward, _act_input(rng, (6, 10), dtype), act, 0.2)
+    g = rand(rng, y.shape, dtype)
+    g_before = g.copy()
+    ref = run("numpy", K.act_backward, g, y, act, 0.2)
+    out = run("numba", K.act_backward, g, y, act, 0.2)
+    np.testing.assert_array_equal(g, g_before)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, ref)     # same IEEE operations in the same order
+    # and it is the derivative: compare with a central difference through x
+    if act in ("tanh", "sigmoid") and dtype == np.float64:
+        x = rand(rng, (6, 10), dtype)
+        h = 1e-6
+        d = (K.act_forward(x + h, act) - K.act_forward(x - h, act)) / (2 * h)
+        np.testing.assert_allclose(K.act_backward(g, K.act_forward(x, act), act), g * d,
+                                   rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bias_grad_and_noncontiguous_fallback(dtype):
+    rng = np.random.default_rng(6)
+    for shape in ((1, 5), (37, 1), (64, 130)):
+        g = rand(rng, shape, dtype)
+        out = run("numba", K.bias_grad, g)
+        assert out.dtype == dtype
+        np.testing.assert_allclose(out, g.astype(np.float64).sum(0), rtol=tol(dtype, shape[0]),
+                                   atol=tol(dtype, shape[0]))
+    g = rand(rng, (20, 16), dtype)[:, ::2]          # not contiguous -> NumPy path, same result
+    np.testing.assert_allclose(run("numba", K.bias_grad, g), g.sum(0), rtol=1e-5)
+    np.testing.assert_array_equal(run("numba", K.act_backward, g, g, "relu"),
+                                  run("numpy", K.act_backward, g, g, "relu"))
+
+
+def test_unknown_activation():
+    with pytest.raises(ValueError, match="'swish'"):
+        K.act_forward(np.zeros(3), "swish")
+
+
+# ---------------------------------------------------------------- optimizers
+
+SHAPE = (13, 7)
+
+
+def _run_optimizer(backend, kind, opts, steps=50, dtype=np.float64, seed=7):
+    """Run ``steps`` updates on a fixed gradient sequence; return p and the state."""
+    rng = np.random.default_rng(seed)
+    p = rand(rng, SHAPE, dtype)
+    z = lambda: np.zeros(SHAPE, dtype)  # noqa: E731
+    state = [z(), z(), z()]
+    K.set_backend(backend)
+    for step in range(1, steps + 1):
+        g = rand(rng, SHAPE, dtype)
+        g_copy = g.copy()
+        if kind == "adam":
+            K.adam_update(p, g, state[0], state[1], state[2] if opts["amsgrad"] else None, step,
+                          opts["lr"], 0.9, 0.999, 1e-8, opts["wd"])
+        elif kind == "sgd":
+            K.sgd_update(p, g, state[0] if opts["momentum"] else None, opts["lr"],
+                         opts["momentum"], opts["dampening"], opts["nesterov"], opts["wd"],
+                         step == 1)
+        else:
+            K.rmsprop_update(p, g, state[0], state[1] if opts["momentum"] else None,
+                             state[2] if opts["centered"] else None, opts["lr"], 0.99, 1e-8,
+                             opts["wd"], opts["momentum"], opts["centered"])
+        np.testing.assert_array_equal(g, g_copy)     # the caller's gradient is untouched
+    return p, state
+
+
+CASES = ([("adam", dict(lr=1e-2, wd=wd, amsgrad=a)) for wd in (0.0, 0.1) for a in (False, True)]
+         + [("sgd", dict(lr=1e-2, wd=wd, momentum=mo, dampening=d, nesterov=ne))
+            for wd, mo, d, ne in [(0.0, 0.0, 0.0, False), (0.1, 0.9, 0.0, False),
+                                  (0.0, 0.9, 0.0, True), (0.1, 0.9, 0.3, False),
+                                  (0.1, 0.5, 0.0, True)]]
+         + [("rmsprop", dict(lr=1e-3, wd=wd, momentum=mo, centered=c))
+            for wd in (0.0, 0.1) for mo in (0.0, 0.9) for c in (False, True)])
+IDS = [f"{k}-" + "-".join(f"{a}={v}" for a, v in o.items()) for k, o in CASES]
+
+
+@pytest.mark.parametrize("kind,opts", CASES, ids=IDS)
+def test_fused_optimizer_matches_reference(kind, opts):
+    p_ref, s_ref = _run_optimizer("numpy", kind, opts)
+    p_nb, s_nb = _run_optimizer("numba", kind, opts)
+    np.testing.assert_allclose(p_nb, p_ref, rtol=1e-12, atol=0)
+    for a, b in zip(s_nb, s_ref):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+    # a changed hyper-parameter must be visible at this tolerance (the test can fail)
+    p_other, _ = _run_optimizer("numpy", kind, dict(opts, lr=opts["lr"] * (1 + 1e-9)))
+    assert not np.allclose(p_other, p_ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("kind,opts", [CASES[3], CASES[6], CASES[-1]], ids=[IDS[3], IDS[6], IDS[-1]])
+def test_fused_optimizer_float32(kind, opts):
+    p_ref, _ = _run_optimizer("numpy", kind, opts, steps=10, dtype=np.float32)
+    p_nb, _ = _run_optimizer("numba", kind, opts, steps=10, dtype=np.float32)
+    assert p_nb.dtype == np.float32
+    np.testing.assert_allclose(p_nb, p_ref, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kind,opts", CASES, ids=IDS)
+def test_optimizer_matches_torch(kind, opts):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    p0 = rand(rng, SHAPE, np.float64)
+    tp = torch.nn.Parameter(torch.tensor(p0.copy()))
+    if kind == "adam":
+        opt = torch.optim.Adam([tp], lr=opts["lr"], betas=(0.9, 0.999), eps=1e-8,
+                               weight_decay=opts["wd"], amsgrad=opts["amsgrad"], foreach=False)
+    elif kind == "sgd":
+        opt = torch.optim.SGD([tp], lr=opts["lr"], momentum=opts["momentum"],
+                              dampening=opts["dampening"], nesterov=opts["nesterov"],
+                              weight_decay=opts["wd"], foreach=False)
+    else:
+        opt = torch.optim.RMSprop([tp], lr=opts["lr"], alpha=0.99, eps=1e-8,
+                                  weight_decay=opts["wd"], momentum=opts["momentum"],
+                                  centered=opts["centered"], foreach=False)
+    for _ in range(50):
+        tp.grad = torch.tensor(rand(rng, SHAPE, np.float64))
+        opt.step()
+    p_nb, _ = _run_optimizer("numba", kind, opts)
+    np.testing.assert_allclose(p_nb, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
