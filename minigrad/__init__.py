@@ -14,6 +14,8 @@ from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, linear, log, 
 from .kernels import get_backend, set_backend
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import functional  # noqa: F401
+from . import nn, optim  # noqa: F401
+from .serialization import load, save
 
 __version__ = "0.1.0"
 

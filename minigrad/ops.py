@@ -12,7 +12,7 @@ import builtins
 import numpy as np
 
 from . import kernels
-from .tensor import Tensor, as_array, needs_grad
+from .tensor import Tensor, as_array, is_grad_enabled, needs_grad
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -188,26 +188,54 @@ def matmul(a, b):
     return _mm_batched(a, b)
 
 
-def linear(x, weight, bias=None):
-    """y = x W^T + b for x (n, in), W (out, in), b (out,):
-    dL/dx = g W,  dL/dW = g^T x,  dL/db = sum of g over the batch."""
+ACTIVATIONS = ("none", "relu", "leaky_relu", "tanh", "sigmoid")
+
+
+def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
+    """y = act(x W^T + b) for x (n, in), W (out, in), b (out,); one graph node for the whole layer.
+
+    With u = x W^T + b and dL/du = act_grad(g, y) (see activation_grad):
+    dL/dx = (dL/du) W,  dL/dW = (dL/du)^T x,  dL/db = sum of dL/du over the batch."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"linear: unknown activation {activation!r}; choose one of {ACTIVATIONS}")
     if x.ndim != 2:
+        if activation != "none":
+            raise ValueError(f"linear: a fused activation needs a 2-D input, got shape {x.shape}")
         return matmul(x, transpose(weight)) + (bias if bias is not None else 0.0)
     _check_inner("linear", x, weight, x.shape[1], weight.shape[1])
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias shape {bias.shape} does not match weight shape {weight.shape}")
-    data = kernels.matmul_nt(x.data, weight.data)
-    if bias is not None:
-        data += bias.data
+    data = kernels.linear_forward(x.data, weight.data, None if bias is None else bias.data,
+                                  activation, negative_slope)
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def vjp(g, out):
+        g = activation_grad(g, out, activation, negative_slope)
         grads = (_mm_nn(g, weight) if needs_grad(x) else None,
                  _mm_tn(g, x) if needs_grad(weight) else None)
         if bias is not None:
             grads += (sum(g, axis=0) if needs_grad(bias) else None,)
         return grads
-    return Tensor.from_op(data, parents, vjp, "linear")
+    return Tensor.from_op(data, parents, vjp, "linear" if activation == "none" else f"linear+{activation}")
+
+
+def activation_grad(g, y, activation, negative_slope=0.01):
+    """dL/du from dL/dy for y = act(u), written through the output y:
+    relu: g [y > 0];  leaky_relu: g (1 if y > 0 else slope);  tanh: g (1 - y^2);  sigmoid: g y (1 - y).
+
+    When no graph is being recorded (a plain backward) this is one fused kernel pass; with
+    create_graph=True the same formula is built from Tensor ops so it can be differentiated."""
+    if activation == "none":
+        return g
+    if not is_grad_enabled():
+        return Tensor(kernels.act_backward(g.data, y.data, activation, negative_slope))
+    if activation == "relu":
+        return g * _const((y.data > 0).astype(y.data.dtype))
+    if activation == "leaky_relu":
+        return g * _const(np.where(y.data > 0, 1.0, negative_slope).astype(y.data.dtype))
+    if activation == "tanh":
+        return g * (1.0 - y * y)
+    return g * y * (1.0 - y)
 
 
 # ----------------------------------------------------------------------------- elementwise functions

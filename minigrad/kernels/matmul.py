@@ -24,7 +24,7 @@ def matmul(a, b):
     """
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
-    if a.ndim == 2 and b.ndim == 2 and is_float(a, b) and use_numba("matmul", a.size + b.size):
+    if a.ndim == 2 and b.ndim == 2 and use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a, b)
     return np.matmul(a, b)
 
@@ -32,7 +32,7 @@ def matmul(a, b):
 def matmul_nt(a, b):
     """a @ b.T for 2-D a (m, k) and b (n, k): the forward X @ W.T of a linear layer."""
     _check2d("matmul_nt", a, b, 1, 1)
-    if is_float(a, b) and use_numba("matmul", a.size + b.size):
+    if use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a, b.T)
     return a @ b.T
 
@@ -40,6 +40,6 @@ def matmul_nt(a, b):
 def matmul_tn(a, b):
     """a.T @ b for 2-D a (k, m) and b (k, n): the weight gradient dY.T @ X."""
     _check2d("matmul_tn", a, b, 0, 0)
-    if is_float(a, b) and use_numba("matmul", a.size + b.size):
+    if use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a.T, b)
     return a.T @ b

@@ -1,0 +1,387 @@
+"""Optimizers: SGD (with momentum), Adam (bias-corrected) and RMSprop, with PyTorch's semantics.
+
+Every optimizer keeps its parameters in `param_groups` (a list of dicts holding 'params' and the
+hyperparameters, as in PyTorch) and its per-parameter memory in `state`, a dict keyed by the
+parameter's index (counting through all groups in order):
+
+    SGD      {'momentum_buffer': b}                              (only when momentum != 0)
+    Adam     {'step': t, 'exp_avg': m, 'exp_avg_sq': v, 'max_exp_avg_sq': v_max (amsgrad only)}
+    RMSprop  {'step': t, 'square_avg': v, 'momentum_buffer': b (momentum > 0), 'grad_avg': g_avg (centered)}
+
+Each update is written once, as a NumPy function of ndarrays whose docstring is the formula
+(`sgd_update`, `adam_update`, `rmsprop_update` below). They change p and the state arrays in place
+and never touch the gradient. `_pick_update` may swap in the fused Numba kernel of the same name
+and signature from `minigrad.kernels` (same arithmetic, one pass over memory).
+
+Change the learning rate between steps with `optimizer.lr = 0.01` (all groups) or
+`optimizer.param_groups[i]['lr'] = 0.01`.
+"""
+import math
+
+import numpy as np
+
+from . import kernels
+from .tensor import Tensor
+
+
+# ============================================================================ the updates (NumPy)
+
+def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
+    """One SGD step for one parameter, in place on p and buf (buf is None when momentum == 0):
+
+        d   = g + weight_decay * p
+        buf = d                                         on the first step
+        buf = momentum * buf + (1 - dampening) * d      afterwards
+        d   = d + momentum * buf   (nesterov)   or   d = buf   (plain momentum)
+        p   = p - lr * d
+    """
+    d = g + weight_decay * p if weight_decay != 0 else g
+    if momentum != 0:
+        if first_step:
+            buf[...] = d
+        else:
+            buf[...] = momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    p -= lr * d
+
+
+def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
+    """One Adam step (step t = 1, 2, ...) for one parameter, in place on p, m, v (and vmax):
+
+        g     = g + weight_decay * p
+        m     = beta1 * m + (1 - beta1) * g              first moment
+        v     = beta2 * v + (1 - beta2) * g^2            second moment
+        vmax  = max(vmax, v);  use vmax for v            (amsgrad only; vmax is None otherwise)
+        p     = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Dividing by (1 - beta^t) undoes the pull of the zero initial moments towards 0 (bias correction).
+    """
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    m[...] = beta1 * m + (1 - beta1) * g
+    v[...] = beta2 * v + (1 - beta2) * g * g
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps
+    p -= (lr / bias_correction1) * (m / denom)
+
+
+def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
+    """One RMSprop step for one parameter, in place on p and the state arrays:
+
+        g       = g + weight_decay * p
+        v       = alpha * v + (1 - alpha) * g^2                      (square_avg)
+        g_avg   = alpha * g_avg + (1 - alpha) * g                    (centered only)
+        s       = sqrt(v - g_avg^2) + eps   (centered)   or   sqrt(v) + eps
+        buf     = momentum * buf + g / s;   p = p - lr * buf         (momentum > 0)
+        p       = p - lr * g / s                                     (momentum == 0)
+
+    momentum_buf is None unless momentum > 0; grad_avg is None unless centered.
+    """
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    square_avg[...] = alpha * square_avg + (1 - alpha) * g * g
+    if centered:
+        grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
+        s = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        s = np.sqrt(square_avg) + eps
+    if momentum > 0:
+        momentum_buf[...] = momentum * momentum_buf + g / s
+        p -= lr * momentum_buf
+    else:
+        p -= lr * (g / s)
+
+
+def _pick_update(numpy_update, p):
+    """THE dispatch point between the readable NumPy update and the fused Numba kernel.
+
+    minigrad.kernels defines kernels with the same names and signatures (adam_update, sgd_update,
+    rmsprop_update: one loop over memory instead of ~10 NumPy passes). kernels.use_numba("optim",
+    size) applies the backend choice (MINIGRAD_BACKEND / set_backend: 'numba' always, 'numpy'
+    never, 'auto' per its table). Otherwise the NumPy formula above runs: same arithmetic."""
+    kernel = getattr(kernels, numpy_update.__name__)
+    if p.flags.c_contiguous and kernels.use_numba("optim", p.size):
+        return kernel
+    return numpy_update
+
+
+# ============================================================================ the base class
+
+class Optimizer:
+    """Holds param_groups and state; subclasses define `_update_one` (and what their state holds)."""
+    state_arrays = ()  # names of the per-parameter arrays, in the order they are created
+
+    def __init__(self, params, defaults):
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.defaults = dict(defaults)
+        self.param_groups = []
+        seen = set()
+        for group in groups:
+            if not isinstance(group, dict) or "params" not in group:
+                raise TypeError(f"{type(self).__name__}: parameter groups must be dicts with a 'params' list")
+            unknown = sorted(set(group) - set(defaults) - {"params"})
+            if unknown:
+                raise ValueError(f"{type(self).__name__}: unknown options {unknown} in a parameter group")
+            members = [group["params"]] if isinstance(group["params"], Tensor) else list(group["params"])
+            for p in members:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{type(self).__name__}: can only optimize Tensors, got a {type(p).__name__}")
+                if id(p) in seen:
+                    raise ValueError(f"{type(self).__name__}: a parameter (shape {p.shape}) appears twice")
+                seen.add(id(p))
+            full = dict(self.defaults)
+            full.update({k: v for k, v in group.items() if k != "params"})
+            self._check_hyperparameters(full)
+            full["params"] = members
+            self.param_groups.append(full)
+        self.state = {}
+
+    def _check_hyperparameters(self, group):
+        if group["lr"] < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+        if group.get("weight_decay", 0) < 0:
+            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, got {group['weight_decay']}")
+
+    @property
+    def params(self):
+        """All parameters, through all groups, in index order."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    @property
+    def lr(self):
+        rates = {group["lr"] for group in self.param_groups}
+        if len(rates) > 1:
+            raise AttributeError(f"{type(self).__name__}.lr: the groups have different learning rates "
+                                 f"{sorted(rates)}; read param_groups[i]['lr']")
+        return rates.pop()
+
+    @lr.setter
+    def lr(self, value):
+        if value < 0:
+            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {value}")
+        for group in self.param_groups:
+            group["lr"] = value
+
+    def zero_grad(self):
+        """Forget every parameter's gradient (set `.grad` to None)."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        """Update every parameter that has a gradient (parameters whose .grad is None are skipped)."""
+        index = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    g = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype)  # a read-only input
+                    if g.shape != p.shape:
+                        raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape {p.shape} "
+                                         f"but its grad has shape {g.shape}")
+                    state = self.state.setdefault(index, {})
+                    self._update_one(p.data, g, state, group)
+                index += 1
+
+    def _update_one(self, p, g, state, group):
+        raise NotImplementedError
+
+    def _required_state(self, group):
+        """The state entries a parameter of `group` has after its first step (checked on load)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _array(state, name, p):
+        """state[name], created as zeros shaped like p on first use."""
+        if name not in state:
+            state[name] = np.zeros(p.shape, dtype=p.dtype)
+        return state[name]
+
+    # ------------------------------------------------------------------ saving and resuming
+    def state_dict(self):
+        """{'state': {index: {name: array copy or int}}, 'param_groups': [{hyperparameters..., 'params': [indices]}]}
+        Nested dicts of arrays and numbers only, so minigrad.save can store it."""
+        state = {index: {name: (np.array(value, copy=True) if isinstance(value, np.ndarray) else value)
+                         for name, value in entry.items()}
+                 for index, entry in self.state.items()}
+        groups, start = [], 0
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = list(range(start, start + len(group["params"])))
+            start += len(group["params"])
+            groups.append(saved)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore step counts, moments and hyperparameters saved by state_dict(). Everything is checked
+        (group sizes, option names, indices, array shapes) before anything changes; problems raise ValueError."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{name}: expected a dict with keys 'state' and 'param_groups', got {keys}")
+        settings = self._merged_settings(name, list(state_dict["param_groups"]))
+        group_of_index = [i for i, group in enumerate(self.param_groups) for _ in group["params"]]
+        params = self.params
+        new_state = {}
+        for key, entry in state_dict["state"].items():
+            index = int(key)
+            if not 0 <= index < len(params):
+                raise ValueError(f"{name}: state for parameter index {index}, but there are {len(params)} parameters")
+            restored = self._restored_entry(name, index, params[index], entry)
+            missing = [f for f in self._required_state(settings[group_of_index[index]]) if f not in restored]
+            if missing:
+                raise ValueError(f"{name}: the state of parameter {index} lacks {missing}")
+            new_state[index] = restored
+        for group, merged in zip(self.param_groups, settings):
+            group.update(merged)
+        self.state = new_state
+
+    def _merged_settings(self, name, saved_groups):
+        """The hyperparameters of each group after loading (saved values replace ours), checked."""
+        ours = [len(group["params"]) for group in self.param_groups]
+        theirs = [len(group.get("params", ())) for group in saved_groups]
+        if ours != theirs:
+            raise ValueError(f"{name}: the optimizer has parameter groups of sizes {ours}, the state has {theirs}")
+        settings = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            unknown = sorted(set(saved) - set(self.defaults) - {"params"})
+            if unknown:
+                raise ValueError(f"{name}: unknown options {unknown} in a saved parameter group")
+            merged = {k: v for k, v in group.items() if k != "params"}
+            merged.update({k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"})
+            self._check_hyperparameters(merged)
+            settings.append(merged)
+        return settings
+
+    def _restored_entry(self, name, index, p, entry):
+        """A checked copy of one parameter's saved state, arrays cast to the parameter's dtype."""
+        restored = {}
+        for field, value in entry.items():
+            if field == "step":
+                restored[field] = int(value)
+                continue
+            if field not in self.state_arrays:
+                raise ValueError(f"{name}: unexpected state '{field}' for parameter {index}; "
+                                 f"{type(self).__name__} keeps {['step', *self.state_arrays]}")
+            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            if array.shape != p.shape:
+                raise ValueError(f"{name}: state '{field}' of parameter {index} has shape {array.shape}, "
+                                 f"the parameter has shape {p.shape}")
+            restored[field] = np.array(array, dtype=p.dtype, copy=True, order="C")
+        return restored
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
+        return "\n".join(lines) + "\n)"
+
+
+# ============================================================================ the optimizers
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay
+    (PyTorch's torch.optim.SGD):
+
+        d = g + weight_decay * p
+        buf = d (first step),  then  buf = momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf (nesterov)  or  d = buf (momentum != 0)
+        p = p - lr * d
+    """
+    state_arrays = ("momentum_buffer",)
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      nesterov=nesterov, weight_decay=weight_decay))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        if group["momentum"] < 0:
+            raise ValueError(f"SGD: momentum must be >= 0, got {group['momentum']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD: nesterov needs momentum > 0 and dampening 0, "
+                             f"got momentum {group['momentum']} and dampening {group['dampening']}")
+
+    def _required_state(self, group):
+        return ["momentum_buffer"] if group["momentum"] != 0 else []
+
+    def _update_one(self, p, g, state, group):
+        momentum = group["momentum"]
+        first_step = "momentum_buffer" not in state
+        buf = self._array(state, "momentum_buffer", p) if momentum != 0 else None
+        update = _pick_update(sgd_update, p)
+        update(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"],
+               group["weight_decay"], first_step)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction and optional AMSGrad and L2 weight decay (PyTorch's torch.optim.Adam):
+
+        t = t + 1;  g = g + weight_decay * p
+        m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2;   (amsgrad: v = vmax = max(vmax, v))
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+    state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        beta1, beta2 = group["betas"]
+        if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {group['betas']}")
+        if group["eps"] < 0:
+            raise ValueError(f"Adam: eps must be >= 0, got {group['eps']}")
+
+    def _required_state(self, group):
+        return ["step", "exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+
+    def _update_one(self, p, g, state, group):
+        state["step"] = state.get("step", 0) + 1
+        m = self._array(state, "exp_avg", p)
+        v = self._array(state, "exp_avg_sq", p)
+        vmax = self._array(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
+        beta1, beta2 = group["betas"]
+        update = _pick_update(adam_update, p)
+        update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
+
+
+class RMSprop(Optimizer):
+    """RMSprop, optionally centered and with momentum and L2 weight decay (PyTorch's torch.optim.RMSprop):
+
+        g = g + weight_decay * p;   v = alpha v + (1 - alpha) g^2
+        s = sqrt(v) + eps,  or (centered) g_avg = alpha g_avg + (1 - alpha) g,  s = sqrt(v - g_avg^2) + eps
+        p = p - lr g / s,   or (momentum)  buf = momentum buf + g / s,  p = p - lr buf
+    """
+    state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered))
+
+    def _check_hyperparameters(self, group):
+        super()._check_hyperparameters(group)
+        if group["alpha"] < 0 or group["eps"] < 0 or group["momentum"] < 0:
+            raise ValueError(f"RMSprop: alpha, eps and momentum must be >= 0, got alpha {group['alpha']}, "
+                             f"eps {group['eps']}, momentum {group['momentum']}")
+
+    def _required_state(self, group):
+        return (["step", "square_avg"] + (["momentum_buffer"] if group["momentum"] > 0 else [])
+                + (["grad_avg"] if group["centered"] else []))
+
+    def _update_one(self, p, g, state, group):
+        state["step"] = state.get("step", 0) + 1
+        square_avg = self._array(state, "square_avg", p)
+        momentum_buf = self._array(state, "momentum_buffer", p) if group["momentum"] > 0 else None
+        grad_avg = self._array(state, "grad_avg", p) if group["centered"] else None
+        update = _pick_update(rmsprop_update, p)
+        update(p, g, square_avg, momentum_buf, grad_avg, group["lr"], group["alpha"], group["eps"],
+               group["weight_decay"], group["momentum"], group["centered"])
