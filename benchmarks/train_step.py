@@ -1,0 +1,254 @@
+"""Median time of one full GAN iteration, minigrad (each backend) next to PyTorch CPU.
+
+    python benchmarks/train_step.py                 # all four configurations, all backends
+    python benchmarks/train_step.py --only toy --reps 7
+    python benchmarks/train_step.py --memory        # RSS growth over 2,000 MNIST-size iterations
+    python benchmarks/train_step.py --startup       # import + first step: cold and warm kernel cache
+
+An iteration is what Algorithm 13.1 does once: n_critic discriminator steps (real and fake
+batch, G(z) detached), then one generator step (non-saturating loss; D gets gradients but is
+not stepped). The WGAN-GP configuration uses the critic loss plus the gradient penalty (double
+backward) and 5 critic steps. minigrad and PyTorch run the same architecture, initial weights,
+batches and thread count (2), in interleaved repetitions; PyTorch with its default Adam and
+with Adam(fused=True). Ratios are minigrad / PyTorch-fused per repetition, then the median.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import minigrad as mg  # noqa: E402
+from minigrad import functional as F  # noqa: E402
+from minigrad import nn, optim  # noqa: E402
+
+CONFIGS = {
+    # name: (G sizes, D sizes, activation, G out activation, batch, n_critic, gradient penalty)
+    "toy": ([5, 128, 15], [15, 128, 1], "relu", None, 64, 1, False),
+    "mnist64": ([100, 256, 512, 784], [784, 512, 256, 1], ("leaky_relu", 0.2), "tanh", 64, 1, False),
+    "mnist256": ([100, 256, 512, 784], [784, 512, 256, 1], ("leaky_relu", 0.2), "tanh", 256, 1, False),
+    "wgangp": ([2, 512, 512, 512, 2], [2, 512, 512, 512, 1], "relu", None, 256, 5, True),
+}
+ITERATIONS = {"toy": 200, "mnist64": 30, "mnist256": 15, "wgangp": 3}
+
+
+# ----------------------------------------------------------------------------- minigrad
+
+class MinigradGAN:
+    def __init__(self, config, seed=0):
+        g_sizes, d_sizes, act, out_act, self.batch, self.n_critic, self.gp = config
+        rng = np.random.default_rng(seed)
+        self.G = nn.MLP(g_sizes, act, out_act, rng=rng)
+        self.D = nn.MLP(d_sizes, act, rng=rng)
+        self.opt_g = optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        self.opt_d = optim.Adam(self.D.parameters(), lr=1e-4, betas=(0.5, 0.999))
+        self.noise_dim, self.data_dim = g_sizes[0], d_sizes[0]
+        self.rng = np.random.default_rng(seed + 1)
+
+    def batches(self):
+        real = self.rng.standard_normal((self.batch, self.data_dim)).astype(np.float32)
+        z = self.rng.standard_normal((self.batch, self.noise_dim)).astype(np.float32)
+        return real, z
+
+    def d_step(self, real, z):
+        with mg.no_grad():
+            fake = self.G(mg.tensor(z))
+        real = mg.tensor(real)
+        real_out, fake_out = self.D(real), self.D(fake)
+        if self.gp:
+            loss = fake_out.mean() - real_out.mean()
+            eps = mg.tensor(self.rng.uniform(size=(self.batch, 1)).astype(np.float32))
+            x_hat = (eps * real + (1.0 - eps) * fake).detach()
+            x_hat.requires_grad = True
+            (grad_x,) = mg.grad(self.D(x_hat).sum(), x_hat, create_graph=True)
+            loss = loss + 10.0 * ((F.norm(grad_x, axis=1) - 1.0) ** 2).mean()
+        else:
+            loss = F.softplus(-real_out).mean() + F.softplus(fake_out).mean()
+        self.opt_d.zero_grad()
+        loss.backward()
+        self.opt_d.step()
+
+    def g_step(self, z):
+        out = self.D(self.G(mg.tensor(z)))
+        loss = -out.mean() if self.gp else F.softplus(-out).mean()
+        self.opt_g.zero_grad()
+        loss.backward()
+        self.opt_g.step()
+
+    def iteration(self):
+        for _ in range(self.n_critic):
+            self.d_step(*self.batches())
+        self.g_step(self.batches()[1])
+
+
+# ----------------------------------------------------------------------------- PyTorch
+
+def torch_gan(config, fused, seed=0):
+    import torch
+    g_sizes, d_sizes, act, out_act, batch, n_critic, gp = config
+
+    def mlp(sizes, out=None):
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(torch.nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.LeakyReLU(act[1]))
+        if out == "tanh":
+            layers.append(torch.nn.Tanh())
+        return torch.nn.Sequential(*layers)
+
+    G, D = mlp(g_sizes, out_act), mlp(d_sizes)
+    mine = MinigradGAN(config, seed)          # copy minigrad's initial weights
+    with torch.no_grad():
+        for module, source in ((G, mine.G), (D, mine.D)):
+            for p, q in zip(module.parameters(), source.parameters()):
+                p.copy_(torch.from_numpy(q.data))
+    kwargs = {"fused": True} if fused else {}
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.999), **kwargs)
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.999), **kwargs)
+    rng = np.random.default_rng(seed + 1)
+    softplus = torch.nn.functional.softplus
+
+    def batches():
+        real = torch.from_numpy(rng.standard_normal((batch, d_sizes[0])).astype(np.float32))
+        z = torch.from_numpy(rng.standard_normal((batch, g_sizes[0])).astype(np.float32))
+        return real, z
+
+    def iteration():
+        for _ in range(n_critic):
+            real, z = batches()
+            with torch.no_grad():
+                fake = G(z)
+            real_out, fake_out = D(real), D(fake)
+            if gp:
+                loss = fake_out.mean() - real_out.mean()
+                eps = torch.from_numpy(rng.uniform(size=(batch, 1)).astype(np.float32))
+                x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+                (grad_x,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+                loss = loss + 10.0 * ((grad_x.norm(dim=1) - 1.0) ** 2).mean()
+            else:
+                loss = softplus(-real_out).mean() + softplus(fake_out).mean()
+            opt_d.zero_grad()
+            loss.backward()
+            opt_d.step()
+        out = D(G(batches()[1]))
+        loss = -out.mean() if gp else softplus(-out).mean()
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+
+    return iteration
+
+
+# ----------------------------------------------------------------------------- timing
+
+def seconds_per_iteration(step, n):
+    start = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - start) / n
+
+
+def run_speed(names, reps, backends):
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+        print("(PyTorch not installed: minigrad figures only)")
+    print(f"median ms per iteration over {reps} interleaved repetitions; "
+          f"ratio = minigrad / PyTorch fused Adam (median of per-repetition ratios)\n")
+    header = f"{'config':<10}" + "".join(f"{'mg-' + b:>12}" for b in backends)
+    if torch:
+        header += f"{'torch':>10}{'torch-fused':>13}" + "".join(f"{'ratio-' + b:>13}" for b in backends)
+    print(header)
+    for name in names:
+        config, n = CONFIGS[name], ITERATIONS[name]
+        steps = {}
+        for backend in backends:
+            mg.set_backend(backend)
+            steps["mg-" + backend] = (backend, MinigradGAN(config).iteration)
+        if torch:
+            steps["torch"] = (None, torch_gan(config, fused=False))
+            steps["torch-fused"] = (None, torch_gan(config, fused=True))
+        for key, (backend, step) in steps.items():      # warm-up: compile, caches, allocator
+            if backend:
+                mg.set_backend(backend)
+            for _ in range(max(3, n // 5)):
+                step()
+        times = {key: [] for key in steps}
+        for _ in range(reps):
+            for key, (backend, step) in steps.items():
+                if backend:
+                    mg.set_backend(backend)
+                times[key].append(seconds_per_iteration(step, n))
+        row = f"{name:<10}" + "".join(f"{1e3 * statistics.median(times['mg-' + b]):>12.2f}" for b in backends)
+        if torch:
+            row += f"{1e3 * statistics.median(times['torch']):>10.2f}{1e3 * statistics.median(times['torch-fused']):>13.2f}"
+            for b in backends:
+                ratios = [m / t for m, t in zip(times["mg-" + b], times["torch-fused"])]
+                row += f"{statistics.median(ratios):>13.2f}"
+        print(row, flush=True)
+    mg.set_backend("auto")
+
+
+def resident_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def run_memory(iterations=2000):
+    gan = MinigradGAN(CONFIGS["mnist64"])
+    for _ in range(50):
+        gan.iteration()
+    before = resident_mb()
+    for i in range(iterations):
+        gan.iteration()
+    after = resident_mb()
+    print(f"MNIST-size GAN, batch 64: resident memory {before:.1f} MB -> {after:.1f} MB after "
+          f"{iterations} iterations (growth {after - before:+.1f} MB)")
+
+
+STARTUP = ("import time; t = time.perf_counter(); import sys; sys.path.insert(0, {root!r}); "
+           "from benchmarks.train_step import MinigradGAN, CONFIGS; "
+           "MinigradGAN(CONFIGS['toy']).iteration(); print(time.perf_counter() - t)")
+
+
+def run_startup():
+    root = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold (empty kernel cache)", "warm (cached kernels)", "warm again"):
+            start = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", STARTUP.format(root=root)], env=env,
+                                 capture_output=True, text=True, check=True)
+            total = time.perf_counter() - start
+            print(f"{label:<28} import + first toy iteration: {float(out.stdout):.2f} s "
+                  f"(whole process {total:.2f} s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=sorted(CONFIGS), action="append")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--backends", default="auto,numba,numpy")
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--startup", action="store_true")
+    args = parser.parse_args()
+    if args.memory:
+        run_memory()
+    elif args.startup:
+        run_startup()
+    else:
+        run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""TrainConfig: every option of a GAN training run, checked before training starts."""
+import dataclasses
+import json
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from gan.losses import LOSS_FAMILIES, PROBABILITY_FAMILIES
+
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+
+class ConfigError(ValueError):
+    """An option of TrainConfig (or a model / data mismatch) is invalid; the message names it."""
+
+
+@dataclass
+class TrainConfig:
+    """Options of Algorithm 13.1 (seed 003) and its common variants.
+
+    loss           'minimax' (saturating G loss, as in the paper and seed 004), 'nonsaturating',
+                   'wgan' (weight clipping), 'wgan-gp' (gradient penalty), 'lsgan', 'hinge'
+    n_critic       k: discriminator / critic steps per generator step (>= 1; WGAN papers use 5)
+    batch_size     M: real samples and noise vectors per step
+    noise_dim      size of z ~ N(0, I); None = read it from the generator (its first layer)
+    g_optimizer, d_optimizer     'adam' | 'rmsprop' | 'sgd' (separate optimizers for G and D)
+    g_lr, d_lr     learning rates (>= 0)
+    g_betas, d_betas             Adam's (beta1, beta2); ignored by the other optimizers
+    momentum       momentum of 'sgd' and 'rmsprop' (both players)
+    clip_value     clip D's weights into [-c, c] after each D step; None = 0.01 for 'wgan', off otherwise
+    gp_lambda      weight of the WGAN-GP gradient penalty (used by 'wgan-gp'; >= 0)
+    instance_noise sigma_0 of instance noise (seed 002, idea 1): N(0, sigma_t^2) is added to both
+                   real and fake inputs of D; 0 = off
+    instance_noise_iters         sigma_t = sigma_0 (1 - t / T) decays linearly to 0 over T
+                   iterations; None = no decay
+    label_smoothing              s: one-sided label smoothing, real target 1 - s (classic losses only)
+    seed           seed of the one numpy Generator that draws all data, noise and eps
+    """
+    loss: str = "nonsaturating"
+    n_critic: int = 1
+    batch_size: int = 64
+    noise_dim: Optional[int] = None
+    g_optimizer: str = "adam"
+    d_optimizer: str = "adam"
+    g_lr: float = 1e-4
+    d_lr: float = 1e-4
+    g_betas: Tuple[float, float] = (0.9, 0.999)
+    d_betas: Tuple[float, float] = (0.9, 0.999)
+    momentum: float = 0.0
+    clip_value: Optional[float] = None
+    gp_lambda: float = 10.0
+    instance_noise: float = 0.0
+    instance_noise_iters: Optional[int] = None
+    label_smoothing: float = 0.0
+    seed: int = 0
+
+    # ------------------------------------------------------------------ derived values
+    @property
+    def effective_clip_value(self):
+        """The clip value in use: clip_value, or 0.01 for 'wgan' when it is None."""
+        if self.clip_value is None and self.loss == "wgan":
+            return 0.01
+        return self.clip_value
+
+    @property
+    def outputs_probability(self):
+        """True if D's output is a logit of a probability (classic losses), False for critic scores."""
+        return self.loss in PROBABILITY_FAMILIES
+
+    def noise_sigma(self, iteration):
+        """Instance-noise sigma for (0-based) iteration t: sigma_0 * max(0, 1 - t / T)."""
+        if self.instance_noise == 0 or self.instance_noise_iters is None:
+            return float(self.instance_noise)
+        return float(self.instance_noise) * max(0.0, 1.0 - iteration / self.instance_noise_iters)
+
+    # ------------------------------------------------------------------ checks
+    def validate(self):
+        """Raise ConfigError naming the first invalid option; return self."""
+        if self.loss not in LOSS_FAMILIES:
+            raise ConfigError(f"TrainConfig.loss: unknown loss {self.loss!r}; choose one of {sorted(LOSS_FAMILIES)}")
+        _positive_int("n_critic", self.n_critic)
+        _positive_int("batch_size", self.batch_size)
+        if self.noise_dim is not None:
+            _positive_int("noise_dim", self.noise_dim)
+        for player in ("g", "d"):
+            name = getattr(self, f"{player}_optimizer")
+            if name not in OPTIMIZERS:
+                raise ConfigError(f"TrainConfig.{player}_optimizer: unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
+            _non_negative(f"{player}_lr", getattr(self, f"{player}_lr"))
+            betas = getattr(self, f"{player}_betas")
+            if len(tuple(betas)) != 2 or not all(_is_number(b) and 0 <= b < 1 for b in betas):
+                raise ConfigError(f"TrainConfig.{player}_betas: need two numbers in [0, 1), got {betas!r}")
+        _non_negative("momentum", self.momentum)
+        if self.clip_value is not None and not (_is_number(self.clip_value) and self.clip_value > 0):
+            raise ConfigError(f"TrainConfig.clip_value: must be > 0 (or None), got {self.clip_value!r}")
+        _non_negative("gp_lambda", self.gp_lambda)
+        _non_negative("instance_noise", self.instance_noise)
+        if self.instance_noise_iters is not None:
+            _positive_int("instance_noise_iters", self.instance_noise_iters)
+        if not (_is_number(self.label_smoothing) and 0 <= self.label_smoothing < 1):
+            raise ConfigError(f"TrainConfig.label_smoothing: must be in [0, 1), got {self.label_smoothing!r}")
+        if self.label_smoothing and not self.outputs_probability:
+            raise ConfigError(f"TrainConfig.label_smoothing: only for the classic losses {PROBABILITY_FAMILIES}, "
+                              f"not for loss={self.loss!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise ConfigError(f"TrainConfig.seed: must be an int >= 0, got {self.seed!r}")
+        return self
+
+    # ------------------------------------------------------------------ saving
+    def to_json(self):
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, default=lambda value: value.item())  # numpy numbers
+
+    @classmethod
+    def from_json(cls, text):
+        values = json.loads(text)
+        for key in ("g_betas", "d_betas"):
+            values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"TrainConfig.{name}: must be an int >= 1, got {value!r}")
+
+
+def _non_negative(name, value):
+    if not (_is_number(value) and value >= 0):
+        raise ConfigError(f"TrainConfig.{name}: must be a finite number >= 0, got {value!r}")

@@ -1,0 +1,356 @@
+"""Training a GAN: Algorithm 13.1 of seed 003 with the usual variants.
+
+    for t = 1 .. T:
+        for k = 1 .. K:                               (n_critic)
+            x ~ data (M samples), z ~ N(0, I) (M samples)
+            one step of D on L_D(D(x), D(G(z)))       (G(z) detached: G gets no gradient)
+        z ~ N(0, I) (M samples)
+        one step of G on L_G(D(G(z)))                 (D receives gradients but is not stepped)
+
+Use:
+
+    from gan import data, models
+    from gan.train import Trainer, TrainConfig
+
+    rng = np.random.default_rng(0)
+    G = models.mlp_generator(5, 15, rng=rng)
+    D = models.mlp_discriminator(15, rng=rng)
+    trainer = Trainer(G, D, data.curves, TrainConfig(loss="minimax", g_lr=1e-4, d_lr=1e-4))
+    history = trainer.fit(2000, checkpoint_path="run.npz", checkpoint_every=500)
+    samples = trainer.sample(1000)
+
+`data` is a sampler `data(n, rng) -> (n, d) array` (such as the functions of gan.data) or a fixed
+array of training samples (minibatches are then drawn from it with replacement).
+
+Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `checkpoint_path` was
+given), prints how to resume, and re-raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
+then continues exactly where the run stopped.
+"""
+import math
+import signal
+import sys
+import threading
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import optim
+
+from gan import losses
+from gan.checkpoint import (NonFiniteError, config_of, first_non_finite_parameter, read_checkpoint,
+                            restore_trainer_state, save_checkpoint)
+from gan.config import ConfigError, TrainConfig
+from gan.progress import ProgressBar
+
+__all__ = ["Trainer", "TrainConfig", "ConfigError", "NonFiniteError", "HISTORY_KEYS"]
+
+#: history keys: one float per iteration each (NaN where not applicable)
+HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "g_grad_norm", "d_grad_norm")
+
+
+def make_optimizer(name, params, lr, betas, momentum):
+    """'adam' | 'rmsprop' | 'sgd' -> a minigrad optimizer over `params`."""
+    if name == "adam":
+        return optim.Adam(params, lr=lr, betas=tuple(betas))
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr, momentum=momentum)
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=momentum)
+    raise ConfigError(f"make_optimizer: unknown optimizer {name!r}")
+
+
+def gradient_norm(params):
+    """sqrt(sum of squared gradient entries) over all `params` (0 if none has a gradient)."""
+    total = 0.0
+    for p in params:
+        if p.grad is not None:
+            g = p.grad.data.ravel()
+            total += float(np.dot(g, g))
+    return math.sqrt(total)
+
+
+class Trainer:
+    """Trains generator G and discriminator (critic) D on `data` with `config` (a TrainConfig).
+
+    Attributes: generator, discriminator, config, rng (the one numpy Generator that draws all
+    samples), g_optimizer, d_optimizer, iteration (completed iterations), history (dict of lists,
+    keys HISTORY_KEYS).
+    """
+
+    def __init__(self, generator, discriminator, data, config=None):
+        self.config = (config or TrainConfig()).validate()
+        self.generator, self.discriminator = generator, discriminator
+        self.data = data
+        self.rng = np.random.default_rng(self.config.seed)
+        self.noise_dim = self._check_models()
+        cfg = self.config
+        self.g_optimizer = make_optimizer(cfg.g_optimizer, generator.parameters(), cfg.g_lr, cfg.g_betas, cfg.momentum)
+        self.d_optimizer = make_optimizer(cfg.d_optimizer, discriminator.parameters(), cfg.d_lr, cfg.d_betas, cfg.momentum)
+        self.d_loss_fn, self.g_loss_fn = losses.LOSS_FAMILIES[cfg.loss]
+        self.iteration = 0
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self._interrupt_requested = False
+        self._in_step = False  # True while an iteration is half done (its state must not be saved)
+
+    # ------------------------------------------------------------------ checks before training
+    def _check_models(self):
+        """Probe G and D with a batch of 2 (zeros, so the RNG is untouched); return noise_dim."""
+        noise_dim = self.config.noise_dim
+        if noise_dim is None:
+            sizes = getattr(self.generator, "sizes", None)
+            if not sizes:
+                raise ConfigError("TrainConfig.noise_dim: cannot read it from the generator; please set it")
+            noise_dim = sizes[0]
+        with mg.no_grad():
+            try:
+                fake = self.generator(mg.zeros(2, noise_dim))
+            except ValueError as error:
+                raise ConfigError(f"TrainConfig.noise_dim={noise_dim} does not fit the generator: {error}") from None
+            example = self._example_data()
+            if fake.shape[1:] != example.shape[1:]:
+                raise ConfigError(f"data: samples have shape {example.shape[1:]} but the generator makes "
+                                  f"{fake.shape[1:]}")
+            try:
+                scores = self.discriminator(fake)
+            except ValueError as error:
+                raise ConfigError(f"discriminator does not accept the generator's samples: {error}") from None
+        if scores.shape != (2, 1):
+            raise ConfigError(f"discriminator: must output shape (n, 1), got {scores.shape} for n = 2")
+        return noise_dim
+
+    def _example_data(self):
+        if isinstance(self.data, np.ndarray):
+            if self.data.ndim < 2 or len(self.data) == 0:
+                raise ConfigError(f"data: an array of samples must have shape (n, d), got {self.data.shape}")
+            return self.data[:2]
+        if not callable(self.data):
+            raise ConfigError("data: pass a sampler data(n, rng) or an array of samples")
+        # a throw-away generator: probing must not move the trainer's RNG
+        return np.asarray(self.data(2, np.random.default_rng(0)))
+
+    # ------------------------------------------------------------------ sampling
+    def _real_batch(self, n):
+        if isinstance(self.data, np.ndarray):
+            batch = self.data[self.rng.integers(0, len(self.data), size=n)]
+        else:
+            batch = self.data(n, self.rng)
+        return mg.Tensor(np.asarray(batch, dtype=np.float32))
+
+    def _noise(self, n):
+        return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32))
+
+    def _with_instance_noise(self, x, sigma):
+        """x + N(0, sigma^2) (seed 002, idea 1: make the two distributions overlap)."""
+        if sigma == 0:
+            return x
+        return x + mg.Tensor(sigma * self.rng.standard_normal(x.shape, dtype=np.float32))
+
+    # ------------------------------------------------------------------ one iteration
+    def discriminator_step(self, sigma=0.0):
+        """One D (critic) step on fresh real and noise batches. Returns (loss, D(x), D(G(z)) raw
+        outputs as ndarrays, grad norm of D)."""
+        cfg = self.config
+        real = self._real_batch(cfg.batch_size)
+        z = self._noise(cfg.batch_size)
+        with mg.no_grad():  # G(z) as a constant: this step must not reach G's parameters
+            fake = self.generator(z)
+        real = self._with_instance_noise(real, sigma)
+        fake = self._with_instance_noise(fake, sigma)
+        real_scores = self.discriminator(real)
+        fake_scores = self.discriminator(fake)
+        if cfg.label_smoothing:
+            loss = self.d_loss_fn(real_scores, fake_scores, real_label=1.0 - cfg.label_smoothing)
+        else:
+            loss = self.d_loss_fn(real_scores, fake_scores)
+        if cfg.loss == "wgan-gp" and cfg.gp_lambda > 0:
+            loss = loss + losses.gradient_penalty(self.discriminator, real, fake, rng=self.rng, weight=cfg.gp_lambda)
+        self.d_optimizer.zero_grad()  # also clears what the last G step left in D's .grad
+        loss.backward()
+        d_loss, d_norm = loss.item(), gradient_norm(self.d_optimizer.params)
+        self._guard("d_loss", d_loss)
+        self._guard("d_grad_norm", d_norm)
+        self.d_optimizer.step()
+        clip = cfg.effective_clip_value
+        if clip is not None:
+            losses.clip_weights(self.discriminator, clip)
+        return d_loss, real_scores.data, fake_scores.data, d_norm
+
+    def generator_step(self, sigma=0.0):
+        """One G step on a fresh noise batch. Returns (loss, grad norm of G)."""
+        z = self._noise(self.config.batch_size)
+        fake = self._with_instance_noise(self.generator(z), sigma)
+        loss = self.g_loss_fn(self.discriminator(fake))
+        self.g_optimizer.zero_grad()
+        # Only G's gradients are needed: minigrad.grad skips D's weight gradients (D is not
+        # stepped here); backward() would compute them too and leave them in D's .grad.
+        params = self.g_optimizer.params
+        for p, g in zip(params, mg.grad(loss, params, allow_unused=True)):
+            p.grad = g
+        g_loss, g_norm = loss.item(), gradient_norm(params)
+        self._guard("g_loss", g_loss)
+        self._guard("g_grad_norm", g_norm)
+        self.g_optimizer.step()
+        return g_loss, g_norm
+
+    def train_step(self):
+        """One iteration of Algorithm 13.1: n_critic D steps, then one G step; appends to history."""
+        cfg = self.config
+        self._in_step = True
+        sigma = cfg.noise_sigma(self.iteration)
+        for _ in range(cfg.n_critic):
+            d_loss, real_scores, fake_scores, d_norm = self.discriminator_step(sigma)
+        g_loss, g_norm = self.generator_step(sigma)
+        real_mean, fake_mean = float(real_scores.mean()), float(fake_scores.mean())
+        if cfg.outputs_probability:
+            d_real, d_fake = _mean_sigmoid(real_scores), _mean_sigmoid(fake_scores)
+            wasserstein = math.nan
+        else:
+            d_real, d_fake = real_mean, fake_mean
+            wasserstein = real_mean - fake_mean if cfg.loss in ("wgan", "wgan-gp") else math.nan
+        h = self.history
+        h["d_loss"].append(d_loss)
+        h["g_loss"].append(g_loss)
+        h["d_real"].append(d_real)
+        h["d_fake"].append(d_fake)
+        h["wasserstein"].append(wasserstein)
+        h["g_grad_norm"].append(g_norm)
+        h["d_grad_norm"].append(d_norm)
+        self.iteration += 1
+        self._in_step = False
+
+    def _guard(self, name, value):
+        """NaN/inf guard: raise before the bad value is used in an update."""
+        if not math.isfinite(value):
+            where = first_non_finite_parameter((("generator", self.generator), ("discriminator", self.discriminator)))
+            cause = f" (parameter {where} is already not finite)" if where else ""
+            raise NonFiniteError(f"iteration {self.iteration + 1}: {name} = {value}{cause}; training stopped, "
+                                 "the last checkpoint was left unchanged")
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, iterations=None, *, until=None, callback=None, callback_every=100,
+            checkpoint_path=None, checkpoint_every=None, progress=True, progress_every_percent=10):
+        """Train for `iterations` more iterations (or `until` a total iteration count); return history.
+
+        callback(trainer, iteration) runs after every `callback_every` iterations (for evaluation,
+        snapshots, plots); iteration counts from 1. A checkpoint is written to `checkpoint_path`
+        every `checkpoint_every` iterations, at the end, and on Ctrl-C. With progress=True a
+        one-line progress report goes to stderr.
+        """
+        if (iterations is None) == (until is None):
+            raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
+        until = self.iteration + iterations if until is None else until
+        for name, value in (("iterations / until", until - self.iteration), ("callback_every", callback_every)):
+            if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
+                raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
+        if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+            raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
+        bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
+        restore_sigint = self._catch_ctrl_c()
+        try:
+            while self.iteration < until:
+                self.train_step()
+                i = self.iteration
+                if callback is not None and i % callback_every == 0:
+                    callback(self, i)
+                if checkpoint_path is not None and checkpoint_every and i % checkpoint_every == 0:
+                    save_checkpoint(self, checkpoint_path)
+                bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
+                if self._interrupt_requested:
+                    raise KeyboardInterrupt
+            if checkpoint_path is not None:
+                save_checkpoint(self, checkpoint_path)
+        except KeyboardInterrupt:
+            bar.close()
+            self._on_interrupt(checkpoint_path)
+            raise
+        finally:
+            bar.close()
+            restore_sigint()
+        return self.history
+
+    def _catch_ctrl_c(self):
+        """While fit runs, the first Ctrl-C only sets a flag, so the current iteration finishes and
+        the saved state is a consistent one; a second Ctrl-C stops at once."""
+        self._interrupt_requested = False
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.getsignal(signal.SIGINT)
+
+        def request_stop(signum, frame):
+            if self._interrupt_requested:
+                raise KeyboardInterrupt
+            self._interrupt_requested = True
+
+        signal.signal(signal.SIGINT, request_stop)
+        return lambda: signal.signal(signal.SIGINT, previous)
+
+    def _on_interrupt(self, checkpoint_path):
+        if checkpoint_path is None:
+            print(f"\ninterrupted after iteration {self.iteration} (no checkpoint_path, nothing saved)", file=sys.stderr)
+        elif self._in_step:
+            print(f"\ninterrupted inside iteration {self.iteration + 1}; the last periodic checkpoint "
+                  f"in {checkpoint_path} is kept", file=sys.stderr)
+        else:
+            save_checkpoint(self, checkpoint_path)
+            print(f"\ninterrupted after iteration {self.iteration}; checkpoint saved to {checkpoint_path}\n"
+                  f"continue with Trainer.resume({checkpoint_path!r}, generator, discriminator, data).fit(...)",
+                  file=sys.stderr)
+
+    # ------------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, path):
+        """Save models, optimizers, RNG state, history, iteration and config to `path` (atomic)."""
+        save_checkpoint(self, path)
+
+    def load_checkpoint(self, path):
+        """Load a checkpoint into this trainer. Its config must equal this trainer's config."""
+        state = read_checkpoint(path)
+        saved = config_of(state)
+        if saved != self.config:
+            raise ConfigError(f"load_checkpoint: {path} was made with {saved}, this trainer has {self.config}")
+        restore_trainer_state(self, state)
+        return self
+
+    @classmethod
+    def resume(cls, path, generator, discriminator, data):
+        """A Trainer with the config stored in checkpoint `path` and its saved state loaded, so that
+        `fit` continues exactly like the uninterrupted run would have."""
+        state = read_checkpoint(path)
+        trainer = cls(generator, discriminator, data, config_of(state))
+        restore_trainer_state(trainer, state)
+        return trainer
+
+    # ------------------------------------------------------------------ using the trained models
+    def sample(self, n, rng=None):
+        """n generated samples G(z) as an ndarray (n, d) (no graph, eval mode).
+
+        The noise z comes from `rng`, or with rng=None from a generator seeded by config.seed: then
+        every call uses the same z, so snapshots taken during training are directly comparable.
+        The trainer's own RNG is never touched, so sampling does not change the training run."""
+        rng = np.random.default_rng([self.config.seed, 1]) if rng is None else rng
+        z = mg.Tensor(rng.standard_normal((n, self.noise_dim), dtype=np.float32))
+        return self._eval_forward(self.generator, z)
+
+    def discriminate(self, x):
+        """D(x) for an array of samples (n, d): probabilities for the classic losses, raw critic
+        scores for the others. Returns shape (n,)."""
+        scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=np.float32)))[:, 0]
+        return _sigmoid(scores) if self.config.outputs_probability else scores
+
+    @staticmethod
+    def _eval_forward(module, x):
+        was_training = module.training
+        module.eval()
+        try:
+            with mg.no_grad():
+                return module(x).data
+        finally:
+            module.train(was_training)
+
+
+def _sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow
+
+
+def _mean_sigmoid(logits):
+    return float(_sigmoid(logits).mean())

@@ -1,0 +1,206 @@
+"""The GAN losses against closed forms computed here with NumPy, and through gradcheck."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from gan import losses, models
+
+
+def np_softplus(x):
+    return np.logaddexp(0.0, x)  # log(1 + e^x), exact for any x
+
+
+def logits(*values):
+    return mg.tensor(np.array(values, dtype=np.float64).reshape(-1, 1), requires_grad=True)
+
+
+REAL = [2.0, -0.5, 0.3, 1.7]
+FAKE = [-1.2, 0.4, -3.0]
+
+
+def np_closed_forms(r, f):
+    """Each loss written independently from its textbook formula, with probabilities D = sigmoid."""
+    d_r, d_f = 1 / (1 + np.exp(-r)), 1 / (1 + np.exp(-f))
+    return {
+        "minimax_d": -np.mean(np.log(d_r)) - np.mean(np.log(1 - d_f)),
+        "saturating_g": np.mean(np.log(1 - d_f)),
+        "nonsaturating_g": -np.mean(np.log(d_f)),
+        "wasserstein_d": np.mean(f) - np.mean(r),
+        "wasserstein_g": -np.mean(f),
+        "lsgan_d": 0.5 * np.mean((r - 1) ** 2) + 0.5 * np.mean(f ** 2),
+        "lsgan_g": 0.5 * np.mean((f - 1) ** 2),
+        "hinge_d": np.mean(np.maximum(0, 1 - r)) + np.mean(np.maximum(0, 1 + f)),
+        "hinge_g": -np.mean(f),
+    }
+
+
+LOSSES = {
+    "minimax_d": lambda r, f: losses.minimax_discriminator_loss(r, f),
+    "saturating_g": lambda r, f: losses.saturating_generator_loss(f),
+    "nonsaturating_g": lambda r, f: losses.nonsaturating_generator_loss(f),
+    "wasserstein_d": lambda r, f: losses.wasserstein_critic_loss(r, f),
+    "wasserstein_g": lambda r, f: losses.wasserstein_generator_loss(f),
+    "lsgan_d": lambda r, f: losses.least_squares_discriminator_loss(r, f),
+    "lsgan_g": lambda r, f: losses.least_squares_generator_loss(f),
+    "hinge_d": lambda r, f: losses.hinge_discriminator_loss(r, f),
+    "hinge_g": lambda r, f: losses.hinge_generator_loss(f),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_matches_closed_form(name):
+    expected = np_closed_forms(np.array(REAL), np.array(FAKE))[name]
+    value = LOSSES[name](logits(*REAL), logits(*FAKE))
+    assert value.shape == () or value.size == 1
+    assert value.item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_gradcheck(name):
+    # hinge has kinks at +-1: the chosen logits keep away from them
+    r, f = logits(*REAL), logits(*FAKE)
+    assert mg.gradcheck(lambda a, b: LOSSES[name](a, b), (r, f))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_losses_stay_finite_for_huge_logits(name, dtype):
+    r = mg.tensor(np.array([[1e4], [-1e4]], dtype=dtype), requires_grad=True)
+    f = mg.tensor(np.array([[-1e4], [1e4]], dtype=dtype), requires_grad=True)
+    value = LOSSES[name](r, f)
+    assert np.isfinite(value.item())
+    value.backward()
+    for t in (r, f):
+        assert t.grad is None or np.all(np.isfinite(t.grad.data))
+
+
+def test_classic_losses_at_huge_logits_have_the_limit_values():
+    # D certain and right: -log D(x) -> 0 for x = 1e4, -log(1 - D(G(z))) -> 0 for G(z) logit -1e4
+    assert losses.minimax_discriminator_loss(logits(1e4), logits(-1e4)).item() == pytest.approx(0.0, abs=1e-12)
+    # D certain and wrong: the loss is the logit itself (softplus(l) ~ l)
+    assert losses.minimax_discriminator_loss(logits(-1e4), logits(1e4)).item() == pytest.approx(2e4)
+    assert losses.nonsaturating_generator_loss(logits(-1e4)).item() == pytest.approx(1e4)
+    assert losses.saturating_generator_loss(logits(-1e4)).item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_saturating_gradient_vanishes_where_nonsaturating_does_not():
+    # seed 002: with D(G(z)) -> 0 the saturating loss gives G (almost) no gradient
+    f = logits(-8.0)
+    losses.saturating_generator_loss(f).backward()
+    saturating = f.grad.item()
+    f = logits(-8.0)
+    losses.nonsaturating_generator_loss(f).backward()
+    assert abs(saturating) == pytest.approx(1 / (1 + np.exp(8.0)))  # sigmoid(-8)
+    assert f.grad.item() == pytest.approx(-1 / (1 + np.exp(-8.0)))   # -(1 - sigmoid(-8))
+
+
+def test_one_sided_label_smoothing():
+    s = 0.1
+    r, f = np.array(REAL), np.array(FAKE)
+    d_r, d_f = 1 / (1 + np.exp(-r)), 1 / (1 + np.exp(-f))
+    expected = -np.mean((1 - s) * np.log(d_r) + s * np.log(1 - d_r)) - np.mean(np.log(1 - d_f))
+    value = losses.minimax_discriminator_loss(logits(*REAL), logits(*FAKE), real_label=1 - s)
+    assert value.item() == pytest.approx(expected, rel=1e-12)
+    assert mg.gradcheck(lambda a, b: losses.minimax_discriminator_loss(a, b, real_label=1 - s),
+                        (logits(*REAL), logits(*FAKE)))
+
+
+def test_clip_weights_in_place():
+    net = models.mlp_discriminator(3, hidden=(4,), rng=np.random.default_rng(0))
+    before = [p.data.copy() for p in net.parameters()]
+    arrays = [p.data for p in net.parameters()]
+    losses.clip_weights(net, 0.05)
+    for p, old, array in zip(net.parameters(), before, arrays):
+        assert p.data is array  # in place
+        np.testing.assert_array_equal(p.data, np.clip(old, -0.05, 0.05))
+    assert any(np.any(np.abs(old) > 0.05) for old in before)  # the clipping did something
+    with pytest.raises(ValueError, match="c must be > 0"):
+        losses.clip_weights(net, 0.0)
+
+
+# ----------------------------------------------------------------------------- gradient penalty
+
+def tiny_tanh_critic(in_dim, hidden, seed):
+    critic = models.mlp_discriminator(in_dim, hidden=(hidden,), activation="tanh", rng=np.random.default_rng(seed))
+    for p in critic.parameters():
+        p.data = p.data.astype(np.float64) * 3  # bigger weights: gradient norms away from 1
+    return critic
+
+
+def np_gradient_penalty(critic, real, fake, eps, lam):
+    """Closed form for D(x) = w2 . tanh(W1 x + b1) + b2: grad_x D = W1^T (w2 * (1 - tanh^2))."""
+    W1, b1, w2, _ = (p.data for p in critic.parameters())
+    x_hat = eps * real + (1 - eps) * fake
+    h = np.tanh(x_hat @ W1.T + b1)
+    grads = (w2 * (1 - h ** 2)) @ W1          # (n, in_dim), one row per example
+    norms = np.sqrt((grads ** 2).sum(axis=1))
+    return lam * np.mean((norms - 1) ** 2)
+
+
+def test_gradient_penalty_matches_closed_form_with_one_eps_per_example():
+    rng = np.random.default_rng(3)
+    critic = tiny_tanh_critic(3, 5, seed=1)
+    real, fake = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    eps = rng.random((6, 1))
+    value = losses.gradient_penalty(critic, mg.tensor(real), mg.tensor(fake), eps=eps, weight=7.0)
+    assert value.item() == pytest.approx(np_gradient_penalty(critic, real, fake, eps, 7.0), rel=1e-9)
+    # drawing eps from an rng gives the same as passing the same draws
+    drawn = losses.gradient_penalty(critic, mg.tensor(real), mg.tensor(fake), rng=np.random.default_rng(11), weight=7.0)
+    eps_11 = np.random.default_rng(11).random((6, 1))
+    assert drawn.item() == pytest.approx(np_gradient_penalty(critic, real, fake, eps_11, 7.0), rel=1e-9)
+    # a single eps for the whole batch would give a different number
+    shared = np_gradient_penalty(critic, real, fake, np.full((6, 1), eps[0, 0]), 7.0)
+    assert value.item() != pytest.approx(shared, rel=1e-6)
+
+
+def test_gradient_penalty_of_linear_critic_is_lambda_times_norm_minus_one_squared():
+    critic = models.mlp_discriminator(4, hidden=(), rng=np.random.default_rng(0))  # D(x) = w . x + b
+    w = critic.parameters()[0].data.astype(np.float64)
+    rng = np.random.default_rng(1)
+    real, fake = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
+    value = losses.gradient_penalty(critic, mg.tensor(real, dtype=np.float32), mg.tensor(fake, dtype=np.float32),
+                                    rng=rng, weight=10.0)
+    assert value.item() == pytest.approx(10.0 * (np.linalg.norm(w) - 1) ** 2, rel=1e-5)
+
+
+def test_gradient_penalty_parameter_gradient_gradcheck():
+    """Second order: the penalty's gradient w.r.t. D's parameters goes through grad_x D."""
+    rng = np.random.default_rng(4)
+    critic = tiny_tanh_critic(2, 3, seed=2)
+    real, fake = mg.tensor(rng.standard_normal((4, 2))), mg.tensor(rng.standard_normal((4, 2)))
+    eps = rng.random((4, 1))
+    params = critic.parameters()[:3]  # the last bias has no effect on grad_x D (its gradient is 0)
+
+    def penalty(*_params):  # gradcheck perturbs the parameter arrays in place
+        return losses.gradient_penalty(critic, real, fake, eps=eps, weight=10.0)
+
+    assert mg.gradcheck(penalty, params)
+
+
+def test_gradient_penalty_reaches_the_critic_parameters_only():
+    critic = tiny_tanh_critic(2, 3, seed=0)
+    real = mg.tensor(np.ones((3, 2)))
+    fake = mg.tensor(np.zeros((3, 2)), requires_grad=True)
+    losses.gradient_penalty(critic, real, fake, rng=np.random.default_rng(0)).backward()
+    assert fake.grad is None  # fake is treated as a constant
+    assert all(np.any(p.grad.data != 0) for p in critic.parameters()[:3])
+
+
+def test_gradient_penalty_needs_rng_or_eps_and_equal_shapes():
+    critic = tiny_tanh_critic(2, 3, seed=0)
+    with pytest.raises(ValueError, match="rng"):
+        losses.gradient_penalty(critic, mg.tensor(np.ones((3, 2))), mg.tensor(np.ones((3, 2))))
+    with pytest.raises(ValueError, match="shape"):
+        losses.gradient_penalty(critic, mg.tensor(np.ones((3, 2))), mg.tensor(np.ones((4, 2))), rng=np.random.default_rng())
+
+
+def test_model_builders_shapes():
+    G = models.mlp_generator(5, 15, hidden=(16, 8), out_activation="tanh", rng=np.random.default_rng(0))
+    D = models.mlp_discriminator(15, hidden=(16,), rng=np.random.default_rng(0))
+    x = G(mg.tensor(np.random.default_rng(1).standard_normal((7, 5))))
+    assert x.shape == (7, 15) and np.all(np.abs(x.data) <= 1)
+    assert D(x).shape == (7, 1)
+    with pytest.raises(ValueError, match="noise_dim"):
+        models.mlp_generator(0, 15)
+    with pytest.raises(ValueError, match=r"hidden\[1\]"):
+        models.mlp_discriminator(2, hidden=(4, -1))
