@@ -181,11 +181,10 @@ class Trainer:
         fake = self._with_instance_noise(self.generator(z), sigma)
         loss = self.g_loss_fn(self.discriminator(fake))
         self.g_optimizer.zero_grad()
-        # Only G's gradients are needed: minigrad.grad skips D's weight gradients (D is not
-        # stepped here); backward() would compute them too and leave them in D's .grad.
+        # The chain rule runs through D to reach G, so D's parameters get gradients here too;
+        # only G's optimizer steps, and D's next step starts with zero_grad.
+        loss.backward()
         params = self.g_optimizer.params
-        for p, g in zip(params, mg.grad(loss, params, allow_unused=True)):
-            p.grad = g
         g_loss, g_norm = loss.item(), gradient_norm(params)
         self._guard("g_loss", g_loss)
         self._guard("g_grad_norm", g_norm)

@@ -278,3 +278,21 @@ def test_optimizer_matches_torch(kind, opts):
         opt.step()
     p_nb, _ = _run_optimizer("numba", kind, opts)
     np.testing.assert_allclose(p_nb, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_blas_thread_control_follows_product_size():
+    """Small products run on one OpenBLAS thread, large ones on the default count (where found)."""
+    from minigrad.kernels import blas_threads
+    if not blas_threads.available():
+        pytest.skip("OpenBLAS thread control not found in this NumPy build")
+    small = np.ones((8, 8), np.float32)
+    big = np.ones((256, 256), np.float32)   # 2^24 multiply-adds
+    saved = K.get_backend()
+    K.set_backend("numpy")
+    try:
+        np.testing.assert_allclose(K.matmul(small, small), small @ small)
+        assert blas_threads._state["current"] == 1
+        np.testing.assert_allclose(K.matmul_nt(big, big), big @ big.T)
+        assert blas_threads._state["current"] == blas_threads._state["default"]
+    finally:
+        K.set_backend(saved)

@@ -1,6 +1,7 @@
 """Matrix products: a @ b, a @ b.T and a.T @ b (the three products of a linear layer)."""
 import numpy as np
 
+from . import blas_threads
 from .backend import is_float, kernel, use_numba
 
 
@@ -26,6 +27,7 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
     if a.ndim == 2 and b.ndim == 2 and use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a, b)
+    blas_threads.prepare(a.shape[-2] * a.shape[-1] * b.shape[-1])
     return np.matmul(a, b)
 
 
@@ -34,6 +36,7 @@ def matmul_nt(a, b):
     _check2d("matmul_nt", a, b, 1, 1)
     if use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a, b.T)
+    blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[0])
     return a @ b.T
 
 
@@ -42,4 +45,5 @@ def matmul_tn(a, b):
     _check2d("matmul_tn", a, b, 0, 0)
     if use_numba("matmul", a.size + b.size) and is_float(a, b):
         return _gemm_numba(a.T, b)
+    blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[1])
     return a.T @ b

@@ -1,0 +1,278 @@
+"""JS is stuck at log 2 while W1 = |theta|: the parallel lines, in closed form and from trained D and critic.
+
+The lesson (seed 002 "idea 2"; seed 003 section 6.3.5; Example 1 of the WGAN paper)
+---------------------------------------------------------------------------------
+Two distributions in the plane, the same vertical segment moved sideways by theta:
+
+    P_0     = (0,     U[0, 1])
+    P_theta = (theta, U[0, 1])
+
+For theta != 0 their supports do not overlap at all, and then
+
+    JS(P_0 || P_theta) = log 2     whatever theta is (flat: no gradient tells G which way to move)
+    W1(P_0, P_theta)   = |theta|   (grows with the distance: a useful gradient everywhere)
+
+Training shows the same thing. A classic discriminator trained to maximise
+V(D) = E_{P_0} log D + E_{P_theta} log(1 - D) estimates JS through the identity of seed 000,
+
+    JS ~ (max_D V(D) + log 4) / 2,
+
+and it separates the two lines perfectly for any theta != 0, so the estimate sits at log 2.
+A WGAN-GP critic f maximises E_{P_0} f - E_{P_theta} f - lambda E (||grad f|| - 1)^2 and estimates
+
+    W1 ~ E_{P_0} f(x) - E_{P_theta} f(y),
+
+which follows |theta|.
+
+What to look at
+  js_vs_w1.png     left: closed-form JS (a step: 0 at theta = 0, log 2 elsewhere) and the trained
+                   D's estimate; middle: W1 = |theta| and the critic's estimate; right: the gradient
+                   G would receive at its samples y ~ P_theta, |d/dy1 log(1 - D(y))| for the classic
+                   D (vanishing: D is saturated there) and |d/dy1 f(y)| for the critic (about 1).
+  functions.png    the trained D and critic along the horizontal axis for one theta: D is a step
+                   (flat where the samples are), the critic a ramp of slope about 1.
+
+Settings and why
+  MLPs 2-64-64-1 with leaky ReLU (slope 0.2; a plain ReLU critic sometimes dies: all units off,
+  f constant, no gradient) for both, batch 64 fresh samples per side and step, Adam. D: lr 2e-3, the
+  minimax loss of gan.losses (binary cross-entropy from logits). Critic: lr 1e-3, betas (0.5, 0.9),
+  gradient penalty weight 10 (gan.losses.gradient_penalty, as in WGAN-GP). A separate D and critic
+  are trained from scratch for each theta. Estimates use 4,096 fresh samples per side.
+  The penalty is soft, so the critic's estimate lands slightly ABOVE |theta|, and by a known amount:
+  a critic of slope a across the gap scores a |theta| - lambda (a - 1)^2 (a constant slope is the
+  cheapest way to climb a given height), which is largest at a = 1 + |theta| / (2 lambda), where it
+  equals |theta| + theta^2 / (2 lambda): 2.2 instead of 2 at theta = 2 with lambda = 10. The figure
+  draws this "penalised optimum" next to |theta|.
+  theta: 9 values in [-2, 2] (default, 400 steps each) or 5 (--quick, 150 steps each);
+  --steps N sets the steps per theta.
+
+metrics.json
+  theta                       the shifts
+  js_closed_form, w1_closed_form    log 2 (0 at theta = 0) and |theta|
+  js_estimate                 (V(D) + log 4) / 2 of the trained D, per theta
+  w1_estimate                 E f(P_0) - E f(P_theta) of the trained critic, per theta
+  w1_max_abs_error            max |w1_estimate - |theta||
+  w1_penalized_optimum        |theta| + theta^2 / (2 lambda): what a perfectly trained critic reports
+  w1_max_abs_error_vs_penalized_optimum    max |w1_estimate - w1_penalized_optimum|
+  w1_corr_abs_theta           correlation of w1_estimate with |theta|
+  js_estimate_at_zero         the JS estimate at theta = 0 (should be near 0)
+  js_estimate_away_from_zero_min, js_estimate_away_from_zero_max
+                              range of the JS estimates over theta != 0 (both near log 2 = 0.693)
+  generator_grad_js           mean |d/dy1 log(1 - D(y))| over y ~ P_theta (the saturating G loss)
+  generator_grad_w1           mean |d/dy1 f(y)| over y ~ P_theta
+  steps                       training steps per theta for each network
+"""
+import time
+
+import numpy as np
+
+import minigrad as mg
+from gan import losses, models, theory
+from gan.progress import ProgressBar
+from minigrad import optim
+
+from demos import common
+
+DEFAULT_THETAS = np.linspace(-2.0, 2.0, 9)
+QUICK_THETAS = np.linspace(-2.0, 2.0, 5)
+DEFAULT_STEPS, QUICK_STEPS = 400, 150
+BATCH = 64
+EVAL_BATCH = 4096
+HIDDEN = (64, 64)
+ACTIVATION = ("leaky_relu", 0.2)  # a ReLU critic can die (every unit off: f constant, no gradient)
+GP_WEIGHT = 10.0
+
+
+def sample_line(n, rng, theta):
+    """n points of P_theta = (theta, U[0, 1]), shape (n, 2), float32."""
+    points = np.empty((n, 2), dtype=np.float32)
+    points[:, 0] = theta
+    points[:, 1] = rng.random(n)
+    return points
+
+
+def train_discriminator(theta, steps, rng, on_step):
+    """Classic D: minimise -[mean log D(x) + mean log(1 - D(y))], x ~ P_0 (real), y ~ P_theta (fake)."""
+    discriminator = models.mlp_discriminator(2, hidden=HIDDEN, activation=ACTIVATION, rng=rng)
+    optimizer = optim.Adam(discriminator.parameters(), lr=2e-3)
+    for _ in range(steps):
+        real, fake = mg.tensor(sample_line(BATCH, rng, 0.0)), mg.tensor(sample_line(BATCH, rng, theta))
+        loss = losses.minimax_discriminator_loss(discriminator(real), discriminator(fake))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        on_step()
+    return discriminator
+
+
+def train_critic(theta, steps, rng, on_step):
+    """WGAN-GP critic: minimise mean f(y) - mean f(x) + 10 mean (||grad f(x_hat)|| - 1)^2."""
+    critic = models.mlp_discriminator(2, hidden=HIDDEN, activation=ACTIVATION, rng=rng)
+    optimizer = optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    for _ in range(steps):
+        real, fake = mg.tensor(sample_line(BATCH, rng, 0.0)), mg.tensor(sample_line(BATCH, rng, theta))
+        loss = losses.wasserstein_critic_loss(critic(real), critic(fake))
+        loss = loss + losses.gradient_penalty(critic, real, fake, rng=rng, weight=GP_WEIGHT)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        on_step()
+    return critic
+
+
+def penalized_optimum(theta, weight=GP_WEIGHT):
+    """max over slopes a of  a |theta| - weight (a - 1)^2  =  |theta| + theta^2 / (2 weight)."""
+    return np.abs(theta) + theta**2 / (2.0 * weight)
+
+
+def estimate_js(discriminator, theta, rng):
+    """(V(D) + log 4) / 2 with V(D) = mean log D(x) + mean log(1 - D(y)) = -(the minimax D loss)."""
+    real, fake = mg.tensor(sample_line(EVAL_BATCH, rng, 0.0)), mg.tensor(sample_line(EVAL_BATCH, rng, theta))
+    with mg.no_grad():
+        value = -losses.minimax_discriminator_loss(discriminator(real), discriminator(fake)).item()
+    return (value + theory.LOG_4) / 2.0
+
+
+def estimate_w1(critic, theta, rng):
+    """mean f(x) - mean f(y), x ~ P_0, y ~ P_theta."""
+    real, fake = mg.tensor(sample_line(EVAL_BATCH, rng, 0.0)), mg.tensor(sample_line(EVAL_BATCH, rng, theta))
+    with mg.no_grad():
+        return float(critic(real).data.mean() - critic(fake).data.mean())
+
+
+def generator_gradient(generator_loss_of_output, network, theta, rng):
+    """mean over y ~ P_theta of |d/dy1 loss(network(y))|: how hard G would be pushed sideways."""
+    fake = mg.tensor(sample_line(EVAL_BATCH, rng, theta), requires_grad=True)
+    per_sample = generator_loss_of_output(network(fake))
+    (grad,) = mg.grad(mg.sum(per_sample), fake)
+    return float(np.mean(np.abs(grad.data[:, 0])))
+
+
+def log_one_minus_d(logits):
+    """log(1 - D(y)) = -softplus(logit), per sample (the saturating G loss before the mean)."""
+    return -mg.functional.softplus(logits)
+
+
+def main(argv=None):
+    parser = common.make_parser("js_vs_wasserstein", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = common.setup(args)
+    rng = np.random.default_rng(args.seed)
+    thetas = QUICK_THETAS if args.quick else DEFAULT_THETAS
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
+
+    print(f"training a discriminator and a WGAN-GP critic for each of {len(thetas)} values of theta "
+          f"({steps} steps each)")
+    progress = ProgressBar(2 * steps * len(thetas))
+    done = [0]
+
+    def on_step():
+        done[0] += 1
+        progress.update(done[0], {})
+
+    results = {key: [] for key in ("js_estimate", "w1_estimate", "generator_grad_js", "generator_grad_w1")}
+    shown = int(np.argmin(np.abs(thetas - 1.0)))  # the theta whose D and critic functions.png draws
+    for i, theta in enumerate(thetas):
+        discriminator = train_discriminator(theta, steps, rng, on_step)
+        critic = train_critic(theta, steps, rng, on_step)
+        results["js_estimate"].append(estimate_js(discriminator, theta, rng))
+        results["w1_estimate"].append(estimate_w1(critic, theta, rng))
+        results["generator_grad_js"].append(generator_gradient(log_one_minus_d, discriminator, theta, rng))
+        results["generator_grad_w1"].append(generator_gradient(lambda f: f, critic, theta, rng))
+        if i == shown:
+            shown_models = (theta, discriminator, critic)
+    progress.close()
+    results = {key: np.array(values) for key, values in results.items()}
+
+    js_closed, w1_closed = theory.js_parallel_lines(thetas), theory.w1_parallel_lines(thetas)
+    away = thetas != 0
+    metrics = {
+        "theta": thetas,
+        "js_closed_form": js_closed,
+        "w1_closed_form": w1_closed,
+        **results,
+        "w1_max_abs_error": float(np.max(np.abs(results["w1_estimate"] - w1_closed))),
+        "w1_penalized_optimum": penalized_optimum(thetas),
+        "w1_max_abs_error_vs_penalized_optimum":
+            float(np.max(np.abs(results["w1_estimate"] - penalized_optimum(thetas)))),
+        "w1_corr_abs_theta": float(np.corrcoef(results["w1_estimate"], np.abs(thetas))[0, 1]),
+        "js_estimate_at_zero": float(results["js_estimate"][~away][0]) if (~away).any() else None,
+        "js_estimate_away_from_zero_min": float(results["js_estimate"][away].min()),
+        "js_estimate_away_from_zero_max": float(results["js_estimate"][away].max()),
+        "steps": steps,
+    }
+
+    print(f"\n{'theta':>6} {'JS':>7} {'JS est.':>8} {'W1':>6} {'W1 est.':>8} {'|dG| via D':>11} {'|dG| via critic':>16}")
+    for j, theta in enumerate(thetas):
+        print(f"{theta:6.2f} {js_closed[j]:7.4f} {results['js_estimate'][j]:8.4f} {w1_closed[j]:6.2f} "
+              f"{results['w1_estimate'][j]:8.4f} {results['generator_grad_js'][j]:11.2e} "
+              f"{results['generator_grad_w1'][j]:16.3f}")
+    print(f"max |W1 estimate - |theta|| = {metrics['w1_max_abs_error']:.3f} "
+          f"(against the penalised optimum |theta| + theta^2/{2 * GP_WEIGHT:g}: "
+          f"{metrics['w1_max_abs_error_vs_penalized_optimum']:.3f}), "
+          f"correlation with |theta| = {metrics['w1_corr_abs_theta']:.4f}")
+
+    paths = [plot_estimates(out, thetas, js_closed, w1_closed, results),
+             plot_functions(out, *shown_models),
+             common.write_metrics(out, metrics)]
+    common.finish(args, paths, started)
+    return metrics
+
+
+# ----------------------------------------------------------------------------- figures
+
+def plot_estimates(out, thetas, js_closed, w1_closed, results):
+    plt = common.pyplot()
+    fine = np.linspace(thetas.min(), thetas.max(), 400)  # an even count: 0 is not on it (JS jumps there)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.4))
+    left.plot(fine, theory.js_parallel_lines(fine), color="k", lw=2, alpha=0.4, label="closed form")
+    left.plot([0], [0], "o", color="k", alpha=0.4)
+    left.plot(thetas, results["js_estimate"], "o", color="C3", label="(max V(D) + log 4) / 2, trained D")
+    left.axhline(theory.LOG_2, color="0.5", ls=":", lw=1)
+    left.set_title("JS(P_0 || P_theta): log 2 whatever theta")
+    left.set_ylim(-0.05, 0.85)
+    middle.plot(fine, theory.w1_parallel_lines(fine), color="k", lw=2, alpha=0.4, label="closed form |theta|")
+    middle.plot(fine, penalized_optimum(fine), color="C0", ls=":",
+                label=f"penalised optimum |theta| + theta$^2$/{2 * GP_WEIGHT:g}")
+    middle.plot(thetas, results["w1_estimate"], "o", color="C0", label="E f(P_0) - E f(P_theta), WGAN-GP critic")
+    middle.set_title("W1(P_0, P_theta) = |theta|")
+    right.semilogy(thetas, results["generator_grad_js"], "o-", color="C3", label="|d log(1 - D(y)) / dy1|, D")
+    right.semilogy(thetas, results["generator_grad_w1"], "o-", color="C0", label="|d f(y) / dy1|, critic")
+    right.set_title("the push G would get at its samples")
+    for ax in (left, middle, right):
+        ax.set_xlabel("theta")
+        ax.legend(fontsize=9)
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "js_vs_w1.png")
+    plt.close(fig)
+    return path
+
+
+def plot_functions(out, theta, discriminator, critic):
+    plt = common.pyplot()
+    x1 = np.linspace(min(0.0, theta) - 1.0, max(0.0, theta) + 1.0, 401)
+    points = np.stack([x1, np.full_like(x1, 0.5)], axis=1).astype(np.float32)
+    with mg.no_grad():
+        d = 1.0 / (1.0 + np.exp(-discriminator(mg.tensor(points)).data[:, 0].astype(np.float64)))
+        f = critic(mg.tensor(points)).data[:, 0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(x1, d, color="C3")
+    left.set_ylabel("D(x1, 0.5)")
+    left.set_title("classic D: a step, flat at both lines")
+    right.plot(x1, f - f[np.argmin(np.abs(x1 - theta))], color="C0")
+    right.set_ylabel("f(x1, 0.5) - f(theta, 0.5)")
+    right.set_title("WGAN-GP critic: a ramp of slope about 1")
+    for ax in (left, right):
+        ax.axvline(0.0, color="k", ls="--", lw=1, label="P_0 (real)")
+        ax.axvline(theta, color="C2", ls="--", lw=1, label=f"P_theta, theta = {theta:g} (fake)")
+        ax.set_xlabel("x1 (the horizontal coordinate)")
+        ax.legend(fontsize=9)
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "functions.png")
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""The optimal discriminator D* = p_data / (p_data + p_g) and V(D*, G) = -log 4 + 2 JS, checked by training D.
+
+The lesson (seed 000; seed 003 section 6.3.4)
+----------------------------------------------
+Hold the generator FIXED: its samples come from a known density p_g (we draw them directly, no
+network needed). The discriminator maximises
+
+    V(D, G) = E_{x~p_data} log D(x) + E_{x~p_g} log(1 - D(x)),
+
+and because V integrates  f(D(x)) = p_data(x) log D(x) + p_g(x) log(1 - D(x))  point by point,
+the best D answers each x separately: df/dD = p_data / D - p_g / (1 - D) = 0 gives
+
+    D*(x) = p_data(x) / (p_data(x) + p_g(x)).
+
+Putting D* back in gives  V(D*, G) = -log 4 + 2 JS(p_data || p_g): the discriminator's best
+score MEASURES the Jensen-Shannon divergence, and G can at best push it down to -log 4, reached
+only at p_g = p_data, where D* = 1/2 everywhere.
+
+What to look at
+  optimal_d.png     top: the two densities (with histograms of the samples D was trained on);
+                    bottom: the trained D(x) on top of the closed form D*(x). They agree where the
+                    samples are (the shaded "bulk"); far out, where almost no sample lands, D is
+                    free to do anything because V hardly depends on it there.
+  value_vs_js.png   a family of generators p_g(x) = p_data(x - mu), the data shifted by mu:
+                    the closed form V(D*, G), the curve -log 4 + 2 JS (the same curve: that is the
+                    identity), and V(D, G) of a discriminator trained for each mu (dots). The dots
+                    sit on or just below the curve: D* is the maximiser, so any trained D scores
+                    at most V(D*, G). At mu = 0 everything meets at -log 4 = -1.386. Moving p_g
+                    away raises V towards 0 = -log 4 + 2 log 2 (no overlap at all), but near
+                    |mu| = 3 one bump of p_g lands on the other bump of p_data and V falls again:
+                    JS measures overlap, not distance (the js_vs_wasserstein demo takes this up).
+
+Settings and why
+  p_data = 1/2 N(-1.5, 0.5^2) + 1/2 N(1.5, 0.5^2)   two bumps, so D* has an interesting shape
+  p_g    = N(0.5, 1)                                 one wide bump between and across them
+  D      = MLP 1-32-32-1, tanh (a smooth D* is easiest to fit with a smooth network), returning
+           the logit; loss gan.losses.minimax_discriminator_loss (binary cross-entropy from
+           logits, i.e. minus V); Adam lr 3e-3 with batches of 256 fresh samples per side, the
+           learning rate decayed linearly to 0 over the run so the minibatch noise averages out.
+  V(D, G) of a trained D is evaluated on a fine grid as  integral p_data log D + p_g log(1 - D) dx
+           (gan.theory.value_function): the exact expectation for that D, free of sampling noise.
+           The grid: 3,201 points on [-8, 8]. The "bulk" is where p_data + p_g >= 5% of its maximum.
+  The main D trains for 1,500 steps (--quick: 600). The mu family: 13 shifts in [-3, 3] (--quick: 5
+  in [-2, 2]); each D starts from the previous mu's D (a warm start), so 300 steps suffice.
+  --steps N sets the main D's steps; each D of the family then trains N / 5 steps (at least 200).
+
+metrics.json
+  max_abs_error            max |D(x) - D*(x)| over the bulk, for the fixed p_g
+  max_abs_error_untrained  the same for the D before training (the baseline a broken run would keep)
+  bulk_threshold           the bulk is where p_data + p_g >= bulk_threshold * max(p_data + p_g)
+  bulk_interval            [lowest, highest] grid point of the bulk
+  v_trained, v_optimal     V(D, G) of the trained D and V(D*, G) for the fixed p_g
+  js                       JS(p_data || p_g) in nats for the fixed p_g
+  mu                       the shifts of the generator family
+  v_trained_family         V(D, G) of the trained D at each mu
+  v_optimal_family         V(D*, G) at each mu (gan.theory.optimal_value)
+  v_from_js_family         -log 4 + 2 JS(p_data || p_g) at each mu
+  identity_max_gap         max over mu of |V(D*, G) - (-log 4 + 2 JS)| (rounding and grid truncation only: ~1e-14)
+  trained_max_shortfall    max over mu of V(D*, G) - V(D, G) (>= 0 up to grid error: D* is the best)
+  steps, family_steps      training steps of the main D and per mu
+"""
+import time
+
+import numpy as np
+
+import minigrad as mg
+from gan import data, losses, models, theory
+from gan.progress import ProgressBar
+from minigrad import optim
+
+from demos import common
+
+DATA_MEANS, DATA_STDS = (-1.5, 1.5), (0.5, 0.5)
+G_MEAN, G_STD = 0.5, 1.0
+GRID = np.linspace(-8.0, 8.0, 3201)
+DX = float(GRID[1] - GRID[0])
+BULK_THRESHOLD = 0.05
+BATCH = 256
+LEARNING_RATE = 3e-3
+DEFAULT_STEPS, QUICK_STEPS = 1500, 600
+MIN_FAMILY_STEPS = 200
+FAMILY_MU = np.linspace(-3.0, 3.0, 13)
+QUICK_FAMILY_MU = np.linspace(-2.0, 2.0, 5)
+
+
+def p_data(x):
+    return theory.normal_mixture_pdf(x, DATA_MEANS, DATA_STDS)
+
+
+def sample_data(n, rng):
+    return data.gaussian_mixture_1d(n, rng, DATA_MEANS, DATA_STDS)
+
+
+def discriminator_on_grid(discriminator, x=GRID):
+    """D(x) = sigmoid(logit(x)) on the grid, as float64 (no graph is recorded)."""
+    with mg.no_grad():
+        logits = discriminator(mg.tensor(x.reshape(-1, 1).astype(np.float32))).data[:, 0]
+    return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+
+def train_discriminator(discriminator, sample_fake, steps, rng, progress=None, steps_before=0):
+    """Minimise the minimax D loss  -mean log D(x) - mean log(1 - D(x_fake))  (= -V) with Adam.
+
+    Fresh samples every step; the learning rate falls linearly from LEARNING_RATE to 0.
+    """
+    optimizer = optim.Adam(discriminator.parameters(), lr=LEARNING_RATE)
+    for step in range(steps):
+        optimizer.lr = LEARNING_RATE * (1.0 - step / steps)
+        real = mg.tensor(sample_data(BATCH, rng))
+        fake = mg.tensor(sample_fake(BATCH, rng))
+        loss = losses.minimax_discriminator_loss(discriminator(real), discriminator(fake))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if progress is not None:
+            progress.update(steps_before + step + 1, {"d_loss": loss.item()})
+    return discriminator
+
+
+def bulk_mask(p_real, p_fake, threshold=BULK_THRESHOLD):
+    """Where the samples are: p_data + p_g at least `threshold` times its maximum."""
+    total = p_real + p_fake
+    return total >= threshold * total.max()
+
+
+def main(argv=None):
+    parser = common.make_parser("optimal_d", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = common.setup(args)
+    rng = np.random.default_rng(args.seed)
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
+    family_mu = QUICK_FAMILY_MU if args.quick else FAMILY_MU
+    family_steps = max(MIN_FAMILY_STEPS, steps // 5)
+
+    p_real = p_data(GRID)
+    p_fake = theory.normal_pdf(GRID, G_MEAN, G_STD)
+    d_star = theory.optimal_discriminator(p_real, p_fake)
+    bulk = bulk_mask(p_real, p_fake)
+
+    discriminator = models.mlp_discriminator(1, hidden=(32, 32), activation="tanh", rng=rng)
+    error_untrained = float(np.max(np.abs(discriminator_on_grid(discriminator) - d_star)[bulk]))
+
+    total_steps = steps + family_steps * len(family_mu)
+    progress = ProgressBar(total_steps)
+    print(f"training D against the fixed p_g = N({G_MEAN}, {G_STD}^2) for {steps} steps, "
+          f"then for {len(family_mu)} shifted generators ({family_steps} steps each)")
+
+    def sample_fixed_generator(n, rng):
+        return rng.normal(G_MEAN, G_STD, size=(n, 1)).astype(np.float32)
+
+    train_discriminator(discriminator, sample_fixed_generator, steps, rng, progress)
+    d_trained = discriminator_on_grid(discriminator)
+    max_abs_error = float(np.max(np.abs(d_trained - d_star)[bulk]))
+    v_trained = theory.value_function(d_trained, p_real, p_fake, DX)
+    v_optimal = theory.optimal_value(p_real, p_fake, DX)
+    js = theory.js_divergence(p_real, p_fake, DX)
+
+    # the family p_g(x) = p_data(x - mu): warm-start each D from the previous one
+    family = {"v_trained": [], "v_optimal": [], "v_from_js": []}
+    family_d = models.mlp_discriminator(1, hidden=(32, 32), activation="tanh", rng=rng)
+    for i, mu in enumerate(family_mu):
+        def sample_shifted_data(n, rng, mu=mu):
+            return sample_data(n, rng) + np.float32(mu)
+        train_discriminator(family_d, sample_shifted_data, family_steps, rng, progress,
+                            steps_before=steps + i * family_steps)
+        p_shifted = p_data(GRID - mu)
+        family["v_trained"].append(theory.value_function(discriminator_on_grid(family_d), p_real, p_shifted, DX))
+        family["v_optimal"].append(theory.optimal_value(p_real, p_shifted, DX))
+        family["v_from_js"].append(-theory.LOG_4 + 2.0 * theory.js_divergence(p_real, p_shifted, DX))
+    progress.close()
+    family = {key: np.array(values) for key, values in family.items()}
+
+    metrics = {
+        "max_abs_error": max_abs_error,
+        "max_abs_error_untrained": error_untrained,
+        "bulk_threshold": BULK_THRESHOLD,
+        "bulk_interval": [float(GRID[bulk].min()), float(GRID[bulk].max())],
+        "v_trained": v_trained,
+        "v_optimal": v_optimal,
+        "js": js,
+        "mu": family_mu,
+        "v_trained_family": family["v_trained"],
+        "v_optimal_family": family["v_optimal"],
+        "v_from_js_family": family["v_from_js"],
+        "identity_max_gap": float(np.max(np.abs(family["v_optimal"] - family["v_from_js"]))),
+        "trained_max_shortfall": float(np.max(family["v_optimal"] - family["v_trained"])),
+        "steps": steps,
+        "family_steps": family_steps,
+    }
+    print(f"\nfixed p_g: max |D - D*| on the bulk {GRID[bulk].min():.2f} <= x <= {GRID[bulk].max():.2f}: "
+          f"{max_abs_error:.4f} (untrained D: {error_untrained:.4f})")
+    print(f"           V(D, G) = {v_trained:.4f}   V(D*, G) = {v_optimal:.4f}   "
+          f"-log 4 + 2 JS = {-theory.LOG_4 + 2 * js:.4f}")
+    print(f"{'mu':>6} {'V(D, G) trained':>16} {'V(D*, G)':>10} {'-log4 + 2 JS':>13}")
+    for mu, v_t, v_o, v_j in zip(family_mu, family["v_trained"], family["v_optimal"], family["v_from_js"]):
+        print(f"{mu:6.2f} {v_t:16.4f} {v_o:10.4f} {v_j:13.4f}")
+
+    paths = [plot_discriminator(out, p_real, p_fake, d_star, d_trained, bulk, rng),
+             plot_value_family(out, family_mu, family),
+             common.write_metrics(out, metrics)]
+    common.finish(args, paths, started)
+    return metrics
+
+
+def plot_discriminator(out, p_real, p_fake, d_star, d_trained, bulk, rng):
+    plt = common.pyplot()
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    bins = np.linspace(GRID[0], GRID[-1], 121)
+    top.hist(sample_data(20000, rng)[:, 0], bins=bins, density=True, color="C0", alpha=0.25)
+    top.hist(rng.normal(G_MEAN, G_STD, 20000), bins=bins, density=True, color="C3", alpha=0.25)
+    top.plot(GRID, p_real, color="C0", label="p_data (two Gaussians)")
+    top.plot(GRID, p_fake, color="C3", label=f"p_g = N({G_MEAN}, {G_STD}$^2$) (fixed generator)")
+    top.set_ylabel("density")
+    top.legend(loc="upper right")
+    top.set_title("the data and a fixed generator (histograms: the samples D is trained on)")
+
+    lo, hi = GRID[bulk].min(), GRID[bulk].max()
+    bottom.axvspan(lo, hi, color="0.92", label=f"bulk: p_data + p_g >= {BULK_THRESHOLD:g} x its max")
+    bottom.plot(GRID, d_star, color="k", lw=2.5, label="D*(x) = p_data / (p_data + p_g)")
+    bottom.plot(GRID, d_trained, color="C2", ls="--", lw=2, label="trained D(x)")
+    bottom.axhline(0.5, color="0.5", lw=0.8, ls=":")
+    bottom.set_ylim(-0.03, 1.03)
+    bottom.set_xlabel("x")
+    bottom.set_ylabel("D(x)")
+    bottom.legend(loc="lower left", fontsize=9)
+    bottom.set_title("the trained discriminator against the closed form")
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "optimal_d.png")
+    plt.close(fig)
+    return path
+
+
+def plot_value_family(out, family_mu, family):
+    plt = common.pyplot()
+    fine_mu = np.linspace(-3.5, 3.5, 281)
+    p_real = p_data(GRID)
+    closed_form = [theory.optimal_value(p_real, p_data(GRID - mu), DX) for mu in fine_mu]
+    from_js = [-theory.LOG_4 + 2 * theory.js_divergence(p_real, p_data(GRID - mu), DX) for mu in fine_mu]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.plot(fine_mu, closed_form, color="k", lw=3, alpha=0.35, label="V(D*, G), closed form")
+    ax.plot(fine_mu, from_js, color="C1", ls="--", label="-log 4 + 2 JS(p_data || p_g)")
+    ax.plot(family_mu, family["v_trained"], "o", color="C2", label="V(D, G) of a trained D")
+    ax.axhline(-theory.LOG_4, color="C0", ls=":", label="-log 4 = -1.386 (p_g = p_data)")
+    ax.axhline(0.0, color="C3", ls=":", label="-log 4 + 2 log 2 = 0 (no overlap)")
+    ax.set_xlabel("shift mu of the generator:  p_g(x) = p_data(x - mu)")
+    ax.set_ylabel("V(D, G)")
+    ax.set_title("the best discriminator's score is -log 4 + 2 JS")
+    ax.legend(fontsize=9, loc="lower left")
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "value_vs_js.png")
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":
+    main()

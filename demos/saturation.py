@@ -1,0 +1,249 @@
+"""Saturating log(1 - D(G(z))) vs non-saturating -log D(G(z)): why G's gradient vanishes early in training.
+
+The lesson (seed 002 "vanishing gradients"; seed 003 Algorithm 13.1)
+-------------------------------------------------------------------
+The discriminator outputs a logit l and D = sigmoid(l). G can minimise either
+
+    saturating      L_sat = log(1 - D)     (the original minimax game)
+    non-saturating  L_ns  = -log D         (the "log D trick")
+
+Both push D(G(z)) up, but look at their slopes. With dD/dl = D (1 - D):
+
+                    dL/dD            dL/dl = dL/dD * D (1 - D)
+    saturating      -1 / (1 - D)     -D
+    non-saturating  -1 / D           -(1 - D)
+
+Early in training the fakes are bad and D rejects them confidently: D(G(z)) -> 0. Then the
+saturating loss's slope with respect to D stays near -1, but the sigmoid is flat there
+(D (1 - D) ~ D), so the gradient that reaches the logit is -D -> 0, and everything G receives
+is a multiple of it (the chain rule passes dL/dl back through D's layers into G). The
+non-saturating loss has slope -1/D, which exactly cancels the flat sigmoid: dL/dl = -(1 - D) -> -1.
+Same fixed points, very different signal when G is worst.
+
+What to look at
+  closed_form.png    the two losses, |dL/dD| and |dL/dl| as functions of D(G(z)) in (0, 1), log scales.
+                     Left end = early training. The saturating |dL/dl| falls on the line D itself.
+  measured.png       REAL backprop on minigrad (gan.train.Trainer, the seed 004 curve GAN): the norm of
+                     the gradient at G's first layer (weight of the first Linear) at every generator
+                     step, for both losses, from the same start; and the mean D(G(z)) over the same steps.
+                     In the first steps (shaded) the saturating gradient is hundreds of times smaller.
+                     It then catches up: Adam divides every update by a running average of the
+                     gradient's size, so even a tiny gradient moves G by about lr per step, the fakes
+                     improve, D(G(z)) rises and the saturating loss leaves its flat end (this is
+                     also why the two D(G(z)) curves start out almost the same). With plain SGD a
+                     gradient 1000x smaller means a step 1000x smaller; Adam hides the symptom,
+                     it does not change the slope of the loss.
+
+Settings and why
+  Data and models as in seed 004: curves y = a x^2 + a - 1, G 5-128-15, D 15-128-1 (ReLU), batch 64,
+  Adam lr 1e-4 for both players in the measured run (the seed's optimiser).
+  Before the comparison D alone is trained for 200 steps (Adam lr 3e-3) against the
+  untrained G, so that it rejects the fakes confidently (D(G(z)) ~ 1e-3): the situation early in a
+  real run, made sharp. Both runs then start from exactly these weights and use the same seed,
+  so they see the same data and noise; only the G loss differs.
+  --steps N sets the number of measured training iterations (default 200; --quick 30); the medians
+  below are over the first 20 of them.
+
+metrics.json
+  closed_form_check_max_diff     max |closed-form dL/dl - minigrad's dL/dl| over a grid of D values
+                                 (for both losses; float64, so ~1e-16)
+  pretrain_steps                 D-only steps before the comparison
+  d_fake_after_pretraining       mean D(G(z)) when the comparison starts
+  steps                          measured training iterations per loss
+  grad_norm_saturating, grad_norm_nonsaturating
+                                 ||dL_G / dW|| of G's first layer at each step
+  first_steps                    the medians and the ratio use steps 1 .. first_steps
+  median_grad_norm_saturating, median_grad_norm_nonsaturating
+                                 their medians over the first steps
+  grad_norm_ratio                median non-saturating / median saturating (large when D is confident)
+  d_fake_saturating, d_fake_nonsaturating
+                                 mean D(G(z)) at each step of each run
+"""
+import time
+
+import numpy as np
+
+import minigrad as mg
+from gan import data, losses, models
+from gan.progress import ProgressBar
+from gan.train import Trainer, TrainConfig
+
+from demos import common
+
+DEFAULT_STEPS, QUICK_STEPS = 200, 30
+FIRST_STEPS = 20  # the medians are taken over these first steps, while D is still confident
+PRETRAIN_STEPS = 200
+PRETRAIN_LR = 3e-3
+LOSSES = {"saturating": "minimax", "nonsaturating": "nonsaturating"}  # name here -> TrainConfig.loss
+
+
+# ----------------------------------------------------------------------------- (a) closed form
+
+def closed_form(d_fake):
+    """Values and slopes of both G losses at D(G(z)) = d_fake (arrays in (0, 1))."""
+    return {
+        "saturating": {"loss": np.log1p(-d_fake), "d_dD": -1.0 / (1.0 - d_fake), "d_dlogit": -d_fake},
+        "nonsaturating": {"loss": -np.log(d_fake), "d_dD": -1.0 / d_fake, "d_dlogit": -(1.0 - d_fake)},
+    }
+
+
+def engine_logit_gradient(loss_fn, d_fake):
+    """dL/dl from minigrad's backward, one logit per value of D (float64)."""
+    logits = mg.tensor(np.log(d_fake) - np.log1p(-d_fake), requires_grad=True, dtype=np.float64)
+    loss = loss_fn(logits) * float(len(d_fake))  # the losses are means: undo the 1/n
+    loss.backward()
+    return logits.grad.data
+
+
+def check_closed_form(d_fake):
+    formulas = closed_form(d_fake)
+    engine = {"saturating": engine_logit_gradient(losses.saturating_generator_loss, d_fake),
+              "nonsaturating": engine_logit_gradient(losses.nonsaturating_generator_loss, d_fake)}
+    return max(float(np.max(np.abs(formulas[name]["d_dlogit"] - engine[name]))) for name in engine)
+
+
+# ----------------------------------------------------------------------------- (b) measured
+
+def build_models(rng):
+    return (models.mlp_generator(5, 15, hidden=(128,), rng=rng),
+            models.mlp_discriminator(15, hidden=(128,), rng=rng))
+
+
+def pretrain_discriminator(generator, discriminator, steps, seed):
+    """Train D alone (G frozen) until it rejects G's samples confidently; return mean D(G(z))."""
+    config = TrainConfig(loss="minimax", d_lr=PRETRAIN_LR, batch_size=64, seed=seed)
+    trainer = Trainer(generator, discriminator, data.curves, config)
+    for _ in range(steps):
+        trainer.discriminator_step()
+    return float(np.mean(trainer.discriminate(trainer.sample(1000))))
+
+
+def measure(loss_name, start_g, start_d, steps, seed, progress, steps_before):
+    """Train from the given weights with one G loss; the first layer's gradient norm at each step."""
+    generator, discriminator = build_models(np.random.default_rng(0))
+    generator.load_state_dict(start_g)
+    discriminator.load_state_dict(start_d)
+    config = TrainConfig(loss=LOSSES[loss_name], g_lr=1e-4, d_lr=1e-4, batch_size=64, seed=seed)
+    trainer = Trainer(generator, discriminator, data.curves, config)
+    first_layer = generator[0].weight
+    norms = []
+    for step in range(steps):
+        trainer.train_step()  # one D step, then one G step; G's step leaves its gradients in .grad
+        norms.append(float(np.linalg.norm(first_layer.grad.data)))
+        progress.update(steps_before + step + 1, {"g_grad": norms[-1]})
+    return np.array(norms), np.array(trainer.history["d_fake"])
+
+
+def main(argv=None):
+    parser = common.make_parser("saturation", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = common.setup(args)
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
+    pretrain_steps = PRETRAIN_STEPS
+
+    d_grid = np.concatenate([np.logspace(-4, -1, 60), np.linspace(0.1, 0.9, 33)[1:-1], 1 - np.logspace(-1, -4, 60)])
+    check = check_closed_form(d_grid)
+
+    generator, discriminator = build_models(np.random.default_rng(args.seed))
+    print(f"training D alone for {pretrain_steps} steps so that it rejects the untrained G's curves ...")
+    d_fake_start = pretrain_discriminator(generator, discriminator, pretrain_steps, seed=args.seed)
+    print(f"  mean D(G(z)) = {d_fake_start:.2e}: D is confident, as early in a real run")
+    start_g, start_d = generator.state_dict(), discriminator.state_dict()
+
+    print(f"now {steps} training steps from these weights under each G loss (same data, same noise):")
+    progress = ProgressBar(steps * len(LOSSES))
+    runs = {}
+    for i, name in enumerate(LOSSES):
+        runs[name] = measure(name, start_g, start_d, steps, args.seed + 1, progress, steps_before=i * steps)
+    progress.close()
+
+    first = min(FIRST_STEPS, steps)
+    median = {name: float(np.median(norms[:first])) for name, (norms, _) in runs.items()}
+    ratio = median["nonsaturating"] / median["saturating"]
+    metrics = {
+        "closed_form_check_max_diff": check,
+        "pretrain_steps": pretrain_steps,
+        "d_fake_after_pretraining": d_fake_start,
+        "steps": steps,
+        "first_steps": first,
+        "grad_norm_ratio": ratio,
+    }
+    for name, (norms, d_fake) in runs.items():
+        metrics[f"grad_norm_{name}"] = norms
+        metrics[f"median_grad_norm_{name}"] = median[name]
+        metrics[f"d_fake_{name}"] = d_fake
+
+    print(f"\nclosed-form dL/dlogit vs minigrad backward: max |diff| = {check:.1e}")
+    print(f"median gradient norm at G's first layer over the first {first} steps:")
+    print(f"  saturating     log(1 - D(G(z))): {median['saturating']:.3e}")
+    print(f"  non-saturating -log D(G(z))    : {median['nonsaturating']:.3e}")
+    print(f"  ratio {ratio:.0f}x   (closed form at D(G(z)) = {d_fake_start:.1e}: "
+          f"(1 - D) / D = {(1 - d_fake_start) / d_fake_start:.0f}x)")
+
+    paths = [plot_closed_form(out, d_grid, d_fake_start),
+             plot_measured(out, runs, d_fake_start, first),
+             common.write_metrics(out, metrics)]
+    common.finish(args, paths, started)
+    return metrics
+
+
+# ----------------------------------------------------------------------------- figures
+
+COLORS = {"saturating": "C3", "nonsaturating": "C0"}
+LABELS = {"saturating": "saturating  log(1 - D(G(z)))", "nonsaturating": "non-saturating  -log D(G(z))"}
+
+
+def plot_closed_form(out, d_grid, d_fake_start):
+    plt = common.pyplot()
+    formulas = closed_form(d_grid)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    panels = (("loss", "G's loss", "linear"), ("d_dD", "|dL / dD|", "log"), ("d_dlogit", "|dL / dlogit|", "log"))
+    for ax, (key, title, yscale) in zip(axes, panels):
+        for name in LOSSES:
+            values = formulas[name][key]
+            ax.plot(d_grid, values if key == "loss" else np.abs(values), color=COLORS[name], lw=2, label=LABELS[name])
+        ax.axvline(d_fake_start, color="0.4", ls=":", lw=1)
+        ax.set_xscale("log")
+        ax.set_yscale(yscale)
+        ax.set_xlabel("D(G(z))")
+        ax.set_title(title)
+    axes[0].text(d_fake_start, axes[0].get_ylim()[1], " early training", va="top", fontsize=9, color="0.3")
+    axes[2].set_title("|dL / dlogit|: what flows back into D's layers and G")
+    axes[2].annotate("saturating: |dL/dl| = D(G(z)) -> 0", xy=(1e-3, 1e-3), xytext=(2e-4, 2e-2), fontsize=9,
+                     arrowprops={"arrowstyle": "->"})
+    axes[0].legend(fontsize=9)
+    fig.suptitle("closed form: the saturating loss is flat where G is worst (D(G(z)) -> 0)")
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "closed_form.png")
+    plt.close(fig)
+    return path
+
+
+def plot_measured(out, runs, d_fake_start, first):
+    plt = common.pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4))
+    for name, (norms, d_fake) in runs.items():
+        steps = np.arange(1, len(norms) + 1)
+        left.plot(steps, norms, color=COLORS[name], label=LABELS[name])
+        right.plot(steps, d_fake, color=COLORS[name], label=LABELS[name])
+    for ax in (left, right):
+        ax.axvspan(0.5, first + 0.5, color="0.92")
+    left.text(1, 0.5, f"first {first} steps", transform=left.get_xaxis_transform(), fontsize=9, color="0.3")
+    left.set_yscale("log")
+    left.set_xlabel("training step")
+    left.set_ylabel("||dL_G / dW||, G's first layer")
+    left.set_title("measured by backprop on minigrad")
+    left.legend(fontsize=9)
+    right.set_yscale("log")
+    right.set_xlabel("training step")
+    right.set_ylabel("mean D(G(z))")
+    right.set_title(f"D starts confident: D(G(z)) = {d_fake_start:.1e}")
+    fig.tight_layout()
+    path = common.save_figure(fig, out, "measured.png")
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The backprop demo: the hand-computed worked example agrees with minigrad, and the graph is exported."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demos import DEMOS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def backprop_run(tmp_path_factory):
+    from demos import backprop
+    out = tmp_path_factory.mktemp("backprop")
+    return out, backprop.main(["--quick", "--out", str(out)])
+
+
+def test_backprop_outputs(backprop_run):
+    out, metrics = backprop_run
+    for name in ("worked_example.txt", "graph.dot", "gradient_norms.png", "metrics.json"):
+        assert (out / name).stat().st_size > 100, name
+    saved = json.loads((out / "metrics.json").read_text())
+    for key in ("worked_example", "max_abs_diff_hand_vs_engine", "real_g_grad_norms", "real_d_grad_norms",
+                "real_fake_grad_norm_mean", "d_params_unchanged", "graph_png"):
+        assert key in saved, key
+    assert (out / "graph.png").exists() == saved["graph_png"]
+
+
+def test_hand_and_engine_agree(backprop_run):
+    out, m = backprop_run
+    assert m["max_abs_diff_hand_vs_engine"] < 1e-6
+    example = m["worked_example"]
+    assert len(example) >= 20
+    assert example["dL/dl = D(G(z)) - 1"] == [example["D(G(z)) = sigmoid(l)"][0] - 1.0]
+    text = (out / "worked_example.txt").read_text()
+    assert "dL/dx" in text and "D hands this to G" in text
+
+
+def test_generator_step_moves_g_not_d(backprop_run):
+    _, m = backprop_run
+    assert m["d_params_unchanged"] is True
+    assert m["d_fake_after_step"] > m["d_fake_before_step"]  # G's step fooled D a little more
+
+
+def test_real_sized_report_shows_saturation(backprop_run):
+    _, m = backprop_run
+    g_sat, g_ns = m["real_g_grad_norms"]["minimax"], m["real_g_grad_norms"]["nonsaturating"]
+    assert set(g_sat) == {"0.weight", "0.bias", "2.weight", "2.bias"}
+    assert g_ns["0.weight"] > 20 * g_sat["0.weight"]
+    assert m["real_d_grad_norms"]["minimax"] == m["real_d_grad_norms"]["nonsaturating"]
+
+
+def test_graph_dot_names_the_parameters(backprop_run):
+    out, _ = backprop_run
+    dot = (out / "graph.dot").read_text()
+    assert dot.startswith("digraph")
+    assert dot.rstrip().endswith("}")
+    for name in ("G.0.weight", "G.0.bias", "G.2.weight", "G.2.bias", "D.0.weight", "D.2.bias", "z (1, 1)"):
+        assert name in dot, name
+    assert "->" in dot
+
+
+def test_python_m_demos_lists_every_demo():
+    result = subprocess.run([sys.executable, "-m", "demos"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    listed = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert listed == list(DEMOS)
+    for line in result.stdout.splitlines():
+        if line.startswith("  "):
+            assert len(line.split()) > 1, f"no description: {line!r}"
