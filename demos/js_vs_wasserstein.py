@@ -40,8 +40,9 @@ Settings and why
   are trained from scratch for each theta. Estimates use 4,096 fresh samples per side.
   The penalty is soft, so the critic's estimate lands slightly ABOVE |theta|, and by a known amount:
   a critic of slope a across the gap scores a |theta| - lambda (a - 1)^2 (a constant slope is the
-  cheapest way to climb a given height), which is largest at a = 1 + |theta| / (2 lambda), where it
-  equals |theta| + theta^2 / (2 lambda): 2.2 instead of 2 at theta = 2 with lambda = 10. The figure
+  cheapest way to climb a given height), which is largest at a = 1 + |theta| / (2 lambda). The critic
+  then reports the score gap a |theta| = |theta| + theta^2 / (2 lambda): 2.2 instead of 2 at theta = 2
+  with lambda = 10 (the penalised objective itself is |theta| + theta^2 / (4 lambda)). The figure
   draws this "penalised optimum" next to |theta|.
   theta: 9 values in [-2, 2] (default, 400 steps each) or 5 (--quick, 150 steps each);
   --steps N sets the steps per theta.
@@ -121,7 +122,8 @@ def train_critic(theta, steps, rng, on_step):
 
 
 def penalized_optimum(theta, weight=GP_WEIGHT):
-    """max over slopes a of  a |theta| - weight (a - 1)^2  =  |theta| + theta^2 / (2 weight)."""
+    """The score gap a* |theta| of the best critic slope a* = argmax_a [a |theta| - weight (a - 1)^2]
+    = 1 + |theta| / (2 weight), i.e.  |theta| + theta^2 / (2 weight)."""
     return np.abs(theta) + theta**2 / (2.0 * weight)
 
 

@@ -42,10 +42,11 @@ def unbroadcast(g, shape):
 
     If x of shape (3, 1) was broadcast to (2, 3, 4) in y = f(x), then dL/dx = sum of dL/dy over the
     broadcast copies: over axis 0 (added) and over axis 2 (stretched from 1)."""
-    if g.shape == shape:
+    g_shape = g.data.shape
+    if g_shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
     return sum(g, axis=axes).reshape(shape) if axes else g.reshape(shape)
 
 
@@ -214,9 +215,16 @@ def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
         grads = (_mm_nn(g, weight) if needs_grad(x) else None,
                  _mm_tn(g, x) if needs_grad(weight) else None)
         if bias is not None:
-            grads += (sum(g, axis=0) if needs_grad(bias) else None,)
+            grads += (bias_grad(g) if needs_grad(bias) else None,)
         return grads
     return Tensor.from_op(data, parents, vjp, "linear" if activation == "none" else f"linear+{activation}")
+
+
+def bias_grad(g):
+    """dL/db = sum of g over the batch (axis 0); one kernel call when no graph is recorded."""
+    if not is_grad_enabled():
+        return Tensor(kernels.bias_grad(g.data))
+    return sum(g, axis=0)
 
 
 def activation_grad(g, y, activation, negative_slope=0.01):
@@ -337,6 +345,8 @@ def mean(a, axis=None, keepdims=False):
     scale = 1.0 / builtins.max(int(np.prod([a.shape[i] for i in axes])), 1)
 
     def vjp(g, out):
+        if not is_grad_enabled():  # plain backward: no graph, one broadcast view
+            return (Tensor(np.broadcast_to((g.data * scale).reshape(kept), a.data.shape)),)
         return (broadcast_to((g * scale).reshape(kept), a.shape),)
     return Tensor.from_op(np.mean(a.data, axis=axes, keepdims=keepdims), (a,), vjp, "mean")
 

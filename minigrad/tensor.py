@@ -342,7 +342,7 @@ def run_backward(outputs, gradients, retain_graph, create_graph, inputs):
             for parent, pg in zip(node._parents, parent_grads):
                 if pg is None or not parent.requires_grad:
                     continue
-                if pg.shape != parent.shape:
+                if pg.data.shape != parent.data.shape:
                     raise AutogradError(f"backward: op '{node._op}' returned a gradient of shape {pg.shape} "
                                         f"for an input of shape {parent.shape}")
                 key = id(parent)

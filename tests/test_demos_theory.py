@@ -116,3 +116,13 @@ def test_critic_tracks_w1_while_js_is_flat(js_w_run):
     grad_js, grad_w1 = np.array(m["generator_grad_js"]), np.array(m["generator_grad_w1"])
     assert np.all(grad_w1[theta != 0] > 0.5)
     assert np.all(grad_js[theta != 0] < 0.1 * grad_w1[theta != 0])
+
+
+def test_penalized_optimum_is_the_gap_of_the_best_penalised_slope():
+    """Brute force over slopes a: the best a for  a|theta| - lambda (a-1)^2  reports the gap a|theta|."""
+    from demos.js_vs_wasserstein import penalized_optimum
+    slopes = np.linspace(0.0, 3.0, 300001)
+    for theta in (-2.0, -0.5, 0.0, 1.0, 2.0):
+        for weight in (1.0, 10.0):
+            best = slopes[np.argmax(slopes * abs(theta) - weight * (slopes - 1.0) ** 2)]
+            assert penalized_optimum(theta, weight) == pytest.approx(best * abs(theta), abs=1e-4)
