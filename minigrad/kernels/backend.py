@@ -25,6 +25,12 @@ AUTO_MIN_SIZE = {
 }
 
 
+# auto: 2-D products with fewer multiply-adds (m * k * n) than this use the serial Numba kernel.
+# benchmarks/train_step.py, toy GAN (largest product 64 x 128 x 15 = 123k): 1.24 ms per iteration
+# with Numba matmul against 1.58 ms with OpenBLAS; the MNIST-size products (>= 1.6M) stay on OpenBLAS.
+NUMBA_MATMUL_BELOW = 2 ** 17
+
+
 def _check(name, where):
     if name not in BACKENDS:
         raise ValueError(f"{where}: unknown backend {name!r}; choose one of {BACKENDS}")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import blas_threads
-from .backend import is_float, kernel, use_numba
+from .backend import NUMBA_MATMUL_BELOW, get_backend, is_float, kernel, use_numba
 
 
 def _gemm_numba(a, b):
@@ -10,6 +10,13 @@ def _gemm_numba(a, b):
     out = np.zeros((a.shape[0], b.shape[1]), dtype=a.dtype)
     kernel("gemm", "gemm", a.dtype)(a, b, out)
     return out
+
+
+def _numba_for(m, k, n):
+    """The matmul dispatch rule: backend 'numba' always, 'numpy' never, 'auto' for products of fewer
+    than backend.NUMBA_MATMUL_BELOW multiply-adds (tiny layers, where a call into OpenBLAS costs more
+    than the serial Numba loop: measured with benchmarks/train_step.py on the toy GAN)."""
+    return use_numba("matmul", 0) or (get_backend() == "auto" and m * k * n < NUMBA_MATMUL_BELOW)
 
 
 def _check2d(op, a, b, ka, kb):
@@ -25,7 +32,7 @@ def matmul(a, b):
     """
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
-    if a.ndim == 2 and b.ndim == 2 and use_numba("matmul", a.size + b.size) and is_float(a, b):
+    if a.ndim == 2 and b.ndim == 2 and _numba_for(a.shape[0], a.shape[1], b.shape[1]) and is_float(a, b):
         return _gemm_numba(a, b)
     blas_threads.prepare(a.shape[-2] * a.shape[-1] * b.shape[-1])
     return np.matmul(a, b)
@@ -34,7 +41,7 @@ def matmul(a, b):
 def matmul_nt(a, b):
     """a @ b.T for 2-D a (m, k) and b (n, k): the forward X @ W.T of a linear layer."""
     _check2d("matmul_nt", a, b, 1, 1)
-    if use_numba("matmul", a.size + b.size) and is_float(a, b):
+    if _numba_for(a.shape[0], a.shape[1], b.shape[0]) and is_float(a, b):
         return _gemm_numba(a, b.T)
     blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[0])
     return a @ b.T
@@ -43,7 +50,7 @@ def matmul_nt(a, b):
 def matmul_tn(a, b):
     """a.T @ b for 2-D a (k, m) and b (k, n): the weight gradient dY.T @ X."""
     _check2d("matmul_tn", a, b, 0, 0)
-    if use_numba("matmul", a.size + b.size) and is_float(a, b):
+    if _numba_for(a.shape[1], a.shape[0], b.shape[1]) and is_float(a, b):
         return _gemm_numba(a.T, b)
     blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[1])
     return a.T @ b

@@ -1,0 +1,255 @@
+"""Mode collapse: the classic GAN, WGAN (weight clipping) and WGAN-GP on the 8-Gaussian ring.
+
+The lesson
+----------
+The data are 8 small round Gaussians on a circle (``gan.data.ring8``: radius 2,
+std 0.02; ``--grid``: the 25-Gaussian grid). A generator that "collapses" puts
+its samples on one or a few of the modes and hops between them while the
+discriminator chases it; a generator that learns the distribution puts some of
+its samples on every mode. Three ways of training the same two networks are
+compared under one budget:
+
+  gan       the classic GAN with the non-saturating generator loss -log D(G(z)),
+            Adam(1e-3, betas (0.5, 0.999)), one D step per G step
+  wgan      WGAN with weight clipping (c = 0.01): RMSprop(1e-4), 5 critic steps per
+            G step, the recipe of the WGAN paper (Arjovsky et al., 2017, Algorithm 1)
+  wgan-gp   WGAN with gradient penalty: Adam(1e-3, betas (0.5, 0.9)), 3 critic steps
+            per G step, lambda = 1. (The paper's lambda = 10 and 5 critic steps also
+            cover the ring, but need many more iterations than this budget to make the
+            modes as tight as std 0.02; lambda = 1 was the best of 0.1 / 1 / 10 here.)
+
+The budget is the SAME NUMBER OF GENERATOR ITERATIONS for every method (the
+WGANs also make several critic steps per generator step, which is part of their
+recipe and costs them more time: the seconds are reported per method), and the
+same schedule: for the last 30% of the iterations every learning rate is divided
+by 10, which lets the samples settle onto the tight modes.
+Networks: G 2-128-128-128-2 and D 2-128-128-128-1, ReLU, batch 128, z ~ N(0, I) in 2-D.
+
+What to look at:
+
+* ``snapshots.png``: rows = methods, columns = moments of training; black
+  crosses are the 8 (25) true centres. Watch whether a method's samples visit
+  all the centres at once, or sit on a few and move from one to another.
+* ``coverage.png``: the number of modes covered over training, per method.
+* ``training.gif``: the same as a film.
+* the table printed at the end (also in metrics.json).
+
+Settings of the measurement (``gan.metrics.mode_coverage``, the VEEGAN / PacGAN
+protocol): 2,500 samples from the final generator; a sample is *high quality* if
+it lies within 3 standard deviations of its nearest centre; a mode is *covered*
+if it receives at least 25 high-quality samples (1% of them, so a few stray
+points do not count as covering a mode); KL is KL(histogram of high-quality
+samples over the modes || uniform), 0 for an even spread, log 8 = 2.08 when all
+sit on one mode.
+
+metrics.json
+------------
+  dataset                      "ring8" or "grid25"
+  n_modes                      8 or 25
+  generator_iterations         the budget: generator steps per method
+  methods.<name>.modes         modes covered at the end (0..n_modes)
+  methods.<name>.high_quality  fraction of final samples within 3 std of a centre
+  methods.<name>.kl            KL(mode histogram || uniform) in nats (null if no good sample)
+  methods.<name>.counts        high-quality samples per mode
+  methods.<name>.modes_history [[iteration, modes covered], ...] at every snapshot
+  methods.<name>.mean_distance mean distance of a final sample to its nearest centre
+  methods.<name>.mean_distance_untrained   the same for the untrained generator
+  methods.<name>.seconds       wall time of that method's training
+  methods.<name>.settings      its loss, optimizer, learning rate, betas, n_critic
+  evaluation                   n_samples, threshold (in std) and min_count of the coverage test
+  seconds                      wall time of the whole demo
+"""
+import time
+
+import numpy as np
+
+from demos import common
+from gan import data, metrics, models
+from gan.train import Trainer, TrainConfig
+
+METHODS = {
+    "gan": dict(loss="nonsaturating", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
+                g_betas=(0.5, 0.999), d_betas=(0.5, 0.999), n_critic=1),
+    "wgan": dict(loss="wgan", g_optimizer="rmsprop", d_optimizer="rmsprop", g_lr=1e-4, d_lr=1e-4,
+                 clip_value=0.01, n_critic=5),
+    "wgan-gp": dict(loss="wgan-gp", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
+                    g_betas=(0.5, 0.9), d_betas=(0.5, 0.9), gp_lambda=1.0, n_critic=3),
+}
+DATASETS = {
+    "ring8": (data.ring8, data.RING8_CENTERS, data.RING8_STD),
+    "grid25": (data.grid25, data.GRID25_CENTERS, data.GRID25_STD),
+}
+DEFAULT_ITERATIONS = 2000
+QUICK_ITERATIONS = 1000
+LR_DROP_AT = 0.7         # fraction of the budget after which every learning rate is divided by 10
+HIDDEN = (128, 128, 128)
+N_EVAL = 2500            # samples scored (the VEEGAN / PacGAN protocol uses 2,500)
+MIN_COUNT = 25           # high-quality samples a mode needs to count as covered (1% of N_EVAL)
+THRESHOLD = 3.0          # "high quality": within 3 std of the nearest centre
+N_FRAMES = 30            # snapshots over training (GIF frames)
+N_COLUMNS = 6            # snapshots shown in snapshots.png
+N_DRAWN = 500            # points drawn per scatter plot
+BATCH_SIZE = 128
+
+
+def mean_distance_to_centers(samples, dataset):
+    """Mean distance of a sample to its nearest true centre: has the generator reached the modes at all?"""
+    centers = DATASETS[dataset][1]
+    distances = np.linalg.norm(samples[:, None, :] - centers[None, :, :], axis=2)
+    return float(distances.min(axis=1).mean())
+
+
+def coverage(samples, dataset):
+    _, centers, std = DATASETS[dataset]
+    return metrics.mode_coverage(samples, centers, std, threshold=THRESHOLD, min_count=MIN_COUNT)
+
+
+def build_trainer(method, dataset, seed):
+    """The same G 2-128-128-128-2 and D 2-128-128-128-1 (same initial weights for every method)."""
+    rng = np.random.default_rng(seed)
+    generator = models.mlp_generator(2, 2, hidden=HIDDEN, rng=rng)
+    discriminator = models.mlp_discriminator(2, hidden=HIDDEN, rng=rng)
+    config = TrainConfig(batch_size=BATCH_SIZE, seed=seed, **METHODS[method])
+    return Trainer(generator, discriminator, DATASETS[dataset][0], config)
+
+
+def train_method(method, dataset, iterations, seed, n_frames):
+    """Train one method; return its final samples, snapshots [(iteration, samples)], modes history, seconds."""
+    trainer = build_trainer(method, dataset, seed)
+    snapshots = [(0, trainer.sample(N_EVAL))]
+
+    def take_snapshot(trainer, iteration):
+        snapshots.append((iteration, trainer.sample(N_EVAL)))
+
+    started = time.perf_counter()
+    every = max(1, iterations // n_frames)
+    drop = int(LR_DROP_AT * iterations)
+    trainer.fit(drop, callback=take_snapshot, callback_every=every)
+    trainer.g_optimizer.lr = trainer.g_optimizer.lr / 10
+    trainer.d_optimizer.lr = trainer.d_optimizer.lr / 10
+    trainer.fit(iterations - drop, callback=take_snapshot, callback_every=every)
+    seconds = time.perf_counter() - started
+    if snapshots[-1][0] != iterations:
+        snapshots.append((iterations, trainer.sample(N_EVAL)))
+    history = [[step, coverage(samples, dataset)["modes"]] for step, samples in snapshots]
+    return snapshots, history, seconds
+
+
+# ----------------------------------------------------------------------------- figures
+
+def draw_samples(ax, samples, centers, title):
+    ax.scatter(samples[:N_DRAWN, 0], samples[:N_DRAWN, 1], s=3, c="tab:red", alpha=0.5)
+    ax.scatter(centers[:, 0], centers[:, 1], s=25, c="k", marker="x", linewidths=1)
+    limit = 1.35 * np.abs(centers).max()
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8)
+
+
+def figure_snapshots(plt, runs, dataset):
+    centers = DATASETS[dataset][1]
+    n_rows = len(runs)
+    fig, axes = plt.subplots(n_rows, N_COLUMNS, figsize=(1.9 * N_COLUMNS, 2.0 * n_rows), squeeze=False)
+    for row, (method, (snapshots, _, _)) in enumerate(runs.items()):
+        picks = np.linspace(0, len(snapshots) - 1, N_COLUMNS).round().astype(int)
+        for col, index in enumerate(picks):
+            step, samples = snapshots[index]
+            draw_samples(axes[row, col], samples, centers,
+                         f"iter {step}: {coverage(samples, dataset)['modes']} modes")
+        axes[row, 0].set_ylabel(method, fontsize=11)
+    fig.suptitle(f"samples during training ({dataset}); black x = true centres", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def figure_coverage(plt, runs, n_modes):
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for method, (_, history, _) in runs.items():
+        steps, modes = zip(*history)
+        ax.plot(steps, modes, marker="o", ms=3, label=method)
+    ax.axhline(n_modes, c="k", ls=":", label=f"all {n_modes} modes")
+    ax.set_xlabel("generator iteration")
+    ax.set_ylabel(f"modes covered (>= {MIN_COUNT} good samples)")
+    ax.set_ylim(-0.5, n_modes + 0.5)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save_training_gif(plt, runs, dataset, out):
+    centers = DATASETS[dataset][1]
+    methods = list(runs)
+    fig, axes = plt.subplots(1, len(methods), figsize=(3.0 * len(methods), 3.2), squeeze=False)
+    n_frames = min(len(runs[m][0]) for m in methods)
+
+    def draw_frame(i):
+        for ax, method in zip(axes[0], methods):
+            ax.clear()
+            step, samples = runs[method][0][i]
+            draw_samples(ax, samples, centers, f"{method}, iter {step}: {coverage(samples, dataset)['modes']} modes")
+
+    path = common.save_gif(fig, draw_frame, n_frames, out, "training.gif", fps=5)
+    plt.close(fig)
+    return path
+
+
+# ----------------------------------------------------------------------------- the demo
+
+def method_metrics(method, snapshots, history, seconds, dataset):
+    final = coverage(snapshots[-1][1], dataset)
+    settings = {key: (list(value) if isinstance(value, tuple) else value) for key, value in METHODS[method].items()}
+    return {"modes": final["modes"], "high_quality": final["high_quality"], "kl": final["kl"],
+            "counts": final["counts"], "modes_history": history,
+            "mean_distance": mean_distance_to_centers(snapshots[-1][1], dataset),
+            "mean_distance_untrained": mean_distance_to_centers(snapshots[0][1], dataset), "seconds": seconds, "settings": settings}
+
+
+def format_table(results):
+    lines = [f"{'method':<9} {'modes':>9} {'high quality':>13} {'KL':>7} {'seconds':>8}"]
+    for method, row in results["methods"].items():
+        kl = "n/a" if row["kl"] != row["kl"] else f"{row['kl']:.3f}"
+        lines.append(f"{method:<9} {row['modes']:>4} / {results['n_modes']:<2} {row['high_quality']:>13.2f} "
+                     f"{kl:>7} {row['seconds']:>8.1f}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = common.make_parser("mode_collapse", __doc__.splitlines()[0], default_steps=DEFAULT_ITERATIONS)
+    parser.add_argument("--grid", action="store_true", help="use the 25-Gaussian grid instead of the 8-Gaussian ring")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = common.setup(args)
+    dataset = "grid25" if args.grid else "ring8"
+    iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
+    n_frames = min(N_FRAMES, iterations) if not args.quick else 12
+    print(f"mode_collapse on {dataset}: {iterations} generator iterations for each of {', '.join(METHODS)}")
+
+    runs = {}
+    for method in METHODS:
+        print(f"\n[{method}]")
+        runs[method] = train_method(method, dataset, iterations, args.seed, n_frames)
+
+    n_modes = len(DATASETS[dataset][1])
+    results = {
+        "dataset": dataset, "n_modes": n_modes, "generator_iterations": iterations,
+        "methods": {method: method_metrics(method, *run, dataset) for method, run in runs.items()},
+        "evaluation": {"n_samples": N_EVAL, "threshold_std": THRESHOLD, "min_count": MIN_COUNT},
+    }
+    plt = common.pyplot()
+    paths = [common.save_samples(out, run[0][-1][1], f"samples_{method}.npy") for method, run in runs.items()]
+    for figure, name in ((figure_snapshots(plt, runs, dataset), "snapshots.png"),
+                         (figure_coverage(plt, runs, n_modes), "coverage.png")):
+        paths.append(common.save_figure(figure, out, name))
+        if not args.show:
+            plt.close(figure)
+    paths.append(save_training_gif(plt, runs, dataset, out))
+    results["seconds"] = time.perf_counter() - started
+    paths.append(common.write_metrics(out, results))
+
+    print(f"\nafter {iterations} generator iterations on {dataset} ({N_EVAL} samples each):")
+    print(format_table(results))
+    common.finish(args, paths, started)
+    return results
