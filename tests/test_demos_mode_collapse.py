@@ -40,12 +40,21 @@ def test_metrics_json_has_a_row_per_method(quick_run):
 
 
 def test_every_method_moves_its_samples_towards_the_modes(quick_run):
-    # 600 generator iterations are too few to cover modes within 3 std (0.06) of a centre, so the
-    # quick run checks the step before: the untrained blob near the origin has moved out to the ring.
+    # the untrained generator is a blob near the origin (no mode covered); after training every
+    # method has moved its samples out towards the ring
     _, m = quick_run
     for method, row in m["methods"].items():
         assert row["modes_history"][0][1] <= 1, method
-        assert row["mean_distance"] < QUICK_DISTANCE_FACTOR[method] * row["mean_distance_untrained"], method
+        assert row["mean_distance"] < 0.5 * row["mean_distance_untrained"], method
+
+
+def test_wgan_gp_covers_the_ring_and_the_classic_gan_does_not(quick_run):
+    # the lesson of the demo, measured: WGAN-GP covers every mode with mostly good samples,
+    # the non-saturating GAN sits on a few of them
+    _, m = quick_run
+    gp, gan = m["methods"]["wgan-gp"], m["methods"]["gan"]
+    assert gp["modes"] == 8 and gp["high_quality"] >= 0.5
+    assert gan["modes"] < gp["modes"]
 
 
 def test_the_table_names_every_method(quick_run):
