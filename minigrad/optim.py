@@ -96,16 +96,16 @@ def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, wei
         p -= lr * (g / s)
 
 
-def _pick_update(numpy_update, p):
+def _pick_update(numpy_update, *arrays):
     """THE dispatch point between the readable NumPy update and the fused Numba kernel.
 
     minigrad.kernels defines kernels with the same names and signatures (adam_update, sgd_update,
     rmsprop_update: one loop over memory instead of ~10 NumPy passes). kernels.use_numba("optim",
     size) applies the backend choice (MINIGRAD_BACKEND / set_backend: 'numba' always, 'numpy'
-    never, 'auto' per its table). Otherwise the NumPy formula above runs: same arithmetic."""
-    kernel = getattr(kernels, numpy_update.__name__)
-    if p.flags.c_contiguous and kernels.use_numba("optim", p.size):
-        return kernel
+    never, 'auto' per its table), and kernels.fusable checks that the arrays suit the kernel (one
+    float dtype and shape, contiguous). Otherwise the NumPy formula above runs: same arithmetic."""
+    if kernels.use_numba("optim", arrays[0].size) and kernels.fusable(*arrays):
+        return getattr(kernels, numpy_update.__name__)
     return numpy_update
 
 
@@ -315,7 +315,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         first_step = "momentum_buffer" not in state
         buf = self._array(state, "momentum_buffer", p) if momentum != 0 else None
-        update = _pick_update(sgd_update, p)
+        update = _pick_update(sgd_update, p, g, buf)
         update(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"],
                group["weight_decay"], first_step)
 
@@ -350,7 +350,7 @@ class Adam(Optimizer):
         v = self._array(state, "exp_avg_sq", p)
         vmax = self._array(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
-        update = _pick_update(adam_update, p)
+        update = _pick_update(adam_update, p, g, m, v, vmax)
         update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
 
 
@@ -382,6 +382,6 @@ class RMSprop(Optimizer):
         square_avg = self._array(state, "square_avg", p)
         momentum_buf = self._array(state, "momentum_buffer", p) if group["momentum"] > 0 else None
         grad_avg = self._array(state, "grad_avg", p) if group["centered"] else None
-        update = _pick_update(rmsprop_update, p)
+        update = _pick_update(rmsprop_update, p, g, square_avg, momentum_buf, grad_avg)
         update(p, g, square_avg, momentum_buf, grad_avg, group["lr"], group["alpha"], group["eps"],
                group["weight_decay"], group["momentum"], group["centered"])

@@ -45,11 +45,11 @@ with layout 'A', so contiguous, transposed and sliced arrays share machine code)
 from .backend import get_backend, set_backend, use_numba, AUTO_MIN_SIZE, BACKENDS
 from .matmul import matmul, matmul_nt, matmul_tn
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
-from .optim import adam_update, sgd_update, rmsprop_update
+from .optim import adam_update, fusable, sgd_update, rmsprop_update
 
 __all__ = [
     "get_backend", "set_backend", "use_numba", "AUTO_MIN_SIZE", "BACKENDS",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
-    "adam_update", "sgd_update", "rmsprop_update",
+    "adam_update", "sgd_update", "rmsprop_update", "fusable",
 ]

@@ -1,22 +1,31 @@
 """Fused in-place optimizer updates with PyTorch's semantics (torch.optim, no maximize,
-no foreach), each with a plain NumPy reference formula used on backend 'numpy'.
+no foreach): one Numba loop over each parameter.
 
-All update ``p`` and the state arrays in place and never modify ``g``. The Numba path
-needs p, g and the state C-contiguous with one float dtype; otherwise the NumPy
-reference runs (same results).
+The readable NumPy formula of each update is in minigrad/optim.py (the reference, used on
+backend 'numpy'); these functions have the same names and signatures, and minigrad.optim
+calls them when `fusable(...)` holds and the backend says Numba. They update ``p`` and the
+state arrays in place and never modify ``g``.
 """
 import math
 
 import numpy as np
 
-from .backend import is_float, kernel, use_numba
+from .backend import is_float, kernel
 
 
-def _numba_ok(*arrays):
+def fusable(*arrays):
+    """True if the fused kernels can take these arrays: one float dtype, one shape, C-contiguous
+    (None entries, absent state, are ignored)."""
     arrays = [a for a in arrays if a is not None]
     p = arrays[0]
-    return (is_float(*arrays) and all(a.flags.c_contiguous and a.shape == p.shape for a in arrays)
-            and use_numba("optim", p.size))
+    return is_float(*arrays) and all(a.flags.c_contiguous and a.shape == p.shape for a in arrays)
+
+
+def _require(name, *arrays):
+    if not fusable(*arrays):
+        shapes = [(a.shape, str(a.dtype), a.flags.c_contiguous) for a in arrays if a is not None]
+        raise ValueError(f"{name}: the fused kernel needs C-contiguous arrays of one float dtype and shape, "
+                         f"got (shape, dtype, contiguous) = {shapes}")
 
 
 def _flat(a, dtype):
@@ -37,20 +46,11 @@ def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
     """
     step_size = lr / (1 - beta1 ** step)
     bc2_sqrt = math.sqrt(1 - beta2 ** step)
-    if _numba_ok(p, g, m, v, vmax):
-        kernel("optim", "adam", p.dtype)(
-            p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), _flat(vmax, p.dtype),
-            vmax is not None, step_size, beta1, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
-            weight_decay)
-        return
-    if weight_decay != 0:
-        g = g + weight_decay * p
-    m[...] = beta1 * m + (1 - beta1) * g
-    v[...] = beta2 * v + (1 - beta2) * g * g
-    if vmax is not None:
-        np.maximum(vmax, v, out=vmax)
-        v = vmax
-    p -= step_size * (m / (np.sqrt(v) / bc2_sqrt + eps))
+    _require("adam_update", p, g, m, v, vmax)
+    kernel("optim", "adam", p.dtype)(
+        p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), _flat(vmax, p.dtype),
+        vmax is not None, step_size, beta1, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
+        weight_decay)
 
 
 def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
@@ -66,20 +66,10 @@ def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first
     """
     if momentum != 0 and buf is None:
         raise ValueError("sgd_update: momentum != 0 needs a momentum buffer")
-    if _numba_ok(p, g, buf if momentum != 0 else None):
-        kernel("optim", "sgd", p.dtype)(
-            p.reshape(-1), g.reshape(-1), _flat(buf if momentum != 0 else None, p.dtype),
-            lr, momentum, 1 - dampening, bool(nesterov), weight_decay, bool(first_step))
-        return
-    if weight_decay != 0:
-        g = g + weight_decay * p
-    if momentum != 0:
-        if first_step:
-            buf[...] = g
-        else:
-            buf[...] = momentum * buf + (1 - dampening) * g
-        g = g + momentum * buf if nesterov else buf
-    p -= lr * g
+    _require("sgd_update", p, g, buf if momentum != 0 else None)
+    kernel("optim", "sgd", p.dtype)(
+        p.reshape(-1), g.reshape(-1), _flat(buf if momentum != 0 else None, p.dtype),
+        lr, momentum, 1 - dampening, bool(nesterov), weight_decay, bool(first_step))
 
 
 def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay,
@@ -101,22 +91,8 @@ def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, wei
         raise ValueError("rmsprop_update: centered=True needs grad_avg")
     buf = momentum_buf if momentum > 0 else None
     gavg = grad_avg if centered else None
-    if _numba_ok(p, g, square_avg, buf, gavg):
-        kernel("optim", "rmsprop", p.dtype)(
-            p.reshape(-1), g.reshape(-1), square_avg.reshape(-1), _flat(buf, p.dtype),
-            _flat(gavg, p.dtype), lr, alpha, 1 - alpha, eps, weight_decay, momentum,
-            bool(centered))
-        return
-    if weight_decay != 0:
-        g = g + weight_decay * p
-    square_avg[...] = alpha * square_avg + (1 - alpha) * g * g
-    if centered:
-        grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
-        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
-    else:
-        avg = np.sqrt(square_avg) + eps
-    if momentum > 0:
-        buf[...] = momentum * buf + g / avg
-        p -= lr * buf
-    else:
-        p -= lr * (g / avg)
+    _require("rmsprop_update", p, g, square_avg, buf, gavg)
+    kernel("optim", "rmsprop", p.dtype)(
+        p.reshape(-1), g.reshape(-1), square_avg.reshape(-1), _flat(buf, p.dtype),
+        _flat(gavg, p.dtype), lr, alpha, 1 - alpha, eps, weight_decay, momentum,
+        bool(centered))
