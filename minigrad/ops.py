@@ -335,20 +335,24 @@ def sum(a, axis=None, keepdims=False):
 
     def vjp(g, out):
         return (broadcast_to(g.reshape(kept), a.shape),)
-    return Tensor.from_op(np.sum(a.data, axis=axes, keepdims=keepdims), (a,), vjp, "sum")
+    return Tensor.from_op(np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims)), (a,), vjp, "sum")
 
 
 def mean(a, axis=None, keepdims=False):
     """y = (1/n) sum of a over `axis` (n summed elements);  dL/da = g / n broadcast back."""
     axes = _normalize_axis("mean", axis, a.ndim)
     kept = _kept_shape(a.shape, axes)
-    scale = 1.0 / builtins.max(int(np.prod([a.shape[i] for i in axes])), 1)
+    count = 1
+    for i in axes:
+        count *= a.data.shape[i]
+    scale = 1.0 / builtins.max(count, 1)
 
     def vjp(g, out):
         if not is_grad_enabled():  # plain backward: no graph, one broadcast view
             return (Tensor(np.broadcast_to((g.data * scale).reshape(kept), a.data.shape)),)
         return (broadcast_to((g * scale).reshape(kept), a.shape),)
-    return Tensor.from_op(np.mean(a.data, axis=axes, keepdims=keepdims), (a,), vjp, "mean")
+    data = np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims) * a.data.dtype.type(scale))
+    return Tensor.from_op(data, (a,), vjp, "mean")
 
 
 def max(a, axis=None, keepdims=False):

@@ -12,13 +12,12 @@ formula, and a Numba kernel. Which one runs is decided by the *backend*:
 * ``auto`` (default): per kernel family, a fixed rule from benchmarks/matmul.py on the
   2-core AMD EPYC (Zen 3, AVX2, no AVX-512) machine -- no timing at run time:
 
-  - matrix products -> NumPy (OpenBLAS), except tiny ones (fewer than
-    NUMBA_MATMUL_BELOW = 2^17 multiply-adds), which run the serial Numba kernel. OpenBLAS's
-    packed micro-kernels run the MLP shapes 1.2-3x faster than our Numba matmul (about
-    0.35-0.8x of OpenBLAS) and use both cores; but for the toy GAN's products the call into
-    OpenBLAS costs more than the work, and a whole toy iteration is 1.24 ms with Numba
-    products against 1.58 ms with OpenBLAS (benchmarks/train_step.py). Products of
-    2^17 .. 2^22 multiply-adds run OpenBLAS on one thread (blas_threads.py).
+  - matrix products -> always NumPy (OpenBLAS). Its packed micro-kernels run the MLP
+    shapes 1.2-3x faster than our Numba matmul (about 0.35-0.8x of OpenBLAS), down to the
+    toy GAN's 64 x 5 x 128, and it uses both cores. Two refinements on the NumPy path:
+    products with an inner dimension of 1 (outer products, e.g. the backward of a layer
+    with one output) are a broadcast multiply, ~6x faster than OpenBLAS's gemm there; and
+    products below 2^22 multiply-adds run OpenBLAS on one thread (blas_threads.py).
   - fused kernels (optimizer updates, linear-layer bias+activation epilogue,
     activation forward and backward) -> Numba at every size: one pass over memory
     instead of one per NumPy operation (Adam on the 0.53M-parameter MNIST D: ~0.5 ms

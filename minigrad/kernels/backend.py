@@ -25,10 +25,6 @@ AUTO_MIN_SIZE = {
 }
 
 
-# auto: 2-D products with fewer multiply-adds (m * k * n) than this use the serial Numba kernel.
-# benchmarks/train_step.py, toy GAN (largest product 64 x 128 x 15 = 123k): 1.24 ms per iteration
-# with Numba matmul against 1.58 ms with OpenBLAS; the MNIST-size products (>= 1.6M) stay on OpenBLAS.
-NUMBA_MATMUL_BELOW = 2 ** 17
 
 
 def _check(name, where):
@@ -96,7 +92,16 @@ def kernel(module, name, dtype):
     return entry
 
 
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def is_float(*arrays):
-    """True if all arrays share one dtype, float32 or float64 (what the kernels handle)."""
+    """True if all arrays share one dtype, float32 or float64 (what the kernels handle).
+    (A plain loop: this runs on every kernel call, and a generator costs more than the test.)"""
     dt = arrays[0].dtype
-    return dt in (np.float32, np.float64) and all(a.dtype == dt for a in arrays)
+    if dt not in _FLOAT_DTYPES:
+        return False
+    for a in arrays:
+        if a.dtype != dt:
+            return False
+    return True

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import blas_threads
-from .backend import NUMBA_MATMUL_BELOW, get_backend, is_float, kernel, use_numba
+from .backend import is_float, kernel, use_numba
 
 
 def _gemm_numba(a, b):
@@ -13,10 +13,9 @@ def _gemm_numba(a, b):
 
 
 def _numba_for(m, k, n):
-    """The matmul dispatch rule: backend 'numba' always, 'numpy' never, 'auto' for products of fewer
-    than backend.NUMBA_MATMUL_BELOW multiply-adds (tiny layers, where a call into OpenBLAS costs more
-    than the serial Numba loop: measured with benchmarks/train_step.py on the toy GAN)."""
-    return use_numba("matmul", 0) or (get_backend() == "auto" and m * k * n < NUMBA_MATMUL_BELOW)
+    """The matmul dispatch rule: backend 'numba' always, 'numpy' never, 'auto' never (OpenBLAS's
+    packed kernels beat ours on every MLP shape measured, down to the toy GAN's 64 x 5 x 128)."""
+    return use_numba("matmul", m * k * n)
 
 
 def _check2d(op, a, b, ka, kb):
@@ -34,6 +33,8 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align")
     if a.ndim == 2 and b.ndim == 2 and _numba_for(a.shape[0], a.shape[1], b.shape[1]) and is_float(a, b):
         return _gemm_numba(a, b)
+    if a.ndim == 2 and b.ndim == 2 and a.shape[1] == 1:
+        return a * b          # an outer product: OpenBLAS's gemm is ~6x slower at k = 1
     blas_threads.prepare(a.shape[-2] * a.shape[-1] * b.shape[-1])
     return np.matmul(a, b)
 
@@ -43,6 +44,8 @@ def matmul_nt(a, b):
     _check2d("matmul_nt", a, b, 1, 1)
     if _numba_for(a.shape[0], a.shape[1], b.shape[0]) and is_float(a, b):
         return _gemm_numba(a, b.T)
+    if a.shape[1] == 1:
+        return a * b.T        # outer product (k = 1)
     blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[0])
     return a @ b.T
 
@@ -52,5 +55,7 @@ def matmul_tn(a, b):
     _check2d("matmul_tn", a, b, 0, 0)
     if _numba_for(a.shape[1], a.shape[0], b.shape[1]) and is_float(a, b):
         return _gemm_numba(a.T, b)
+    if a.shape[0] == 1:
+        return a.T * b        # outer product (k = 1)
     blas_threads.prepare(a.shape[0] * a.shape[1] * b.shape[1])
     return a.T @ b

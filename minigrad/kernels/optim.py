@@ -17,8 +17,13 @@ def fusable(*arrays):
     """True if the fused kernels can take these arrays: one float dtype, one shape, C-contiguous
     (None entries, absent state, are ignored)."""
     arrays = [a for a in arrays if a is not None]
-    p = arrays[0]
-    return is_float(*arrays) and all(a.flags.c_contiguous and a.shape == p.shape for a in arrays)
+    if not is_float(*arrays):
+        return False
+    shape = arrays[0].shape
+    for a in arrays:
+        if a.shape != shape or not a.flags.c_contiguous:
+            return False
+    return True
 
 
 def _require(name, *arrays):
