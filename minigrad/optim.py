@@ -189,11 +189,11 @@ class Optimizer:
                 index += 1
 
     def _update_one(self, p, g, state, group):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _update_one (its update rule)")
 
     def _required_state(self, group):
         """The state entries a parameter of `group` has after its first step (checked on load)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _required_state")
 
     @staticmethod
     def _array(state, name, p):

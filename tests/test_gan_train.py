@@ -351,3 +351,22 @@ def test_wgan_gp_covers_the_ring():
     coverage = metrics.mode_coverage(trainer.sample(2500), data.RING8_CENTERS, data.RING8_STD)
     assert coverage["modes"] == 8
     assert coverage["high_quality"] >= 0.8
+
+
+def test_gradient_norm_is_the_euclidean_norm_over_all_parameters():
+    from gan.train import gradient_norm
+    a = mg.tensor(np.zeros((2, 2)), requires_grad=True)
+    b = mg.tensor(np.zeros(3), requires_grad=True)
+    c = mg.tensor(np.zeros(1), requires_grad=True)   # no grad: ignored
+    a.grad, b.grad = mg.tensor([[3.0, 0.0], [0.0, 0.0]]), mg.tensor([0.0, 4.0, 12.0])
+    assert gradient_norm([a, b, c]) == pytest.approx(13.0)
+
+
+def test_instance_noise_has_the_scheduled_standard_deviation():
+    trainer = small_trainer(instance_noise=0.5, instance_noise_iters=100)
+    sigma = trainer.config.noise_sigma(40)                   # 0.5 * (1 - 40/100) = 0.3
+    assert sigma == pytest.approx(0.3)
+    x = mg.tensor(np.zeros((20000, 2), dtype=np.float32))
+    noisy = trainer._with_instance_noise(x, sigma).data
+    assert noisy.std() == pytest.approx(0.3, rel=0.02)
+    assert abs(noisy.mean()) < 0.01
