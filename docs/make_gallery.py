@@ -15,7 +15,7 @@ FIGURE = {  # lesson -> the figure the README shows
     "curves": "curves_training.png",
     "optimal_d": "optimal_d.png",
     "saturation": "measured.png",
-    "js_vs_wasserstein": "functions.png",
+    "js_vs_wasserstein": "js_vs_w1.png",
     "mode_collapse": "snapshots.png",
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
