@@ -4,7 +4,8 @@ Run by hand:  python benchmarks/matmul.py [--reps N]
 
 Prints, for each layer shape and dtype, the three products of a linear layer
 (fwd X @ W.T, bwd_x dY @ W, bwd_w dY.T @ X): np.matmul (OpenBLAS, 2 threads) and
-Numba (serial) GFLOP/s, their ratio, and the share of the machine's FMA peak:
+Numba (serial, or two threads above matmul.PARALLEL_MIN_MACS) GFLOP/s, their ratio, and
+the share of the machine's FMA peak:
 
     peak = cores x FMA units x SIMD lanes x 2 flop x clock
          = 2 x 2 x (256-bit AVX2: 8 float32 / 4 float64) x 2 x f
@@ -208,6 +209,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=21)
     ap.add_argument("--skip-matmul", action="store_true")
+    ap.add_argument("--matmul-only", action="store_true")
     args = ap.parse_args()
     ghz = measure_clock_ghz()
     print(f"clock: measured {ghz:.2f} GHz (dependent fadd chain), /proc/cpuinfo says "
@@ -216,8 +218,9 @@ def main():
           f"float32 {2 * 2 * 8 * 2 * ghz:.0f} GFLOP/s, float64 {2 * 2 * 4 * 2 * ghz:.0f} GFLOP/s\n")
     if not args.skip_matmul:
         bench_matmul(args.reps, ghz)
-    bench_optim(args.reps)
-    bench_elementwise(args.reps)
+    if not args.matmul_only:
+        bench_optim(args.reps)
+        bench_elementwise(args.reps)
 
 
 if __name__ == "__main__":

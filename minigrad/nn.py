@@ -270,8 +270,9 @@ class Linear(Module):
     def forward(self, x, activation="none", negative_slope=0.01):
         """x W^T + b; Sequential passes the activation that follows, to run both as one fused op."""
         x = _as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features, "
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(f"Linear: input of shape {shape} has {shape[-1] if shape else 0} features, "
                              f"the layer expects {self.in_features}")
         return ops.linear(x, self.weight, self.bias, activation, negative_slope)
 
@@ -412,7 +413,7 @@ class Sequential(Module):
             activation = _fusable_activation(modules[i + 1]) if i + 1 < len(modules) else None
             if isinstance(module, Linear) and activation is not None:
                 # Linear followed by an activation runs as one fused op (same math, one graph node)
-                x = module(x, *activation)
+                x = module.forward(x, *activation)
                 i += 2
             else:
                 x = module(x)

@@ -199,12 +199,13 @@ def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
     dL/dx = (dL/du) W,  dL/dW = (dL/du)^T x,  dL/db = sum of dL/du over the batch."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"linear: unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    if x.ndim != 2:
+    x_shape, w_shape = x.data.shape, weight.data.shape
+    if len(x_shape) != 2:
         if activation != "none":
-            raise ValueError(f"linear: a fused activation needs a 2-D input, got shape {x.shape}")
+            raise ValueError(f"linear: a fused activation needs a 2-D input, got shape {x_shape}")
         return matmul(x, transpose(weight)) + (bias if bias is not None else 0.0)
-    _check_inner("linear", x, weight, x.shape[1], weight.shape[1])
-    if bias is not None and bias.shape != (weight.shape[0],):
+    _check_inner("linear", x, weight, x_shape[1], w_shape[1])
+    if bias is not None and bias.data.shape != (w_shape[0],):
         raise ValueError(f"linear: bias shape {bias.shape} does not match weight shape {weight.shape}")
     data = kernels.linear_forward(x.data, weight.data, None if bias is None else bias.data,
                                   activation, negative_slope)
@@ -212,12 +213,23 @@ def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
 
     def vjp(g, out):
         g = activation_grad(g, out, activation, negative_slope)
+        if not is_grad_enabled():   # plain backward: straight to the kernels, no graph nodes
+            return _linear_grads_plain(g.data, x, weight, bias)
         grads = (_mm_nn(g, weight) if needs_grad(x) else None,
                  _mm_tn(g, x) if needs_grad(weight) else None)
         if bias is not None:
             grads += (bias_grad(g) if needs_grad(bias) else None,)
         return grads
     return Tensor.from_op(data, parents, vjp, "linear" if activation == "none" else f"linear+{activation}")
+
+
+def _linear_grads_plain(g, x, weight, bias):
+    """The same three gradients as linear's vjp, as arrays wrapped once: G W, G^T x, sum of G."""
+    grads = (Tensor(kernels.matmul(g, weight.data)) if needs_grad(x) else None,
+             Tensor(kernels.matmul_tn(g, x.data)) if needs_grad(weight) else None)
+    if bias is not None:
+        grads += (Tensor(kernels.bias_grad(g)) if needs_grad(bias) else None,)
+    return grads
 
 
 def bias_grad(g):
@@ -296,11 +308,19 @@ def sigmoid(a):
 
 
 def softplus(a):
-    """y = log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) (no overflow);  dL/da = g sigmoid(a).
+    """y = log(1 + e^a), computed as max(a, 0) + log1p(e) with e = e^-|a| (no overflow);
+    dL/da = g sigmoid(a).
 
-    A primitive rather than a composite: one graph node, and the derivative is exact at a = 0."""
-    data = np.maximum(a.data, 0) + np.log1p(np.exp(-np.abs(a.data)))
-    return Tensor.from_op(data, (a,), lambda g, out: (g * sigmoid(a),), "softplus")
+    A primitive rather than a composite: one graph node, and the derivative is exact at a = 0.
+    A plain backward reuses the saved e:  sigmoid(a) = 1 / (1 + e) for a >= 0,  e / (1 + e) for a < 0
+    (both to an ulp or two; exp(a - y) would be cheaper but loses |a| ulps for negative a)."""
+    e = np.exp(-np.abs(a.data))
+
+    def vjp(g, out):
+        if not is_grad_enabled():
+            return (Tensor(g.data * (np.where(a.data >= 0, 1, e) / (1 + e))),)
+        return (g * sigmoid(a),)
+    return Tensor.from_op(np.maximum(a.data, 0) + np.log1p(e), (a,), vjp, "softplus")
 
 
 def relu(a):
@@ -334,12 +354,18 @@ def sum(a, axis=None, keepdims=False):
     kept = _kept_shape(a.shape, axes)
 
     def vjp(g, out):
+        if not is_grad_enabled():  # plain backward: copy g into every summed position, no graph
+            grad = np.empty(a.data.shape, dtype=g.data.dtype)
+            grad[...] = g.data.reshape(kept)
+            return (Tensor(grad),)
         return (broadcast_to(g.reshape(kept), a.shape),)
     return Tensor.from_op(np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims)), (a,), vjp, "sum")
 
 
 def mean(a, axis=None, keepdims=False):
     """y = (1/n) sum of a over `axis` (n summed elements);  dL/da = g / n broadcast back."""
+    if axis is None and not keepdims:
+        return _mean_all(a)
     axes = _normalize_axis("mean", axis, a.ndim)
     kept = _kept_shape(a.shape, axes)
     count = 1
@@ -353,6 +379,25 @@ def mean(a, axis=None, keepdims=False):
         return (broadcast_to((g * scale).reshape(kept), a.shape),)
     data = np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims) * a.data.dtype.type(scale))
     return Tensor.from_op(data, (a,), vjp, "mean")
+
+
+def _filled(shape, value, dtype):
+    """np.full(shape, value, dtype) in two C calls (np.full itself is Python code)."""
+    array = np.empty(shape, dtype=dtype)
+    array.fill(value)
+    return array
+
+
+def _mean_all(a):
+    """mean over every element, the loss case (same formula, fewer Python steps)."""
+    x = a.data
+    scale = 1.0 / builtins.max(x.size, 1)
+
+    def vjp(g, out):
+        if not is_grad_enabled():
+            return (Tensor(_filled(x.shape, g.data * scale, x.dtype)),)
+        return (broadcast_to((g * scale).reshape((1,) * x.ndim), x.shape),)
+    return Tensor.from_op(np.asarray(np.add.reduce(x, axis=None) * x.dtype.type(scale)), (a,), vjp, "mean")
 
 
 def max(a, axis=None, keepdims=False):

@@ -181,10 +181,12 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     g = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype)  # a read-only input
-                    if g.shape != p.shape:
+                    if g.shape != p.data.shape:
                         raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape {p.shape} "
                                          f"but its grad has shape {g.shape}")
-                    state = self.state.setdefault(index, {})
+                    state = self.state.get(index)
+                    if state is None:
+                        state = self.state[index] = {}
                     self._update_one(p.data, g, state, group)
                 index += 1
 

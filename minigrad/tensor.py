@@ -12,6 +12,8 @@ accumulating into `.grad` of the leaves. The ops themselves live in `ops.py`;
 this file only knows how to walk the graph.
 """
 import contextlib
+import itertools
+import operator
 
 import numpy as np
 
@@ -22,6 +24,7 @@ _default_dtype = np.dtype(np.float32)
 
 _grad_enabled = True
 _needed_ids = None  # during minigrad.grad(): ids of the nodes from which an input is reachable
+_creation_counter = itertools.count()  # every Tensor gets the next number: parents before children
 
 
 class AutogradError(RuntimeError, ValueError):
@@ -117,11 +120,14 @@ class Tensor:
     Operators (`+ - * / ** @`, indexing) and methods (`exp`, `sum`, ...) are installed by `ops.py`.
     """
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "_op",
-                 "_freed", "_retains_grad", "_hooks", "__weakref__")
+                 "_freed", "_retains_grad", "_hooks", "_seq", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = as_array(data, dtype)
+        if dtype is None and type(data) is np.ndarray and data.dtype in _FLOAT_DTYPES:
+            self.data = data                      # the common case, kept out of as_array: it is hot
+        else:
+            self.data = as_array(data, dtype)
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._parents = ()
@@ -130,6 +136,7 @@ class Tensor:
         self._freed = False
         self._retains_grad = False
         self._hooks = None
+        self._seq = next(_creation_counter)
 
     @staticmethod
     def from_op(data, parents, vjp, name):
@@ -143,6 +150,7 @@ class Tensor:
         out._freed = False
         out._retains_grad = False
         out._hooks = None
+        out._seq = next(_creation_counter)
         if _grad_enabled:
             for p in parents:
                 if p.requires_grad:
@@ -235,27 +243,27 @@ def needs_grad(t):
 # ----------------------------------------------------------------------------- the engine
 
 def _topological_order(roots):
-    """Nodes that require grad, every node after all of its parents (iterative DFS, no recursion)."""
-    order, visited = [], set()
-    stack = [(root, False) for root in roots]
+    """Nodes that require grad, every node after all of its parents.
+
+    A tensor is always created after its parents, so sorting the nodes reachable from the
+    roots by creation number (`_seq`) is a topological order; no recursion, no post-order."""
+    nodes = {id(root): root for root in roots}
+    stack = list(nodes.values())
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
+        node = stack.pop()
         if node._freed:
             raise AutogradError(
                 f"backward: trying to backward through the graph a second time (op '{node._op}'): "
                 "its intermediate results were freed by the first backward; "
                 "pass retain_graph=True to the first backward if you need to do this")
-        stack.append((node, True))
         for parent in node._parents:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
+            if parent.requires_grad and id(parent) not in nodes:
+                nodes[id(parent)] = parent
+                stack.append(parent)
+    return sorted(nodes.values(), key=_creation_number)
+
+
+_creation_number = operator.attrgetter("_seq")
 
 
 def _root_gradient(output, gradient):
@@ -264,7 +272,9 @@ def _root_gradient(output, gradient):
             raise AutogradError(
                 f"backward: grad can be implicitly created only for single-element outputs, "
                 f"got shape {output.shape}; pass `gradient` (or grad_outputs) of that shape")
-        return Tensor(np.ones_like(output.data))
+        ones = np.empty(output.data.shape, dtype=output.data.dtype)
+        ones.fill(1)
+        return Tensor(ones)
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(as_array(gradient, output.dtype))
     if gradient.shape != output.shape:
         raise AutogradError(f"backward: gradient has shape {gradient.shape} but the output has shape {output.shape}")

@@ -103,6 +103,74 @@ def test_matmul_noncontiguous_views(dtype):
                                rtol=1e-4, atol=1e-5)
 
 
+def _layouts(rng, m, k, n, dtype):
+    """(A, B) in the layouts the gemm kernel distinguishes: B rows contiguous (rank form),
+    B columns contiguous (dot form, no copy), A transposed, and strided views (copied)."""
+    a, b = rand(rng, (m, k), dtype), rand(rng, (k, n), dtype)
+    yield a, b
+    yield a, np.asfortranarray(b)
+    yield np.asfortranarray(a), b
+    yield np.asfortranarray(a), np.asfortranarray(b)
+    big_a, big_b = rand(rng, (2 * m, 2 * k), dtype), rand(rng, (3 * k, 2 * n), dtype)
+    yield big_a[::2, ::-2], big_b[1::3, ::2]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_kernel_edge_tiles_and_layouts(dtype):
+    """The kernel itself on every remainder of the 4-row / 3-column / 4-deep blocking,
+    both micro-kernels (dot form for column-contiguous B, rank form otherwise), in every
+    layout; C += A @ B must add to what C holds."""
+    gemm = K.backend.kernel("gemm", "gemm", np.dtype(dtype))
+    rng = np.random.default_rng(4)
+    shapes = [(m, k, n) for m in (1, 2, 3, 4, 5, 6, 7, 9) for k in (1, 3, 4, 5, 9)
+              for n in (1, 2, 3, 4, 5, 7, 10)]
+    shapes += [(37, 300, 70), (70, 129, 1100)]       # several panels / column blocks
+    for m, k, n in shapes:
+        for a, b in _layouts(rng, m, k, n, dtype):
+            c0 = rand(rng, (m, n), dtype)
+            c = c0.copy()
+            gemm(a, b, c)
+            ref = c0.astype(np.float64) + a.astype(np.float64) @ b.astype(np.float64)
+            scale = np.abs(c0) + np.abs(a).astype(np.float64) @ np.abs(b)
+            assert np.all(np.abs(c - ref) <= tol(dtype, k) * scale), (m, k, n, a.strides, b.strides)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matmul_split_over_two_threads(dtype, monkeypatch):
+    """Products above PARALLEL_MIN_MACS are split into two row blocks (one on a helper
+    thread); the result must not depend on the split, including odd row counts."""
+    import importlib
+    M = importlib.import_module("minigrad.kernels.matmul")   # the module, not the function
+    rng = np.random.default_rng(5)
+    for m, k, n in [(131, 257, 130), (9, 300, 301), (257, 64, 129), (8, 3, 5)]:
+        for a, b in _layouts(rng, m, k, n, dtype):
+            ref = a.astype(np.float64) @ b.astype(np.float64)
+            scale = np.abs(a).astype(np.float64) @ np.abs(b)
+            monkeypatch.setattr(M, "PARALLEL_MIN_MACS", 0)
+            split = run("numba", K.matmul, a, b)
+            monkeypatch.setattr(M, "PARALLEL_MIN_MACS", 2 ** 62)
+            serial = run("numba", K.matmul, a, b)
+            for out in (split, serial):
+                assert out.shape == (m, n) and out.flags.c_contiguous
+                assert np.all(np.abs(out - ref) <= tol(dtype, k) * scale), (m, k, n)
+
+
+def test_matmul_big_product_three_ways():
+    """A product large enough for the two-thread split with the default threshold,
+    through all three entry points (so both micro-kernels run split)."""
+    import importlib
+    PARALLEL_MIN_MACS = importlib.import_module("minigrad.kernels.matmul").PARALLEL_MIN_MACS
+    rng = np.random.default_rng(6)
+    m, k, n = 262, 300, 215
+    assert m * k * n >= PARALLEL_MIN_MACS
+    a, b = rand(rng, (m, k), np.float32), rand(rng, (k, n), np.float32)
+    ref = a.astype(np.float64) @ b
+    scale = np.abs(a).astype(np.float64) @ np.abs(b)
+    for out in (run("numba", K.matmul, a, b), run("numba", K.matmul_nt, a, np.ascontiguousarray(b.T)),
+                run("numba", K.matmul_tn, np.ascontiguousarray(a.T), b)):
+        assert np.all(np.abs(out - ref) <= tol(np.float32, k) * scale)
+
+
 def test_matmul_detects_a_wrong_result():
     """The tolerance used above is tight enough to catch one perturbed entry."""
     rng = np.random.default_rng(2)

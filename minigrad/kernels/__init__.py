@@ -29,12 +29,14 @@ formula, and a Numba kernel. Which one runs is decided by the *backend*:
 
   ``use_numba(op, size)`` implements the rule; ``backend.AUTO_MIN_SIZE`` is the table.
 
-Threads. All Numba kernels are serial (no ``prange``). A Numba parallel region costs
-5-8 us, more than a whole layer of the toy GANs, and on 2 cores it competes with the
-OpenBLAS threads that NumPy's matmul keeps spinning right after a product (and, on a
-shared machine, with other processes): measured, a 2-thread Numba matmul was no faster
-and sometimes 10x slower than the serial one. So OpenBLAS owns the two cores during
-products, and the memory-bound fused kernels run on the calling thread.
+Threads. No Numba kernel uses ``prange``: a Numba parallel region costs 5-8 us with the
+'omp' threading layer and ~80 us with 'workqueue' (the only layer a venv with just numpy +
+numba is sure to have), more than a whole layer of the toy GANs, and on 2 cores it competes
+with the OpenBLAS threads that NumPy's matmul keeps spinning right after a product. So
+OpenBLAS owns the two cores during products in ``auto``, and the memory-bound fused kernels
+run on the calling thread. The one exception is the Numba matmul (backend ``numba``):
+products of at least ``matmul.PARALLEL_MIN_MACS`` multiply-adds are split into two row
+blocks, the second computed by a helper Python thread while the kernel releases the GIL.
 
 Compilation is lazy: importing this package does not import Numba at all. The first
 call of a kernel for a dtype compiles it (or loads it from the on-disk cache,

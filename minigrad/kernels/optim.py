@@ -10,18 +10,18 @@ import math
 
 import numpy as np
 
-from .backend import is_float, kernel
+from .backend import _FLOAT_DTYPES, kernel
 
 
 def fusable(*arrays):
     """True if the fused kernels can take these arrays: one float dtype, one shape, C-contiguous
-    (None entries, absent state, are ignored)."""
-    arrays = [a for a in arrays if a is not None]
-    if not is_float(*arrays):
+    (None entries, absent state, are ignored). The first array must be present."""
+    first = arrays[0]
+    dtype, shape = first.dtype, first.shape
+    if dtype not in _FLOAT_DTYPES:
         return False
-    shape = arrays[0].shape
     for a in arrays:
-        if a.shape != shape or not a.flags.c_contiguous:
+        if a is not None and (a.dtype != dtype or a.shape != shape or not a.flags.c_contiguous):
             return False
     return True
 
@@ -33,9 +33,12 @@ def _require(name, *arrays):
                          f"got (shape, dtype, contiguous) = {shapes}")
 
 
+_EMPTY = {dtype: np.empty(0, dtype=dtype) for dtype in _FLOAT_DTYPES}
+
+
 def _flat(a, dtype):
     """1-D view of a contiguous array; a 0-length stand-in for absent state."""
-    return a.reshape(-1) if a is not None else np.empty(0, dtype=dtype)
+    return a.reshape(-1) if a is not None else _EMPTY[dtype]
 
 
 def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
