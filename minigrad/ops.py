@@ -212,9 +212,11 @@ def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def vjp(g, out):
-        g = activation_grad(g, out, activation, negative_slope)
         if not is_grad_enabled():   # plain backward: straight to the kernels, no graph nodes
-            return _linear_grads_plain(g.data, x, weight, bias)
+            gu = g.data if activation == "none" else kernels.act_backward(g.data, out.data, activation,
+                                                                           negative_slope)
+            return _linear_grads_plain(gu, x, weight, bias)
+        g = activation_grad(g, out, activation, negative_slope)
         grads = (_mm_nn(g, weight) if needs_grad(x) else None,
                  _mm_tn(g, x) if needs_grad(weight) else None)
         if bias is not None:
@@ -348,16 +350,23 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _spread(g, shape):
+    """g (with the reduced axes kept as size 1) copied into every position of `shape`: the
+    gradient of a sum in a plain backward. Two C calls; np.broadcast_to and np.full are Python
+    code that costs more than the copy for the small tensors of a loss."""
+    array = np.empty(shape, dtype=g.dtype)
+    array[...] = g
+    return array
+
+
 def sum(a, axis=None, keepdims=False):
     """y = sum of a over `axis`;  dL/da = g broadcast back over the summed axes."""
     axes = _normalize_axis("sum", axis, a.ndim)
     kept = _kept_shape(a.shape, axes)
 
     def vjp(g, out):
-        if not is_grad_enabled():  # plain backward: copy g into every summed position, no graph
-            grad = np.empty(a.data.shape, dtype=g.data.dtype)
-            grad[...] = g.data.reshape(kept)
-            return (Tensor(grad),)
+        if not is_grad_enabled():  # plain backward: no graph
+            return (Tensor(_spread(g.data.reshape(kept), a.data.shape)),)
         return (broadcast_to(g.reshape(kept), a.shape),)
     return Tensor.from_op(np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims)), (a,), vjp, "sum")
 
@@ -374,18 +383,11 @@ def mean(a, axis=None, keepdims=False):
     scale = 1.0 / builtins.max(count, 1)
 
     def vjp(g, out):
-        if not is_grad_enabled():  # plain backward: no graph, one broadcast view
-            return (Tensor(np.broadcast_to((g.data * scale).reshape(kept), a.data.shape)),)
+        if not is_grad_enabled():  # plain backward: no graph
+            return (Tensor(_spread((g.data * scale).reshape(kept), a.data.shape)),)
         return (broadcast_to((g * scale).reshape(kept), a.shape),)
     data = np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims) * a.data.dtype.type(scale))
     return Tensor.from_op(data, (a,), vjp, "mean")
-
-
-def _filled(shape, value, dtype):
-    """np.full(shape, value, dtype) in two C calls (np.full itself is Python code)."""
-    array = np.empty(shape, dtype=dtype)
-    array.fill(value)
-    return array
 
 
 def _mean_all(a):
@@ -395,7 +397,7 @@ def _mean_all(a):
 
     def vjp(g, out):
         if not is_grad_enabled():
-            return (Tensor(_filled(x.shape, g.data * scale, x.dtype)),)
+            return (Tensor(_spread(g.data * scale, x.shape)),)
         return (broadcast_to((g * scale).reshape((1,) * x.ndim), x.shape),)
     return Tensor.from_op(np.asarray(np.add.reduce(x, axis=None) * x.dtype.type(scale)), (a,), vjp, "mean")
 

@@ -287,7 +287,7 @@ def _owned(grad, seen):
     if id(array) in seen or not array.flags.owndata or not array.flags.writeable:
         array = array.copy()
     seen.add(id(array))
-    return Tensor(array)
+    return grad if array is grad.data and not grad.requires_grad else Tensor(array)
 
 
 def _accumulate(node, grad, create_graph, seen):
