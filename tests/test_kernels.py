@@ -171,6 +171,53 @@ def test_matmul_big_product_three_ways():
         assert np.all(np.abs(out - ref) <= tol(np.float32, k) * scale)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_transpose_kernel_edges_and_strides(dtype):
+    """The blocked transpose copy D = S.T: every remainder of the 4 x 4 block and the
+    32 x 32 tile, empty arrays, and strided / negative-stride / transposed sources."""
+    tr = K.backend.kernel("gemm", "transpose", np.dtype(dtype))
+    rng = np.random.default_rng(7)
+    shapes = [(m, n) for m in (0, 1, 2, 3, 4, 5, 7, 8) for n in (0, 1, 3, 4, 6, 9)]
+    shapes += [(31, 33), (32, 32), (33, 65), (64, 4), (97, 70), (130, 257)]
+    for m, n in shapes:
+        big = rand(rng, (3 * m + 2, 2 * n + 3), dtype)
+        for s in (big[:m, :n], big[1:3 * m + 1:3, ::-2][:, :n], np.asfortranarray(big[:m, :n]),
+                  big[:n, :m].T if n <= big.shape[0] and m <= big.shape[1] else big[:m, :n]):
+            d = np.full((s.shape[1], s.shape[0]), np.nan, dtype=dtype)
+            tr(s, d)
+            assert np.array_equal(d, s.T), (m, n, s.strides)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("split", [False, True])
+def test_matmul_transposed_copy_path(dtype, split, monkeypatch):
+    """B with contiguous rows through the dot form on transposed copies (the rule forced
+    on for every shape): serial and split, all three entry points, odd shapes, k = 1,
+    strided views; and the rule's choice on the MNIST backward shapes."""
+    import importlib
+    M = importlib.import_module("minigrad.kernels.matmul")
+    monkeypatch.setattr(M, "DOT_MIN_K", 1)
+    monkeypatch.setattr(M, "TRANSPOSE_MIN_REUSE", 0)
+    monkeypatch.setattr(M, "PARALLEL_MIN_MACS", 0 if split else 2 ** 62)
+    rng = np.random.default_rng(8)
+    for m, k, n in SHAPES + [(131, 257, 130), (9, 300, 301), (257, 64, 129), (37, 33, 3)]:
+        for a, b in _layouts(rng, m, k, n, dtype):
+            ref = a.astype(np.float64) @ b.astype(np.float64)
+            scale = np.abs(a).astype(np.float64) @ np.abs(b) + 1e-30
+            for out in (run("numba", K.matmul, a, b), run("numba", K.matmul_tn, a.T, b),
+                        run("numba", K.matmul_nt, a, b.T)):
+                assert out.shape == (m, n) and out.flags.c_contiguous
+                assert np.all(np.abs(out - ref) <= tol(dtype, k) * scale), (m, k, n)
+    monkeypatch.undo()
+    x, w = np.zeros((256, 512), dtype), np.zeros((784, 512), dtype)
+    dy = np.zeros((256, 784), dtype)
+    assert M._transpose_plan(dy, w) == 1                  # dY @ W, batch 256: copy W.T
+    assert M._transpose_plan(dy.T, x) == 2                # dY.T @ X, k = 256: copy both
+    assert M._transpose_plan(dy[:64], w) == 0             # batch 64: 64 MACs per copied value
+    assert M._transpose_plan(dy[:, :64].T, x[:64]) == 0   # k = 64: rank form
+    assert M._transpose_plan(x, w.T) == 0                 # X @ W.T: already the dot form
+
+
 def test_matmul_detects_a_wrong_result():
     """The tolerance used above is tight enough to catch one perturbed entry."""
     rng = np.random.default_rng(2)

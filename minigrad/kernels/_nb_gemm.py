@@ -40,12 +40,32 @@ layout of B:
    them as FMA memory operands). No horizontal sums, so it also suits a short k (the
    weight gradient dY.T @ X has k = batch).
 
-The dot form is used exactly when B's columns are contiguous, so that Bt = B.T needs no
-copy. For a B with contiguous rows it would need a transposed copy of B, which costs 4-8
-cycles per element here -- as much as the product itself for m = 64 rows -- and even
-for m = 256 the rank form was faster in the median of the MNIST backward shapes (43 vs
-38 GFLOP/s float32 on one core, measured). Any other layout (a
-strided view) is copied once, C-contiguous, for the rank form.
+Which form runs: gemm() takes the dot form exactly when B's columns are contiguous, so
+that Bt = B.T is a view and needs no copy; any other layout goes to the rank form (a
+strided B is first copied, C-contiguous). For a B with contiguous rows the dot form needs
+a transposed copy Bt (and, for dY.T @ X, a copy of A too, since A = dY.T is a transposed
+view). matmul.py makes these copies, with transpose() below, only when it pays; measured
+(MNIST backward shapes, serial kernels, float32):
+
+  * the dot form itself, no copy, vs the rank form: 1.1-1.6x faster for k >= 256, but
+    0.7-0.9x for k = 64 (the weight gradient at batch 64: 12 horizontal sums per tile
+    for only 8 vector steps of k);
+  * the copy: 2-3 cycles per element when the source is in L2, 3-6 when it comes from
+    L3 (as in training, where the operand was written long before). dY @ W copies W,
+    k * n values, for m * k * n multiply-adds: m = batch reuses per copied value. At
+    batch 64 the copy took 30-40% of the product and ate the gain; at batch 256, 5-10%.
+
+Hence the rule in matmul.py: copy when k >= DOT_MIN_K (256) and there are at least
+TRANSPOSE_MIN_REUSE (256) multiply-adds per copied value; otherwise the rank form. On
+two threads each thread copies half of the rows of each copy, then each computes its
+half of C (two hand-offs to the helper thread).
+
+Why a blocked transpose: a plain double loop D[j, i] = S[i, j] writes one value into
+each of n different cache lines of D per row of S; with rows of 1-4 KB those lines also
+fall into the same few L1 sets, so they are evicted before they are full (9-22 cycles
+per value on 4 of the 6 shapes measured: the "4-8 cycles" of a previous version).
+transpose() works on 32 x 32 tiles (32 lines of D stay in L1 until filled) and, inside
+a tile, on 4 x 4 blocks held in 16 scalars: 4 short row reads of S, 4 row writes of D.
 
 The kernel releases the GIL (nogil=True): matmul.py splits large products into two row
 blocks of C, computed at the same time by the calling thread and a helper thread.
@@ -189,3 +209,50 @@ def sig_gemm(dtype):
     t = types.float32 if dtype == np.float32 else types.float64
     return (types.Array(t, 2, "A"), types.Array(t, 2, "A"), types.Array(t, 2, "C"))
 
+
+TRANSPOSE_TILE = 32            # a 32 x 32 tile: 32 source rows + 32 destination rows in L1
+
+
+@njit(**_FLAGS)
+def transpose(S, D):
+    """D[:] = S.T (S (m, n) any strides, D (n, m) C-contiguous): a cache-blocked copy.
+
+    A plain double loop reads S row by row but writes D one value per row of D, each in
+    a different cache line, evicted before it is full (9-22 cycles per value on most
+    MNIST shapes). Within a 32 x 32 tile the 32 lines being written stay in L1 until
+    full; inside the tile a 4 x 4 block is loaded into 16 scalars (4 row reads of S) and
+    stored as 4 rows of D: 2-3 cycles per value with S in L2, 3-6 from L3 (a blocked
+    double loop without the 4 x 4 block: 4-8 cycles, loop overhead per value)."""
+    m, n = S.shape
+    T = TRANSPOSE_TILE
+    for i0 in range(0, m, T):
+        i1 = min(i0 + T, m)
+        for j0 in range(0, n, T):
+            j1 = min(j0 + T, n)
+            i = i0
+            while i + 4 <= i1:
+                r0 = S[i]; r1 = S[i + 1]; r2 = S[i + 2]; r3 = S[i + 3]
+                j = j0
+                while j + 4 <= j1:
+                    s0 = r0[j]; s1 = r0[j + 1]; s2 = r0[j + 2]; s3 = r0[j + 3]
+                    t0 = r1[j]; t1 = r1[j + 1]; t2 = r1[j + 2]; t3 = r1[j + 3]
+                    u0 = r2[j]; u1 = r2[j + 1]; u2 = r2[j + 2]; u3 = r2[j + 3]
+                    v0 = r3[j]; v1 = r3[j + 1]; v2 = r3[j + 2]; v3 = r3[j + 3]
+                    d = D[j]; d[i] = s0; d[i + 1] = t0; d[i + 2] = u0; d[i + 3] = v0
+                    d = D[j + 1]; d[i] = s1; d[i + 1] = t1; d[i + 2] = u1; d[i + 3] = v1
+                    d = D[j + 2]; d[i] = s2; d[i + 1] = t2; d[i + 2] = u2; d[i + 3] = v2
+                    d = D[j + 3]; d[i] = s3; d[i + 1] = t3; d[i + 2] = u3; d[i + 3] = v3
+                    j += 4
+                for jj in range(j, j1):            # the last n % 4 columns of the tile
+                    for ii in range(i, i + 4):
+                        D[jj, ii] = S[ii, jj]
+                i += 4
+            for ii in range(i, i1):                # the last m % 4 rows of the tile
+                for jj in range(j0, j1):
+                    D[jj, ii] = S[ii, jj]
+
+
+def sig_transpose(dtype):
+    """(S any-layout 2-D, D C-contiguous 2-D) for float32 or float64."""
+    t = types.float32 if dtype == np.float32 else types.float64
+    return (types.Array(t, 2, "A"), types.Array(t, 2, "C"))

@@ -15,6 +15,16 @@ from .backend import is_float, kernel, use_numba
 #: lost as often as it won (measured with benchmarks/matmul.py).
 PARALLEL_MIN_MACS = 2 ** 24
 
+#: B with contiguous rows (dY @ W, dY.T @ X) is read by the rank-form micro-kernel, unless
+#: the dot form on transposed copies (see _nb_gemm) pays: it needs k >= DOT_MIN_K (its
+#: horizontal sums are amortised over k; at k = batch = 64 it ran at 0.7-0.9x the rank
+#: form, at k >= 256 at 1.1-1.6x) and at least TRANSPOSE_MIN_REUSE multiply-adds per copied
+#: element (a copy costs 3-6 cycles per element when the source comes from L3: for
+#: dY @ W with batch 64, i.e. 64 multiply-adds per copied element of W, the copy took
+#: 30-40% of the time and ate the gain). Measured with the serial kernels, batch 64 / 256.
+DOT_MIN_K = 256
+TRANSPOSE_MIN_REUSE = 256
+
 
 class _Helper:
     """One persistent helper thread that runs the second half of a large product.
@@ -70,20 +80,71 @@ def _gemm_numba(a, b):
     n = b.shape[1]
     out = np.zeros((m, n), dtype=a.dtype)
     gemm = kernel("gemm", "gemm", a.dtype)
+    copies = _transpose_plan(a, b)
     if m * k * n < PARALLEL_MIN_MACS or m < 8:
+        if copies:
+            a, b = _copy_transposed(a, b, copies, None)
         gemm(a, b, out)
         return out
     if _helper is None or _helper.pid != os.getpid():
         _helper = _Helper()
     if not _helper.busy.acquire(blocking=False):   # another thread is using the helper
+        if copies:
+            a, b = _copy_transposed(a, b, copies, None)
         gemm(a, b, out)
         return out
     try:
+        if copies:
+            a, b = _copy_transposed(a, b, copies, _helper)
         h = (m // 2 + 3) // 4 * 4                  # whole 4-row tiles in the first block
         _helper.run(gemm, (a[:h], b, out[:h]), (a[h:], b, out[h:]))
     finally:
         _helper.busy.release()
     return out
+
+
+def _transpose_plan(a, b):
+    """Which operands to copy so that the gemm kernel takes its dot form: 0 (none), 1 (B),
+    2 (B and A). Only when B's rows are contiguous and the rule above says it pays."""
+    m, k = a.shape
+    n = b.shape[1]
+    item = b.itemsize
+    if k < DOT_MIN_K or n < 2 or b.strides[1] != item or b.strides[0] == item:
+        return 0
+    a_copy = not (a.strides[1] == item and a.strides[0] == k * item)
+    copied = k * n + (m * k if a_copy else 0)
+    if m * k * n < TRANSPOSE_MIN_REUSE * copied:
+        return 0
+    return 2 if a_copy else 1
+
+
+def _run_transposes(tr, jobs):
+    for src, dst in jobs:
+        tr(src, dst)
+
+
+def _copy_transposed(a, b, copies, helper):
+    """(A C-contiguous, B as the transposed view of a C-contiguous copy of B.T), so that
+    the kernel's dot form reads both without copying. With a helper thread, each thread
+    writes half of the rows of every copy."""
+    m, k = a.shape
+    n = b.shape[1]
+    tr = kernel("gemm", "transpose", a.dtype)
+    bt = np.empty((n, k), dtype=b.dtype)              # bt = b.T, C-contiguous
+    pairs = [(b, bt)]                                 # transpose(S, D): D = S.T
+    if copies == 2:
+        ac = np.empty((m, k), dtype=a.dtype)          # ac = a, C-contiguous
+        pairs.append((a.T, ac))
+    if helper is None:
+        _run_transposes(tr, pairs)
+    else:
+        mine, theirs = [], []
+        for src, dst in pairs:
+            h = dst.shape[0] // 2
+            mine.append((src[:, :h], dst[:h]))
+            theirs.append((src[:, h:], dst[h:]))
+        helper.run(_run_transposes, (tr, mine), (tr, theirs))
+    return (ac if copies == 2 else a), bt.T
 
 
 def _not_aligned(op, a, b):
