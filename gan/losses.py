@@ -99,7 +99,9 @@ def interpolate(real, fake, eps):
     segment between a real and a fake sample. Returned as a new leaf that requires grad."""
     real_data = real.data if isinstance(real, mg.Tensor) else np.asarray(real)
     fake_data = fake.data if isinstance(fake, mg.Tensor) else np.asarray(fake)
-    eps = np.asarray(eps, dtype=real_data.dtype)
+    # eps in the wider of the two dtypes (float32 data with a float64 model gives a float64 x_hat):
+    # 1 - eps rounded to float32 would move x_hat by ~1e-8, enough to flip a ReLU near its kink
+    eps = np.asarray(eps, dtype=np.result_type(real_data.dtype, fake_data.dtype))
     return mg.tensor(eps * real_data + (1 - eps) * fake_data, requires_grad=True)
 
 

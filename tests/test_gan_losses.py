@@ -204,3 +204,17 @@ def test_model_builders_shapes():
         models.mlp_generator(0, 15)
     with pytest.raises(ValueError, match=r"hidden\[1\]"):
         models.mlp_discriminator(2, hidden=(4, -1))
+
+
+def test_interpolation_is_computed_in_the_wider_dtype():
+    # float32 data with a float64 generator: x_hat = eps x + (1 - eps) G(z) in float64, so that
+    # 1 - eps is not rounded to float32 (that moved x_hat by ~1e-8 and flipped ReLUs near a kink)
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((50, 3)).astype(np.float32)
+    fake = rng.standard_normal((50, 3))
+    eps = rng.random((50, 1)).astype(np.float32).astype(np.float64)
+    x_hat = losses.interpolate(mg.tensor(real), mg.tensor(fake, dtype=np.float64), eps)
+    assert x_hat.dtype == np.float64 and x_hat.requires_grad
+    np.testing.assert_array_equal(x_hat.data, eps * real.astype(np.float64) + (1 - eps) * fake)
+    same = losses.interpolate(mg.tensor(real), mg.tensor(fake.astype(np.float32)), eps)
+    assert same.dtype == np.float32
