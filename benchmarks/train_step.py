@@ -8,7 +8,12 @@
 An iteration is what Algorithm 13.1 does once: n_critic discriminator steps (real and fake
 batch, G(z) detached), then one generator step (non-saturating loss; D gets gradients but is
 not stepped). The WGAN-GP configuration uses the critic loss plus the gradient penalty (double
-backward) and 5 critic steps. minigrad and PyTorch run the same architecture, initial weights,
+backward) and 5 critic steps. Two forms of the iteration (`--form`):
+
+    paper   every step draws its own z: the D steps compute G(z) under no_grad, the G step
+            runs G again on a fresh z (the textbook's Algorithm 13.1)
+    dcgan   as PyTorch's DCGAN example: G runs once per iteration, the D steps use
+            fake.detach(), and the G step backpropagates through that same fake minigrad and PyTorch run the same architecture, initial weights,
 batches and thread count (2), in interleaved repetitions; PyTorch with its default Adam and
 with Adam(fused=True). Ratios are minigrad / PyTorch-fused per repetition, then the median.
 """
@@ -60,7 +65,34 @@ class MinigradGAN:
     def d_step(self, real, z):
         with mg.no_grad():
             fake = self.G(mg.tensor(z))
-        real = mg.tensor(real)
+        self.d_step_on(mg.tensor(real), fake)
+
+    def g_step(self, z):
+        out = self.D(self.G(mg.tensor(z)))
+        loss = -out.mean() if self.gp else F.softplus(-out).mean()
+        self.opt_g.zero_grad()
+        loss.backward()
+        self.opt_g.step()
+
+    def iteration(self):
+        for _ in range(self.n_critic):
+            self.d_step(*self.batches())
+        self.g_step(self.batches()[1])
+
+    def iteration_dcgan(self):
+        real, z = self.batches()
+        fake = self.G(mg.tensor(z))
+        for i in range(self.n_critic):
+            if i:
+                real = self.batches()[0]
+            self.d_step_on(mg.tensor(real), fake.detach())
+        out = self.D(fake)
+        loss = -out.mean() if self.gp else F.softplus(-out).mean()
+        self.opt_g.zero_grad()
+        loss.backward()
+        self.opt_g.step()
+
+    def d_step_on(self, real, fake):
         real_out, fake_out = self.D(real), self.D(fake)
         if self.gp:
             loss = fake_out.mean() - real_out.mean()
@@ -75,22 +107,10 @@ class MinigradGAN:
         loss.backward()
         self.opt_d.step()
 
-    def g_step(self, z):
-        out = self.D(self.G(mg.tensor(z)))
-        loss = -out.mean() if self.gp else F.softplus(-out).mean()
-        self.opt_g.zero_grad()
-        loss.backward()
-        self.opt_g.step()
-
-    def iteration(self):
-        for _ in range(self.n_critic):
-            self.d_step(*self.batches())
-        self.g_step(self.batches()[1])
-
 
 # ----------------------------------------------------------------------------- PyTorch
 
-def torch_gan(config, fused, seed=0):
+def torch_gan(config, fused, seed=0, form="paper"):
     import torch
     g_sizes, d_sizes, act, out_act, batch, n_critic, gp = config
 
@@ -121,30 +141,46 @@ def torch_gan(config, fused, seed=0):
         z = torch.from_numpy(rng.standard_normal((batch, g_sizes[0])).astype(np.float32))
         return real, z
 
+    def d_step(real, fake):
+        real_out, fake_out = D(real), D(fake)
+        if gp:
+            loss = fake_out.mean() - real_out.mean()
+            eps = torch.from_numpy(rng.uniform(size=(batch, 1)).astype(np.float32))
+            x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
+            (grad_x,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+            loss = loss + 10.0 * ((grad_x.norm(dim=1) - 1.0) ** 2).mean()
+        else:
+            loss = softplus(-real_out).mean() + softplus(fake_out).mean()
+        opt_d.zero_grad()
+        loss.backward()
+        opt_d.step()
+
+    def iteration_dcgan():
+        real, z = batches()
+        fake = G(z)
+        for i in range(n_critic):
+            if i:
+                real = batches()[0]
+            d_step(real, fake.detach())
+        out = D(fake)
+        loss = -out.mean() if gp else softplus(-out).mean()
+        opt_g.zero_grad()
+        loss.backward()
+        opt_g.step()
+
     def iteration():
         for _ in range(n_critic):
             real, z = batches()
             with torch.no_grad():
                 fake = G(z)
-            real_out, fake_out = D(real), D(fake)
-            if gp:
-                loss = fake_out.mean() - real_out.mean()
-                eps = torch.from_numpy(rng.uniform(size=(batch, 1)).astype(np.float32))
-                x_hat = (eps * real + (1 - eps) * fake).requires_grad_(True)
-                (grad_x,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
-                loss = loss + 10.0 * ((grad_x.norm(dim=1) - 1.0) ** 2).mean()
-            else:
-                loss = softplus(-real_out).mean() + softplus(fake_out).mean()
-            opt_d.zero_grad()
-            loss.backward()
-            opt_d.step()
+            d_step(real, fake)
         out = D(G(batches()[1]))
         loss = -out.mean() if gp else softplus(-out).mean()
         opt_g.zero_grad()
         loss.backward()
         opt_g.step()
 
-    return iteration
+    return iteration_dcgan if form == "dcgan" else iteration
 
 
 # ----------------------------------------------------------------------------- timing
@@ -156,14 +192,14 @@ def seconds_per_iteration(step, n):
     return (time.perf_counter() - start) / n
 
 
-def run_speed(names, reps, backends):
+def run_speed(names, reps, backends, form="paper"):
     try:
         import torch
         torch.set_num_threads(2)
     except ImportError:
         torch = None
         print("(PyTorch not installed: minigrad figures only)")
-    print(f"median ms per iteration over {reps} interleaved repetitions; "
+    print(f"iteration form: {form}; median ms per iteration over {reps} interleaved repetitions; "
           f"ratio = minigrad / PyTorch fused Adam (median of per-repetition ratios)\n")
     header = f"{'config':<10}" + "".join(f"{'mg-' + b:>12}" for b in backends)
     if torch:
@@ -174,10 +210,11 @@ def run_speed(names, reps, backends):
         steps = {}
         for backend in backends:
             mg.set_backend(backend)
-            steps["mg-" + backend] = (backend, MinigradGAN(config).iteration)
+            gan = MinigradGAN(config)
+            steps["mg-" + backend] = (backend, gan.iteration_dcgan if form == "dcgan" else gan.iteration)
         if torch:
-            steps["torch"] = (None, torch_gan(config, fused=False))
-            steps["torch-fused"] = (None, torch_gan(config, fused=True))
+            steps["torch"] = (None, torch_gan(config, fused=False, form=form))
+            steps["torch-fused"] = (None, torch_gan(config, fused=True, form=form))
         for key, (backend, step) in steps.items():      # warm-up: compile, caches, allocator
             if backend:
                 mg.set_backend(backend)
@@ -241,13 +278,17 @@ def main():
     parser.add_argument("--backends", default="auto,numba,numpy")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--startup", action="store_true")
+    parser.add_argument("--form", choices=("paper", "dcgan", "both"), default="both",
+                        help="the iteration form (see the module docstring); default both")
     args = parser.parse_args()
     if args.memory:
         run_memory()
     elif args.startup:
         run_startup()
     else:
-        run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","))
+        for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
+            run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form)
+            print()
 
 
 if __name__ == "__main__":

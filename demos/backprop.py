@@ -56,9 +56,9 @@ import time
 import numpy as np
 
 import minigrad as mg
-from gan import data, losses, models
+from gan import data, losses
 from gan.inspect import format_report, inspect_step
-from minigrad import optim
+from minigrad import nn, optim
 from minigrad.graph import to_dot
 
 from demos import common, saturation
@@ -75,9 +75,10 @@ REAL_D_PRETRAIN_STEPS = 200
 
 
 def tiny_models():
-    """G and D, both Linear(1, 2) - tanh - Linear(2, 1), in float64 with the weights above."""
-    generator = models.mlp_generator(1, 1, hidden=(2,), activation="tanh").double()
-    discriminator = models.mlp_discriminator(1, hidden=(2,), activation="tanh").double()
+    """G and D, both Linear(1, 2) - tanh - Linear(2, 1), in float64 with the weights above: a plain
+    Sequential (not the fused MLP), so that every layer's output is a tensor of its own."""
+    generator = nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 1)).double()
+    discriminator = nn.Sequential(nn.Linear(1, 2), nn.Tanh(), nn.Linear(2, 1)).double()
     generator.load_state_dict({k: np.array(v, dtype=np.float64) for k, v in G_WEIGHTS.items()})
     discriminator.load_state_dict({k: np.array(v, dtype=np.float64) for k, v in D_WEIGHTS.items()})
     return generator, discriminator

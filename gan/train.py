@@ -35,6 +35,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import optim
+from minigrad.activations import sigmoid
 
 from gan import losses
 from gan.checkpoint import (NonFiniteError, config_of, first_non_finite_parameter, read_checkpoint,
@@ -82,6 +83,7 @@ class Trainer:
         self.generator, self.discriminator = generator, discriminator
         self.data = data
         self.rng = np.random.default_rng(self.config.seed)
+        self.dtype = _parameter_dtype(generator)   # batches and noise are given the models' dtype
         self.noise_dim = self._check_models()
         cfg = self.config
         self.g_optimizer = make_optimizer(cfg.g_optimizer, generator.parameters(), cfg.g_lr, cfg.g_betas, cfg.momentum)
@@ -103,7 +105,7 @@ class Trainer:
             noise_dim = sizes[0]
         with mg.no_grad():
             try:
-                fake = self.generator(mg.zeros(2, noise_dim))
+                fake = self.generator(mg.zeros(2, noise_dim, dtype=self.dtype))
             except ValueError as error:
                 raise ConfigError(f"TrainConfig.noise_dim={noise_dim} does not fit the generator: {error}") from None
             example = self._example_data()
@@ -134,16 +136,16 @@ class Trainer:
             batch = self.data[self.rng.integers(0, len(self.data), size=n)]
         else:
             batch = self.data(n, self.rng)
-        return mg.Tensor(np.asarray(batch, dtype=np.float32))
+        return mg.Tensor(np.asarray(batch, dtype=np.float32).astype(self.dtype, copy=False))
 
     def _noise(self, n):
-        return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32))
+        return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32).astype(self.dtype, copy=False))
 
     def _with_instance_noise(self, x, sigma):
         """x + N(0, sigma^2) (seed 002, idea 1: make the two distributions overlap)."""
         if sigma == 0:
             return x
-        return x + mg.Tensor(sigma * self.rng.standard_normal(x.shape, dtype=np.float32))
+        return x + mg.Tensor((sigma * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(self.dtype, copy=False))
 
     # ------------------------------------------------------------------ one iteration
     def discriminator_step(self, sigma=0.0):
@@ -326,13 +328,13 @@ class Trainer:
         every call uses the same z, so snapshots taken during training are directly comparable.
         The trainer's own RNG is never touched, so sampling does not change the training run."""
         rng = np.random.default_rng([self.config.seed, 1]) if rng is None else rng
-        z = mg.Tensor(rng.standard_normal((n, self.noise_dim), dtype=np.float32))
+        z = mg.Tensor(rng.standard_normal((n, self.noise_dim), dtype=np.float32).astype(self.dtype, copy=False))
         return self._eval_forward(self.generator, z)
 
     def discriminate(self, x):
         """D(x) for an array of samples (n, d): probabilities for the classic losses, raw critic
         scores for the others. Returns shape (n,)."""
-        scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=np.float32)))[:, 0]
+        scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=self.dtype)))[:, 0]
         return _sigmoid(scores) if self.config.outputs_probability else scores
 
     @staticmethod
@@ -346,9 +348,13 @@ class Trainer:
             module.train(was_training)
 
 
+def _parameter_dtype(module):
+    params = module.parameters()
+    return params[0].dtype if params else np.dtype(np.float32)
+
+
 def _sigmoid(x):
-    x = np.asarray(x, dtype=np.float64)
-    return np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow
+    return sigmoid(np.asarray(x, dtype=np.float64))
 
 
 def _mean_sigmoid(logits):

@@ -4,13 +4,18 @@
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
     y.backward()          # x.grad == 2 x
+
+tensor.py (Tensor, the engine), ops.py (the primitives, each with its one vjp), activations.py
+(the activation table), fused.py (linear + activation as one op), functional.py (composites),
+nn/ (layers), optim.py, gradcheck.py, graph.py, serialization.py, kernels/ (NumPy and Numba).
 """
 import numpy as _np
 
-from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, grad,
-                     is_grad_enabled, no_grad, set_default_dtype, tensor)
-from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, linear, log, log1p, matmul, max, maximum,
+from .tensor import (AutogradError, Tensor, apply, enable_grad, float32, float64, get_default_dtype, grad,
+                     is_grad_enabled, no_grad, set_default_dtype, set_grad_enabled, tensor)
+from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, log, log1p, matmul, max, maximum,
                   mean, minimum, relu, reshape, sigmoid, sqrt, stack, sum, tanh, transpose, where)
+from .fused import linear
 from .kernels import get_backend, set_backend
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import functional  # noqa: F401
@@ -20,13 +25,13 @@ from .serialization import load, save
 __version__ = "0.1.0"
 
 
+def _shape_args(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
 def zeros(*shape, dtype=None, requires_grad=False):
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(_np.zeros(shape), requires_grad=requires_grad,
-                  dtype=dtype or get_default_dtype())
+    return Tensor(_np.zeros(_shape_args(shape)), requires_grad=requires_grad, dtype=dtype or get_default_dtype())
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return Tensor(_np.ones(shape), requires_grad=requires_grad,
-                  dtype=dtype or get_default_dtype())
+    return Tensor(_np.ones(_shape_args(shape)), requires_grad=requires_grad, dtype=dtype or get_default_dtype())

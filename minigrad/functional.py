@@ -1,24 +1,31 @@
-"""Composite functions built from the primitives in ops.py (their gradients follow automatically).
+"""Composite functions built from the primitives in ops.py (their gradients follow automatically),
+named as in torch.nn.functional.
 
 Every loss here works from logits and stays finite for logits of any size: the identities used are
 
-    softplus(x)   = log(1 + e^x)  = max(x, 0) + log1p(e^-|x|)
-    log sigmoid(x) = -softplus(-x)
+    softplus(x)         = log(1 + e^x)  = max(x, 0) + log1p(e^-|x|)
+    log sigmoid(x)      = -softplus(-x)
     log(1 - sigmoid(x)) = -softplus(x)
 
-so no exp() ever overflows and no log() ever sees 0.
+so no exp() ever overflows and no log() ever sees 0. Normalisations keep their precision:
+log_softmax(x) = (x - m) - log sum e^(x - m), never x - (m + log sum ...), which would lose the
+log term next to a large m.
 """
 import numpy as np
 
 from . import ops
-from .ops import lift, linear, relu, sigmoid, tanh  # noqa: F401  (re-exported, as torch.nn.functional)
-from .tensor import Tensor
+from .fused import linear  # noqa: F401  (re-exported, as torch.nn.functional.linear)
+from .ops import activation, relu, sigmoid, tanh  # noqa: F401  (re-exported)
+from .tensor import Tensor, lift
 
 
 def leaky_relu(x, negative_slope=0.01):
-    """y = x if x > 0 else slope * x;  dy/dx = 1 or slope."""
+    """y = x if x > 0 else slope * x;  dy/dx = 1 or slope. (slope > 0: the activation table's
+    row, derivative through y; slope <= 0: y > 0 no longer tells the side, so x is kept.)"""
+    if negative_slope > 0:
+        return activation(x, "leaky_relu", negative_slope)
     x = lift(x)
-    return ops.where(x.data > 0, x, x * negative_slope)
+    return ops.where(x > 0, x, x * negative_slope)
 
 
 def softplus(x):
@@ -32,25 +39,36 @@ def log_sigmoid(x):
     return -softplus(-lift(x))
 
 
+def _shift(x, axis):
+    """m = max of x over `axis` (kept dims) as a constant, 0 where it is not finite. The results
+    below do not depend on m mathematically, so no gradient flows through it."""
+    m = np.max(x.data, axis=axis, keepdims=True)
+    return Tensor(np.where(np.isfinite(m), m, 0).astype(x.dtype))
+
+
+def _reduced_shape(shape, axis):
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
 def logsumexp(x, axis=None, keepdims=False):
-    """log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x (a constant: the result does not
-    depend on m, so no gradient flows through it);  d/dx_i = softmax(x)_i."""
+    """log sum_i e^{x_i} = m + log sum_i e^{x_i - m} with m = max x;  d/dx_i = softmax(x)_i.
+    Every e^{x_i - m} <= 1, so the sum cannot overflow for finite x."""
     x = lift(x)
-    shift = np.max(x.data, axis=axis, keepdims=True)
-    shift = np.where(np.isfinite(shift), shift, 0.0).astype(x.dtype)
-    total = ops.log(ops.sum(ops.exp(x - Tensor(shift)), axis=axis, keepdims=True)) + Tensor(shift)
-    if keepdims:
-        return total
-    return total.reshape(np.sum(x.data, axis=axis).shape)
+    m = _shift(x, axis)
+    total = ops.log(ops.sum(ops.exp(x - m), axis=axis, keepdims=True)) + m
+    return total if keepdims else total.reshape(_reduced_shape(x.shape, axis))
 
 
 def log_softmax(x, axis=-1):
-    """log softmax(x)_i = x_i - logsumexp(x)."""
+    """log softmax(x)_i = (x_i - m) - log sum_j e^{x_j - m} (m = max x, see the module docstring)."""
     x = lift(x)
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    shifted = x - _shift(x, axis)
+    return shifted - ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis=-1):
+    """softmax(x)_i = e^{x_i} / sum_j e^{x_j}, as exp(log_softmax(x))."""
     return ops.exp(log_softmax(x, axis=axis))
 
 
@@ -60,11 +78,12 @@ def _same_shape(name, a, b):
 
 
 def binary_cross_entropy_with_logits(logits, targets):
-    """mean of -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] = mean of softplus(x) - t x."""
+    """mean of -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] = mean of softplus(x) - t x;
+    d/dx = (sigmoid(x) - t) / n (see ops.bce_with_logits)."""
     logits = lift(logits)
     targets = lift(targets, logits)
     _same_shape("binary_cross_entropy_with_logits", logits, targets)
-    return ops.mean(softplus(logits) - targets * logits)
+    return ops.mean(ops.bce_with_logits(logits, targets))
 
 
 def cross_entropy(logits, labels):

@@ -1,40 +1,57 @@
-"""Every primitive op, defined once: forward on ndarrays, backward as a vjp written with Tensor ops.
+"""Every primitive op, defined once: its forward on ndarrays and ONE backward rule (the vjp).
 
-Each op builds its output with `Tensor.from_op(data, parents, vjp, name)`. The vjp receives `g`
-(dL/d output, a Tensor) and `out` (the output Tensor) and returns one gradient per parent (or None
-when that parent needs none). Because the vjps use Tensor ops themselves, running backward with
-create_graph=True records the backward pass too, and gradients of gradients come for free.
+    def exp(a):
+        \"\"\"y = e^a;  dL/da = g y.\"\"\"
+        return apply("exp", np.exp, lambda g, y, a: g * y, a)
 
-Broadcasting is handled in one place: `unbroadcast` sums a gradient back to an input's shape.
+`apply` (tensor.py) runs the forward on the inputs' arrays and, for Tensor inputs, records the vjp.
+A vjp receives g = dL/dy, the output y and the inputs, and returns dL/d(input): for one input the
+gradient itself, for several a tuple, guided by `need` (which inputs want one).
+
+The rules use only ops and operators, never NumPy on their arguments, because every op here
+accepts ndarrays as well as Tensors: in a plain backward the engine hands the rules arrays and
+the same lines run as NumPy; with create_graph=True it hands them Tensors and the same lines
+record the backward pass, so gradients of gradients come for free. Constants a rule needs
+(masks, shapes, axes) come from comparisons (no gradient) or from the forward's arguments.
+
+Broadcasting is undone in one place: `unbroadcast` sums a gradient back to an input's shape.
 """
 import builtins
 
 import numpy as np
 
 from . import kernels
-from .tensor import Tensor, as_array, is_grad_enabled, needs_grad
+from .activations import ACTIVATIONS, lookup
+from .tensor import Tensor, apply, lift, value
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def lift(x, like=None):
-    """A Python number, list or ndarray -> constant Tensor; numbers take `like`'s dtype (as in PyTorch)."""
-    if isinstance(x, Tensor):
-        return x
-    if like is not None and isinstance(x, (int, float, np.integer, np.floating, bool)):
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
-    return Tensor(as_array(x))
+def _as_input(a):
+    """Python numbers and lists become Tensors; Tensors and ndarrays pass (ops accept both), and
+    NumPy scalars (what NumPy returns for 0-d results inside a plain backward) become 0-d arrays."""
+    if type(a) is np.ndarray or isinstance(a, (Tensor, np.ndarray)):
+        return a
+    if isinstance(a, np.generic):
+        return np.asarray(a)
+    return lift(a)
 
 
-def _const(array):
-    return Tensor(array)
+def _no_grad_op(fn, *inputs):
+    """A function with no gradient (comparisons, sign): constant Tensors in, or arrays in, out."""
+    if any(isinstance(x, Tensor) for x in inputs):
+        return Tensor(np.asarray(fn(*[value(x) for x in inputs])))
+    return fn(*inputs)
 
 
-def _binary_data(name, fn, a, b):
-    try:
-        return fn(a.data, b.data)
-    except ValueError:
-        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+def _broadcasting(name, fn):
+    """An elementwise NumPy function whose broadcasting error names the op and the shapes."""
+    def forward(a, b):
+        try:
+            return fn(a, b)
+        except ValueError:
+            raise ValueError(f"{name}: shapes {np.shape(a)} and {np.shape(b)} cannot be broadcast together") from None
+    return forward
 
 
 def unbroadcast(g, shape):
@@ -42,78 +59,71 @@ def unbroadcast(g, shape):
 
     If x of shape (3, 1) was broadcast to (2, 3, 4) in y = f(x), then dL/dx = sum of dL/dy over the
     broadcast copies: over axis 0 (added) and over axis 2 (stretched from 1)."""
-    g_shape = g.data.shape
+    g_shape = g.shape
     if g_shape == shape:
         return g
     lead = len(g_shape) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
-    return sum(g, axis=axes).reshape(shape) if axes else g.reshape(shape)
+    return reshape(sum(g, axis=axes), shape) if axes else reshape(g, shape)
 
 
 # ----------------------------------------------------------------------------- arithmetic
 
-def add(a, b):
-    """y = a + b;  dL/da = g,  dL/db = g (each summed back to its shape)."""
-    a, b = lift(a, b if isinstance(b, Tensor) else None), lift(b, a)
+_add, _sub = _broadcasting("add", np.add), _broadcasting("sub", np.subtract)
+_mul, _div = _broadcasting("mul", np.multiply), _broadcasting("div", np.divide)
+_pow = _broadcasting("pow", np.power)
 
-    def vjp(g, out):
-        return unbroadcast(g, a.shape), unbroadcast(g, b.shape)
-    return Tensor.from_op(_binary_data("add", np.add, a, b), (a, b), vjp, "add")
+
+def add(a, b):
+    """y = a + b;   dL/da = g,   dL/db = g   (each summed back to its input's shape)."""
+    def vjp(g, y, a, b, need):
+        return unbroadcast(g, a.shape) if need[0] else None, unbroadcast(g, b.shape) if need[1] else None
+    return apply("add", _add, vjp, a, b)
 
 
 def sub(a, b):
-    """y = a - b;  dL/da = g,  dL/db = -g."""
-    a, b = lift(a, b if isinstance(b, Tensor) else None), lift(b, a)
-
-    def vjp(g, out):
-        return unbroadcast(g, a.shape), (unbroadcast(neg(g), b.shape) if needs_grad(b) else None)
-    return Tensor.from_op(_binary_data("sub", np.subtract, a, b), (a, b), vjp, "sub")
+    """y = a - b;   dL/da = g,   dL/db = -g."""
+    def vjp(g, y, a, b, need):
+        return unbroadcast(g, a.shape) if need[0] else None, unbroadcast(-g, b.shape) if need[1] else None
+    return apply("sub", _sub, vjp, a, b)
 
 
 def mul(a, b):
-    """y = a * b;  dL/da = g * b,  dL/db = g * a."""
-    a, b = lift(a, b if isinstance(b, Tensor) else None), lift(b, a)
-
-    def vjp(g, out):
-        return (unbroadcast(g * b, a.shape) if needs_grad(a) else None,
-                unbroadcast(g * a, b.shape) if needs_grad(b) else None)
-    return Tensor.from_op(_binary_data("mul", np.multiply, a, b), (a, b), vjp, "mul")
+    """y = a b;   dL/da = g b,   dL/db = g a."""
+    def vjp(g, y, a, b, need):
+        return (unbroadcast(g * b, a.shape) if need[0] else None,
+                unbroadcast(g * a, b.shape) if need[1] else None)
+    return apply("mul", _mul, vjp, a, b)
 
 
 def div(a, b):
-    """y = a / b;  dL/da = g / b,  dL/db = -g a / b^2."""
-    a, b = lift(a, b if isinstance(b, Tensor) else None), lift(b, a)
-
-    def vjp(g, out):
-        return (unbroadcast(g / b, a.shape) if needs_grad(a) else None,
-                unbroadcast(neg(g) * a / (b * b), b.shape) if needs_grad(b) else None)
-    return Tensor.from_op(_binary_data("div", np.divide, a, b), (a, b), vjp, "div")
+    """y = a / b;   dL/da = g / b,   dL/db = -g a / b^2 = -g y / b."""
+    def vjp(g, y, a, b, need):
+        return (unbroadcast(g / b, a.shape) if need[0] else None,
+                unbroadcast(-(g * y) / b, b.shape) if need[1] else None)
+    return apply("div", _div, vjp, a, b)
 
 
 def neg(a):
-    """y = -a;  dL/da = -g."""
-    return Tensor.from_op(-a.data, (a,), lambda g, out: (neg(g),), "neg")
+    """y = -a;   dL/da = -g."""
+    return apply("neg", np.negative, lambda g, y, a: -g, a)
 
 
 def power(a, b):
-    """y = a ** b.  Scalar exponent p: dL/da = g p a^(p-1).  Tensor exponent:
-    dL/da = g b a^(b-1),  dL/db = g y log(a)."""
-    if not isinstance(b, Tensor):
-        if not isinstance(a, Tensor):
-            a = lift(a)
+    """y = a ** b.
+    A number p as exponent:  dL/da = g p a^(p-1).
+    A tensor exponent:       dL/da = g b a^(b-1),   dL/db = g y log(a)."""
+    if isinstance(b, (int, float, np.integer, np.floating)) and not isinstance(b, bool):
         p = float(b)
 
-        def vjp_scalar(g, out):
-            if p == 0:
-                return (g * 0.0,)
-            return (g * (p * a ** (p - 1)),)
-        return Tensor.from_op(np.power(a.data, a.data.dtype.type(p)), (a,), vjp_scalar, "pow")
-    a = lift(a, b)
+        def vjp_number(g, y, a):
+            return g * (p * a ** (p - 1)) if p != 0 else g * 0.0
+        return apply("pow", lambda a: np.power(a, a.dtype.type(p)), vjp_number, _as_input(a))
 
-    def vjp(g, out):
-        return (unbroadcast(g * b * a ** (b - 1.0), a.shape) if needs_grad(a) else None,
-                unbroadcast(g * out * log(a), b.shape) if needs_grad(b) else None)
-    return Tensor.from_op(_binary_data("pow", np.power, a, b), (a, b), vjp, "pow")
+    def vjp(g, y, a, b, need):
+        return (unbroadcast(g * b * a ** (b - 1.0), a.shape) if need[0] else None,
+                unbroadcast(g * y * log(a), b.shape) if need[1] else None)
+    return apply("pow", _pow, vjp, a, b)
 
 
 # ----------------------------------------------------------------------------- matrix products
@@ -123,47 +133,54 @@ def power(a, b):
 #   C = A^T B  : dA = B G^T (nt),   dB = A G   (nn)
 # so a linear layer's three products never copy a transposed matrix.
 
-def _check_inner(name, a, b, ka, kb):
+def check_product(name, a, b, ka, kb):
+    """Inner sizes must agree and dtypes must match (as in PyTorch: no silent promotion)."""
     if ka != kb:
         raise ValueError(f"{name}: shapes {a.shape} and {b.shape} do not align ({ka} != {kb})")
+    if a.dtype != b.dtype:
+        raise TypeError(f"{name}: dtypes {a.dtype} and {b.dtype} differ (shapes {a.shape} and {b.shape}); "
+                        "cast one with .float() or .double()")
 
 
-def _mm_nn(a, b):
-    _check_inner("matmul", a, b, a.shape[-1], b.shape[-2])
+# The three 2-D products run as kernels.matmul / matmul_nt / matmul_tn, which check shapes and dtypes.
 
-    def vjp(g, out):
-        return (_mm_nt(g, b) if needs_grad(a) else None, _mm_tn(a, g) if needs_grad(b) else None)
-    return Tensor.from_op(kernels.matmul(a.data, b.data), (a, b), vjp, "matmul")
-
-
-def _mm_nt(a, b):
-    _check_inner("matmul_nt", a, b, a.shape[1], b.shape[1])
-
-    def vjp(g, out):
-        return (_mm_nn(g, b) if needs_grad(a) else None, _mm_tn(g, a) if needs_grad(b) else None)
-    return Tensor.from_op(kernels.matmul_nt(a.data, b.data), (a, b), vjp, "matmul_nt")
+def mm(a, b):
+    """C = A B for 2-D A, B."""
+    def vjp(g, y, a, b, need):
+        return mm_nt(g, b) if need[0] else None, mm_tn(a, g) if need[1] else None
+    return apply("matmul", kernels.matmul, vjp, a, b)
 
 
-def _mm_tn(a, b):
-    _check_inner("matmul_tn", a, b, a.shape[0], b.shape[0])
+def mm_nt(a, b):
+    """C = A B^T for 2-D A (m, k), B (n, k)."""
+    def vjp(g, y, a, b, need):
+        return mm(g, b) if need[0] else None, mm_tn(g, a) if need[1] else None
+    return apply("matmul_nt", kernels.matmul_nt, vjp, a, b)
 
-    def vjp(g, out):
-        return (_mm_nt(b, g) if needs_grad(a) else None, _mm_nn(a, g) if needs_grad(b) else None)
-    return Tensor.from_op(kernels.matmul_tn(a.data, b.data), (a, b), vjp, "matmul_tn")
+
+def mm_tn(a, b):
+    """C = A^T B for 2-D A (k, m), B (k, n)."""
+    def vjp(g, y, a, b, need):
+        return mm_nt(b, g) if need[0] else None, mm(a, g) if need[1] else None
+    return apply("matmul_tn", kernels.matmul_tn, vjp, a, b)
 
 
-def _mm_batched(a, b):
-    """Batched product (ndim > 2 on either side), batch dims broadcast as in NumPy."""
-    _check_inner("matmul", a, b, a.shape[-1], b.shape[-2])
+def _forward_batched(a, b):
     try:
-        data = kernels.matmul(a.data, b.data)
+        return kernels.matmul(a, b)
     except ValueError:
+        if a.shape[-1] != b.shape[-2]:
+            raise
         raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot be broadcast") from None
 
-    def vjp(g, out):
-        return (unbroadcast(matmul(g, swap_last(b)), a.shape) if needs_grad(a) else None,
-                unbroadcast(matmul(swap_last(a), g), b.shape) if needs_grad(b) else None)
-    return Tensor.from_op(data, (a, b), vjp, "matmul")
+
+def mm_batched(a, b):
+    """Batched product (ndim > 2 on either side), batch dims broadcast as in NumPy:
+    dA = G B^T,  dB = A^T G  (over the last two axes, summed over broadcast batch axes)."""
+    def vjp(g, y, a, b, need):
+        return (unbroadcast(matmul(g, swap_last(b)), a.shape) if need[0] else None,
+                unbroadcast(matmul(swap_last(a), g), b.shape) if need[1] else None)
+    return apply("matmul", _forward_batched, vjp, a, b)
 
 
 def swap_last(a):
@@ -174,162 +191,139 @@ def swap_last(a):
 
 def matmul(a, b):
     """y = a @ b (NumPy semantics: 1-D operands are promoted to a row/column and squeezed back)."""
-    a, b = lift(a), lift(b)
+    a, b = _as_input(a), _as_input(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     if a.ndim == 1 and b.ndim == 1:
-        _check_inner("matmul", a, b, a.shape[0], b.shape[0])
+        check_product("matmul", a, b, a.shape[0], b.shape[0])
         return sum(a * b)
     if a.ndim == 1:
-        return matmul(a.reshape(1, -1), b).reshape(b.shape[:-2] + (b.shape[-1],))
+        return reshape(matmul(reshape(a, (1, -1)), b), b.shape[:-2] + (b.shape[-1],))
     if b.ndim == 1:
-        return matmul(a, b.reshape(-1, 1)).reshape(a.shape[:-1])
+        return reshape(matmul(a, reshape(b, (-1, 1))), a.shape[:-1])
     if a.ndim == 2 and b.ndim == 2:
-        return _mm_nn(a, b)
-    return _mm_batched(a, b)
+        return mm(a, b)
+    return mm_batched(a, b)
 
 
-ACTIVATIONS = ("none", "relu", "leaky_relu", "tanh", "sigmoid")
+# ----------------------------------------------------------------------------- activations (one table)
+
+def activation(x, name, slope=0.01):
+    """y = act(x) for an activation of minigrad/activations.py;  dL/dx = act_backward(g, y)."""
+    lookup(name, "activation")
+    return apply(name, lambda x: kernels.act_forward(x, name, slope),
+                 lambda g, y, x: act_backward(g, y, name, slope), _as_input(x))
 
 
-def linear(x, weight, bias=None, activation="none", negative_slope=0.01):
-    """y = act(x W^T + b) for x (n, in), W (out, in), b (out,); one graph node for the whole layer.
-
-    With u = x W^T + b and dL/du = act_grad(g, y) (see activation_grad):
-    dL/dx = (dL/du) W,  dL/dW = (dL/du)^T x,  dL/db = sum of dL/du over the batch."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"linear: unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    x_shape, w_shape = x.data.shape, weight.data.shape
-    if len(x_shape) != 2:
-        if activation != "none":
-            raise ValueError(f"linear: a fused activation needs a 2-D input, got shape {x_shape}")
-        return matmul(x, transpose(weight)) + (bias if bias is not None else 0.0)
-    _check_inner("linear", x, weight, x_shape[1], w_shape[1])
-    if bias is not None and bias.data.shape != (w_shape[0],):
-        raise ValueError(f"linear: bias shape {bias.shape} does not match weight shape {weight.shape}")
-    data = kernels.linear_forward(x.data, weight.data, None if bias is None else bias.data,
-                                  activation, negative_slope)
-    parents = (x, weight) if bias is None else (x, weight, bias)
-
-    def vjp(g, out):
-        if not is_grad_enabled():   # plain backward: straight to the kernels, no graph nodes
-            gu = g.data if activation == "none" else kernels.act_backward(g.data, out.data, activation,
-                                                                           negative_slope)
-            return _linear_grads_plain(gu, x, weight, bias)
-        g = activation_grad(g, out, activation, negative_slope)
-        grads = (_mm_nn(g, weight) if needs_grad(x) else None,
-                 _mm_tn(g, x) if needs_grad(weight) else None)
-        if bias is not None:
-            grads += (bias_grad(g) if needs_grad(bias) else None,)
-        return grads
-    return Tensor.from_op(data, parents, vjp, "linear" if activation == "none" else f"linear+{activation}")
+_BACKWARD_NAMES = {name: f"{name}_backward" for name in ACTIVATIONS}
 
 
-def _linear_grads_plain(g, x, weight, bias):
-    """The same three gradients as linear's vjp, as arrays wrapped once: G W, G^T x, sum of G."""
-    grads = (Tensor(kernels.matmul(g, weight.data)) if needs_grad(x) else None,
-             Tensor(kernels.matmul_tn(g, x.data)) if needs_grad(weight) else None)
-    if bias is not None:
-        grads += (Tensor(kernels.bias_grad(g)) if needs_grad(bias) else None,)
-    return grads
+def act_backward(g, y, name, slope=0.01):
+    """dL/du = g act'(u) for y = act(u), with act'(u) written through y (the table's slope column).
+
+    An op of its own, so a second derivative can go through it: it is linear in g, and in y its
+    derivative is g times the table's curvature column:
+        d/dg = act'(u)  (the same op on the incoming gradient),   d/dy = g curvature(y)."""
+    curvature = ACTIVATIONS[name].curvature
+
+    def vjp(h, out, g, y, need):
+        return (act_backward(h, y, name, slope) if need[0] else None,
+                h * g * curvature(y, slope) if need[1] and curvature is not None else None)
+    return apply(_BACKWARD_NAMES[name], lambda g, y: kernels.act_backward(g, y, name, slope), vjp, g, y)
 
 
-def bias_grad(g):
-    """dL/db = sum of g over the batch (axis 0); one kernel call when no graph is recorded."""
-    if not is_grad_enabled():
-        return Tensor(kernels.bias_grad(g.data))
-    return sum(g, axis=0)
+def relu(a):
+    """y = max(a, 0);   dL/da = g [y > 0]."""
+    return activation(a, "relu")
 
 
-def activation_grad(g, y, activation, negative_slope=0.01):
-    """dL/du from dL/dy for y = act(u), written through the output y:
-    relu: g [y > 0];  leaky_relu: g (1 if y > 0 else slope);  tanh: g (1 - y^2);  sigmoid: g y (1 - y).
+def tanh(a):
+    """y = tanh a;   dL/da = g (1 - y^2)."""
+    return activation(a, "tanh")
 
-    When no graph is being recorded (a plain backward) this is one fused kernel pass; with
-    create_graph=True the same formula is built from Tensor ops so it can be differentiated."""
-    if activation == "none":
-        return g
-    if not is_grad_enabled():
-        return Tensor(kernels.act_backward(g.data, y.data, activation, negative_slope))
-    if activation == "relu":
-        return g * _const((y.data > 0).astype(y.data.dtype))
-    if activation == "leaky_relu":
-        return g * _const(np.where(y.data > 0, 1.0, negative_slope).astype(y.data.dtype))
-    if activation == "tanh":
-        return g * (1.0 - y * y)
-    return g * y * (1.0 - y)
+
+def sigmoid(a):
+    """y = 1 / (1 + e^-a) (computed without overflow);   dL/da = g y (1 - y)."""
+    return activation(a, "sigmoid")
 
 
 # ----------------------------------------------------------------------------- elementwise functions
 
 def exp(a):
-    """y = e^a;  dL/da = g y."""
-    return Tensor.from_op(np.exp(a.data), (a,), lambda g, out: (g * out,), "exp")
+    """y = e^a;   dL/da = g y."""
+    return apply("exp", np.exp, lambda g, y, a: g * y, _as_input(a))
+
+
+def _log(a):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(a)
 
 
 def log(a):
-    """y = log a;  dL/da = g / a."""
+    """y = log a;   dL/da = g / a."""
+    return apply("log", _log, lambda g, y, a: g / a, _as_input(a))
+
+
+def _log1p(a):
     with np.errstate(divide="ignore", invalid="ignore"):
-        data = np.log(a.data)
-    return Tensor.from_op(data, (a,), lambda g, out: (g / a,), "log")
+        return np.log1p(a)
 
 
 def log1p(a):
-    """y = log(1 + a), accurate for tiny a;  dL/da = g / (1 + a)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        data = np.log1p(a.data)
-    return Tensor.from_op(data, (a,), lambda g, out: (g / (1.0 + a),), "log1p")
+    """y = log(1 + a), accurate for tiny a;   dL/da = g / (1 + a)."""
+    return apply("log1p", _log1p, lambda g, y, a: g / (1 + a), _as_input(a))
+
+
+def _sqrt(a):
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(a)
 
 
 def sqrt(a):
-    """y = sqrt(a);  dL/da = g / (2 y)."""
-    with np.errstate(invalid="ignore"):
-        data = np.sqrt(a.data)
-    return Tensor.from_op(data, (a,), lambda g, out: (g / (2.0 * out),), "sqrt")
+    """y = sqrt(a);   dL/da = g / (2 y)."""
+    return apply("sqrt", _sqrt, lambda g, y, a: g / (2 * y), _as_input(a))
+
+
+def sign(a):
+    """-1, 0 or +1 elementwise (no gradient: the derivative is 0 wherever it exists)."""
+    return _no_grad_op(np.sign, a)
 
 
 def abs(a):
-    """y = |a|;  dL/da = g sign(a) (0 at a = 0, as in PyTorch)."""
-    return Tensor.from_op(np.abs(a.data), (a,), lambda g, out: (g * _const(np.sign(a.data)),), "abs")
+    """y = |a|;   dL/da = g sign(a)   (0 at a = 0, as in PyTorch)."""
+    return apply("abs", np.abs, lambda g, y, a: g * sign(a), _as_input(a))
 
 
-def tanh(a):
-    """y = tanh a;  dL/da = g (1 - y^2)."""
-    return Tensor.from_op(np.tanh(a.data), (a,), lambda g, out: (g * (1.0 - out * out),), "tanh")
-
-
-def _stable_sigmoid(x):
-    """1 / (1 + e^-x) without overflow: for x < 0 use e^x / (1 + e^x)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
-
-
-def sigmoid(a):
-    """y = 1 / (1 + e^-a);  dL/da = g y (1 - y)."""
-    return Tensor.from_op(_stable_sigmoid(a.data), (a,), lambda g, out: (g * out * (1.0 - out),), "sigmoid")
+def _softplus(a):
+    return np.maximum(a, 0) + np.log1p(np.exp(-np.abs(a)))
 
 
 def softplus(a):
-    """y = log(1 + e^a), computed as max(a, 0) + log1p(e) with e = e^-|a| (no overflow);
-    dL/da = g sigmoid(a).
+    """y = log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) (no overflow);   dL/da = g sigmoid(a).
 
-    A primitive rather than a composite: one graph node, and the derivative is exact at a = 0.
-    A plain backward reuses the saved e:  sigmoid(a) = 1 / (1 + e) for a >= 0,  e / (1 + e) for a < 0
-    (both to an ulp or two; exp(a - y) would be cheaper but loses |a| ulps for negative a)."""
-    e = np.exp(-np.abs(a.data))
-
-    def vjp(g, out):
-        if not is_grad_enabled():
-            return (Tensor(g.data * (np.where(a.data >= 0, 1, e) / (1 + e))),)
-        return (g * sigmoid(a),)
-    return Tensor.from_op(np.maximum(a.data, 0) + np.log1p(e), (a,), vjp, "softplus")
+    A primitive rather than a composite: one graph node, and the derivative is exact at a = 0."""
+    return apply("softplus", _softplus, lambda g, y, a: g * sigmoid(a), _as_input(a))
 
 
-def relu(a):
-    """y = max(a, 0);  dL/da = g [a > 0]."""
-    mask = a.data > 0
-    return Tensor.from_op(np.maximum(a.data, 0), (a,),
-                          lambda g, out: (g * _const(mask.astype(a.data.dtype)),), "relu")
+def _bce_with_logits(x, t):
+    with np.errstate(invalid="ignore", over="ignore"):
+        loss = _softplus(x) - t * x
+    if not np.isfinite(x).all():       # the limits at x = +-inf, where inf - inf would give nan
+        inf = x.dtype.type(np.inf)
+        loss = np.where(x == inf, np.where(t == 1, 0, inf), loss)
+        loss = np.where(x == -inf, np.where(t == 0, 0, inf), loss)
+    return loss.astype(np.result_type(x, t), copy=False)
+
+
+def bce_with_logits(x, t):
+    """Elementwise binary cross-entropy of logits x against targets t in [0, 1]:
+
+        l = -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] = softplus(x) - t x
+
+    (its limit, 0 or inf, at x = +-inf);   dL/dx = g (sigmoid(x) - t),   dL/dt = -g x."""
+    def vjp(g, y, x, t, need):
+        return g * (sigmoid(x) - t) if need[0] else None, -(g * x) if need[1] else None
+    return apply("bce_with_logits", _bce_with_logits, vjp, x, t)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -347,116 +341,114 @@ def _normalize_axis(name, axis, ndim):
 
 
 def _kept_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return tuple([1 if i in axes else n for i, n in enumerate(shape)])
 
 
-def _spread(g, shape):
-    """g (with the reduced axes kept as size 1) copied into every position of `shape`: the
-    gradient of a sum in a plain backward. Two C calls; np.broadcast_to and np.full are Python
-    code that costs more than the copy for the small tensors of a loss."""
-    array = np.empty(shape, dtype=g.dtype)
-    array[...] = g
-    return array
+def _reduced(name, fn, a, axis, keepdims):
+    """fn(a, axis, keepdims) (a NumPy reduction), with an axis error that names the op."""
+    try:
+        return fn(a, axis=axis, keepdims=keepdims)
+    except np.exceptions.AxisError:
+        raise ValueError(f"{name}: axis {axis} is out of range for a tensor with {a.ndim} dimensions") from None
+
+
+def _copy_back(g, shape, axis, keepdims):
+    """The gradient of a reduction over `axis`: g copied back to the input's `shape` (first
+    given back the reduced axes as size 1, where keepdims dropped them)."""
+    if axis is not None and not keepdims:
+        g = reshape(g, _kept_shape(shape, _normalize_axis("backward", axis, len(shape))))
+    return broadcast_to(g, shape)
 
 
 def sum(a, axis=None, keepdims=False):
-    """y = sum of a over `axis`;  dL/da = g broadcast back over the summed axes."""
-    axes = _normalize_axis("sum", axis, a.ndim)
-    kept = _kept_shape(a.shape, axes)
+    """y = sum of a over `axis`;   dL/da = g copied back over the summed axes."""
+    return apply("sum", lambda a: _reduced("sum", np.add.reduce, a, axis, keepdims),
+                 lambda g, y, a: _copy_back(g, a.shape, axis, keepdims), _as_input(a))
 
-    def vjp(g, out):
-        if not is_grad_enabled():  # plain backward: no graph
-            return (Tensor(_spread(g.data.reshape(kept), a.data.shape)),)
-        return (broadcast_to(g.reshape(kept), a.shape),)
-    return Tensor.from_op(np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims)), (a,), vjp, "sum")
+
+def _mean(a, axis, keepdims):
+    total = _reduced("mean", np.add.reduce, a, axis, keepdims)
+    return total * a.dtype.type(total.size / builtins.max(a.size, 1))
 
 
 def mean(a, axis=None, keepdims=False):
-    """y = (1/n) sum of a over `axis` (n summed elements);  dL/da = g / n broadcast back."""
-    if axis is None and not keepdims:
-        return _mean_all(a)
-    axes = _normalize_axis("mean", axis, a.ndim)
-    kept = _kept_shape(a.shape, axes)
-    count = 1
-    for i in axes:
-        count *= a.data.shape[i]
-    scale = 1.0 / builtins.max(count, 1)
-
-    def vjp(g, out):
-        if not is_grad_enabled():  # plain backward: no graph
-            return (Tensor(_spread((g.data * scale).reshape(kept), a.data.shape)),)
-        return (broadcast_to((g * scale).reshape(kept), a.shape),)
-    data = np.asarray(np.add.reduce(a.data, axis=axes, keepdims=keepdims) * a.data.dtype.type(scale))
-    return Tensor.from_op(data, (a,), vjp, "mean")
-
-
-def _mean_all(a):
-    """mean over every element, the loss case (same formula, fewer Python steps)."""
-    x = a.data
-    scale = 1.0 / builtins.max(x.size, 1)
-
-    def vjp(g, out):
-        if not is_grad_enabled():
-            return (Tensor(_spread(g.data * scale, x.shape)),)
-        return (broadcast_to((g * scale).reshape((1,) * x.ndim), x.shape),)
-    return Tensor.from_op(np.asarray(np.add.reduce(x, axis=None) * x.dtype.type(scale)), (a,), vjp, "mean")
+    """y = (1/n) sum of a over `axis` (n = a.size / y.size summed elements);   dL/da = g / n copied back."""
+    return apply("mean", lambda a: _mean(a, axis, keepdims),
+                 lambda g, y, a: _copy_back(g * (y.size / builtins.max(a.size, 1)), a.shape, axis, keepdims),
+                 _as_input(a))
 
 
 def max(a, axis=None, keepdims=False):
-    """y = max of a over `axis`;  dL/da = g at the maximal entries (shared equally between ties)."""
-    axes = _normalize_axis("max", axis, a.ndim)
+    """y = max of a over `axis`;   dL/da = g at the maximal entries (shared equally between ties)."""
+    a = _as_input(a)
     if a.size == 0:
         raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
-    kept = _kept_shape(a.shape, axes)
-    data = np.max(a.data, axis=axes, keepdims=True)
 
-    def vjp(g, out):
-        is_max = (a.data == data).astype(a.data.dtype)
-        is_max /= is_max.sum(axis=axes, keepdims=True)
-        return (broadcast_to(g.reshape(kept), a.shape) * _const(is_max),)
-    return Tensor.from_op(data if keepdims else np.squeeze(data, axis=axes), (a,), vjp, "max")
+    def vjp(g, y, a):
+        kept = y if axis is None or keepdims else reshape(y, _kept_shape(a.shape, _normalize_axis("max", axis, a.ndim)))
+        is_max = cast(a == kept, a.dtype)    # 1 at the maxima (a constant)
+        return _copy_back(g, a.shape, axis, keepdims) * is_max / sum(is_max, axis=axis, keepdims=True)
+    return apply("max", lambda a: _reduced("max", np.max, a, axis, keepdims), vjp, a)
+
+
+def _spread(a, shape):
+    """a copied into every position of `shape`: a new, writable array (cheaper than
+    np.broadcast_to followed by a copy)."""
+    out = np.empty(shape, dtype=a.dtype)
+    if a.ndim > len(shape):
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}")
+    try:
+        out[...] = a
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}") from None
+    return out
 
 
 def broadcast_to(a, shape):
-    """y = a repeated along broadcast axes;  dL/da = g summed back (unbroadcast)."""
+    """y = a repeated along broadcast axes;   dL/da = g summed back (unbroadcast)."""
+    a = _as_input(a)
     shape = tuple(shape)
     if a.shape == shape:
         return a
-    try:
-        data = np.broadcast_to(a.data, shape)
-    except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {a.shape} to {shape}") from None
-    return Tensor.from_op(data, (a,), lambda g, out: (unbroadcast(g, a.shape),), "broadcast_to")
+    return apply("broadcast_to", lambda a: _spread(a, shape), lambda g, y, a: unbroadcast(g, a.shape), a)
 
 
 # ----------------------------------------------------------------------------- shape ops
 
 def reshape(a, *shape):
-    """Same elements, new shape;  dL/da = g reshaped back."""
+    """Same elements, new shape;   dL/da = g reshaped back."""
+    a = _as_input(a)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        data = a.data.reshape(shape)
-    except ValueError:
-        raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}") from None
-    return Tensor.from_op(data, (a,), lambda g, out: (g.reshape(a.shape),), "reshape")
+
+    def forward(a):
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {a.shape} into {shape}") from None
+    return apply("reshape", forward, lambda g, y, a: reshape(g, a.shape), a)
 
 
 def transpose(a, *axes):
-    """Permute axes (reverse them when none are given);  dL/da = g permuted back."""
+    """Permute axes (reverse them when none are given);   dL/da = g permuted back."""
+    a = _as_input(a)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
     if not axes:
         axes = tuple(reversed(range(a.ndim)))
     if sorted(int(ax) % builtins.max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {a.shape}")
-    inverse = tuple(np.argsort([int(ax) % a.ndim for ax in axes]))
-    return Tensor.from_op(a.data.transpose(axes), (a,), lambda g, out: (transpose(g, *inverse),), "transpose")
+    inverse = tuple(int(i) for i in np.argsort([int(ax) % a.ndim for ax in axes]))
+    return apply("transpose", lambda a: a.transpose(axes), lambda g, y, a: transpose(g, *inverse), a)
 
 
 def _index_key(index):
+    """A Tensor index becomes its array: booleans select (a mask), integers pick."""
     if isinstance(index, Tensor):
-        return index.data.astype(np.intp) if index.data.dtype.kind == "f" else index.data
+        if index.data.dtype.kind == "f":
+            raise IndexError(f"getitem: a float tensor (dtype {index.data.dtype}) cannot index; use a boolean "
+                             "mask (e.g. x > 0) or integer indices")
+        return index.data
     if isinstance(index, tuple):
         return tuple(_index_key(i) for i in index)
     return index
@@ -468,160 +460,163 @@ def _is_basic(key):
 
 
 def getitem(a, index):
-    """y = a[index] (slices, integers, integer arrays);  dL/da = g scattered back, adding repeats."""
+    """y = a[index] (slices, integers, integer arrays, boolean masks);
+    dL/da = g scattered back into zeros of a's shape, repeated indices adding up."""
     key = _index_key(index)
-    try:
-        data = a.data[key]
-    except IndexError as error:
-        raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
-    return Tensor.from_op(data, (a,), lambda g, out: (scatter_add(g, key, a.shape),), "getitem")
+
+    def forward(a):
+        try:
+            return a[key]
+        except IndexError as error:
+            raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
+    return apply("getitem", forward, lambda g, y, a: scatter_add(g, key, a.shape), _as_input(a))
 
 
 def scatter_add(g, key, shape):
-    """y = zeros(shape) with y[key] += g (repeated indices add up); the vjp of getitem.
-    dL/dg = (dL/dy)[key]."""
-    data = np.zeros(shape, dtype=g.data.dtype)
-    if _is_basic(key):
-        data[key] = g.data
-    else:
-        np.add.at(data, key, g.data)
-    return Tensor.from_op(data, (g,), lambda gy, out: (getitem(gy, key),), "scatter_add")
+    """y = zeros(shape) with y[key] += g (repeated indices add up): the adjoint of getitem,
+    so its vjp is getitem:   dL/dg = (dL/dy)[key]."""
+    def forward(g):
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(key) or (isinstance(key, np.ndarray) and key.dtype == bool):
+            out[key] = g                   # no index repeats
+        else:
+            np.add.at(out, key, g)
+        return out
+    return apply("scatter_add", forward, lambda h, y, g: getitem(h, key), g)
 
 
 def concatenate(tensors, axis=0):
-    """Join along an existing axis;  each input's gradient is its slice of g."""
-    tensors = [lift(t) for t in tensors]
-    if not tensors:
+    """Join along an existing axis;   each input's gradient is its slice of g."""
+    parts = [_as_input(t) for t in tensors]
+    if not parts:
         raise ValueError("concatenate: needs at least one tensor")
-    try:
-        data = np.concatenate([t.data for t in tensors], axis=axis)
-    except ValueError as error:
-        raise ValueError(f"concatenate: shapes {[t.shape for t in tensors]} along axis {axis}: {error}") from None
-    axis = axis % data.ndim
-    bounds = np.cumsum([0] + [t.shape[axis] for t in tensors])
+    if len(parts) == 1:
+        return reshape(parts[0], parts[0].shape)
+    ndim = parts[0].ndim
+    if not -ndim <= axis < builtins.max(ndim, 1):
+        raise ValueError(f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
+    axis = axis % ndim
+    bounds = np.cumsum([0] + [p.shape[axis] for p in parts]).tolist()
 
-    def vjp(g, out):
+    def forward(*arrays):
+        try:
+            return np.concatenate(arrays, axis=axis)
+        except ValueError as error:
+            raise ValueError(f"concatenate: shapes {[a.shape for a in arrays]} along axis {axis}: {error}") from None
+
+    def vjp(g, y, *parts, need):
         lead = (slice(None),) * axis
-        return tuple(getitem(g, lead + (slice(int(lo), int(hi)),)) if needs_grad(t) else None
-                     for t, lo, hi in zip(tensors, bounds[:-1], bounds[1:]))
-    return Tensor.from_op(data, tuple(tensors), vjp, "concatenate")
+        return tuple(getitem(g, lead + (slice(lo, hi),)) if wanted else None
+                     for wanted, lo, hi in zip(need, bounds[:-1], bounds[1:]))
+    return apply("concatenate", forward, vjp, *parts)
 
 
 def stack(tensors, axis=0):
-    """Join along a new axis;  each input's gradient is its slice g[..., i, ...]."""
-    tensors = [lift(t) for t in tensors]
-    if not tensors:
+    """Join along a new axis: concatenate after giving each part a new axis of size 1."""
+    parts = [_as_input(t) for t in tensors]
+    if not parts:
         raise ValueError("stack: needs at least one tensor")
-    shapes = {t.shape for t in tensors}
-    if len(shapes) != 1:
-        raise ValueError(f"stack: all tensors need the same shape, got {[t.shape for t in tensors]}")
-    data = np.stack([t.data for t in tensors], axis=axis)
-    axis = axis % data.ndim
-
-    def vjp(g, out):
-        lead = (slice(None),) * axis
-        return tuple(getitem(g, lead + (i,)) if needs_grad(t) else None for i, t in enumerate(tensors))
-    return Tensor.from_op(data, tuple(tensors), vjp, "stack")
+    if len({p.shape for p in parts}) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {[p.shape for p in parts]}")
+    ndim = parts[0].ndim + 1
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"stack: axis {axis} is out of range for the result's {ndim} dimensions")
+    axis = axis % ndim
+    shape = parts[0].shape[:axis] + (1,) + parts[0].shape[axis:]
+    return concatenate([reshape(p, shape) for p in parts], axis=axis)
 
 
 # ----------------------------------------------------------------------------- selection
 
-def _condition(condition):
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
-    return cond.astype(bool, copy=False)
-
-
 def where(condition, x, y):
-    """y = x where condition else y;  dL/dx = g [condition],  dL/dy = g [not condition]."""
-    cond = _condition(condition)
-    x = lift(x, y if isinstance(y, Tensor) else None)
-    y = lift(y, x)
-    try:
-        data = np.where(cond, x.data, y.data)
-    except ValueError:
-        raise ValueError(f"where: condition {cond.shape}, x {x.shape} and y {y.shape} cannot be broadcast") from None
+    """out = x where condition else y;   dL/dx = g [condition],   dL/dy = g [not condition]."""
+    cond = np.asarray(value(condition)).astype(bool, copy=False)
 
-    def vjp(g, out):
-        zero = g * 0.0
-        return (unbroadcast(where(cond, g, zero), x.shape) if needs_grad(x) else None,
-                unbroadcast(where(cond, zero, g), y.shape) if needs_grad(y) else None)
-    return Tensor.from_op(data, (x, y), vjp, "where")
+    def forward(cond, x, y):
+        try:
+            return np.where(cond, x, y)
+        except ValueError:
+            raise ValueError(f"where: condition {cond.shape}, x {np.shape(x)} and y {np.shape(y)} "
+                             "cannot be broadcast") from None
 
-
-def _select(name, x, y, pick_x):
-    x = lift(x, y if isinstance(y, Tensor) else None)
-    y = lift(y, x)
-    data = _binary_data(name, np.maximum if name == "maximum" else np.minimum, x, y)
-    # the gradient goes to the selected input, split equally on ties (as in PyTorch)
-    weight_x = pick_x(x.data, y.data) + 0.5 * (x.data == y.data)
-    weight_x = np.broadcast_to(weight_x, data.shape).astype(data.dtype)
-
-    def vjp(g, out):
-        return (unbroadcast(g * _const(weight_x), x.shape) if needs_grad(x) else None,
-                unbroadcast(g * _const(1.0 - weight_x), y.shape) if needs_grad(y) else None)
-    return Tensor.from_op(data, (x, y), vjp, name)
+    def vjp(g, out, cond, x, y, need):
+        return (None,
+                unbroadcast(where(cond, g, 0.0), x.shape) if need[1] else None,
+                unbroadcast(where(cond, 0.0, g), y.shape) if need[2] else None)
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        like = x if isinstance(x, Tensor) else y
+        x, y = lift(x, like), lift(y, like)
+    return apply("where", forward, vjp, cond, x, y)
 
 
-def maximum(x, y):
-    """Elementwise max;  the gradient flows to the larger input (half to each on ties)."""
-    return _select("maximum", x, y, np.greater)
+def _select(name, np_fn, pick):
+    forward = _broadcasting(name, np_fn)
+
+    def op(x, y):
+        def vjp(g, out, x, y, need):
+            # the gradient goes to the selected input, split equally on ties (as in PyTorch)
+            to_x = cast(pick(x, y), g.dtype) + 0.5 * cast(x == y, g.dtype)
+            return (unbroadcast(g * to_x, x.shape) if need[0] else None,
+                    unbroadcast(g * (1 - to_x), y.shape) if need[1] else None)
+        return apply(name, forward, vjp, x, y)
+    op.__name__ = name
+    return op
 
 
-def minimum(x, y):
-    """Elementwise min;  the gradient flows to the smaller input (half to each on ties)."""
-    return _select("minimum", x, y, np.less)
+maximum = _select("maximum", np.maximum, lambda x, y: x > y)
+maximum.__doc__ = "Elementwise max;   the gradient flows to the larger input (half to each on ties)."
+minimum = _select("minimum", np.minimum, lambda x, y: x < y)
+minimum.__doc__ = "Elementwise min;   the gradient flows to the smaller input (half to each on ties)."
 
 
 def clip(x, min=None, max=None):
-    """y = min(max(x, min), max);  dL/dx = g where min <= x <= max, else 0 (as torch.clamp)."""
-    x = lift(x)
+    """y = min(max(x, min), max);   dL/dx = g where min <= x <= max, else 0 (as torch.clamp)."""
+    x = _as_input(x)
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     lo = -np.inf if min is None else min
     hi = np.inf if max is None else max
     if lo > hi:
         raise ValueError(f"clip: min {lo} is larger than max {hi}")
-    inside = ((x.data >= lo) & (x.data <= hi)).astype(x.data.dtype)
-    data = np.clip(x.data, lo, hi).astype(x.data.dtype, copy=False)
-    return Tensor.from_op(data, (x,), lambda g, out: (g * _const(inside),), "clip")
+    return apply("clip", lambda x: np.clip(x, lo, hi).astype(x.dtype, copy=False),
+                 lambda g, y, x: g * cast(x >= lo, g.dtype) * cast(x <= hi, g.dtype), x)
 
 
 def cast(a, dtype):
-    """Same values in another float dtype;  dL/da = g cast back."""
+    """Same values in another dtype;   dL/da = g cast back."""
     dtype = np.dtype(dtype)
-    if a.data.dtype == dtype:
+    if a.dtype == dtype:
         return a
-    return Tensor.from_op(a.data.astype(dtype), (a,), lambda g, out: (cast(g, a.data.dtype),), "cast")
+    return apply("cast", lambda a: a.astype(dtype), lambda g, y, a: cast(g, a.dtype), a)
 
 
 # ----------------------------------------------------------------------------- install on Tensor
 
-def _reflected(fn):
-    return lambda self, other: fn(lift(other, self), self)
-
-
 def _compare(np_fn):
-    return lambda self, other: Tensor(np_fn(self.data, other.data if isinstance(other, Tensor) else other))
+    """Comparisons give boolean tensors without gradient (masks for indexing and where)."""
+    return lambda self, other: _no_grad_op(np_fn, self, other)
+
+
+def _equality(np_fn, if_none):
+    def compare(self, other):
+        if other is None:
+            return if_none
+        return _no_grad_op(np_fn, self, other)
+    return compare
 
 
 def _install():
     T = Tensor
-    T.__add__ = add
-    T.__radd__ = _reflected(add)
-    T.__sub__ = sub
-    T.__rsub__ = _reflected(sub)
-    T.__mul__ = mul
-    T.__rmul__ = _reflected(mul)
-    T.__truediv__ = div
-    T.__rtruediv__ = _reflected(div)
-    T.__pow__ = power
-    T.__rpow__ = lambda self, other: power(lift(other, self), self)
+    T.__add__, T.__radd__ = add, lambda self, other: add(other, self)
+    T.__sub__, T.__rsub__ = sub, lambda self, other: sub(other, self)
+    T.__mul__, T.__rmul__ = mul, lambda self, other: mul(other, self)
+    T.__truediv__, T.__rtruediv__ = div, lambda self, other: div(other, self)
+    T.__pow__, T.__rpow__ = power, lambda self, other: power(lift(other, self), self)
     T.__neg__ = neg
-    T.__matmul__ = matmul
-    T.__rmatmul__ = _reflected(matmul)
+    T.__matmul__, T.__rmatmul__ = matmul, lambda self, other: matmul(other, self)
     T.__getitem__ = getitem
-    T.log1p = log1p
-    T.exp, T.log, T.sqrt, T.abs, T.tanh, T.sigmoid, T.relu = exp, log, sqrt, abs, tanh, sigmoid, relu
+    T.exp, T.log, T.log1p, T.sqrt, T.abs = exp, log, log1p, sqrt, abs
+    T.tanh, T.sigmoid, T.relu = tanh, sigmoid, relu
     T.sum, T.mean, T.max = sum, mean, max
     T.reshape, T.transpose = reshape, transpose
     T.T = property(lambda self: transpose(self))
@@ -629,9 +624,13 @@ def _install():
     T.float = lambda self: cast(self, np.float32)
     T.double = lambda self: cast(self, np.float64)
     T.broadcast_to = broadcast_to
-    # comparisons give constant tensors with boolean data, for masks and where()
     T.__gt__, T.__ge__ = _compare(np.greater), _compare(np.greater_equal)
     T.__lt__, T.__le__ = _compare(np.less), _compare(np.less_equal)
+    T.__eq__, T.__ne__ = _equality(np.equal, False), _equality(np.not_equal, True)
+    T.__and__, T.__or__, T.__xor__ = _compare(np.logical_and), _compare(np.logical_or), _compare(np.logical_xor)
+    T.__invert__ = lambda self: _no_grad_op(np.logical_not, self)
+    T.any = lambda self: _no_grad_op(np.any, self)
+    T.all = lambda self: _no_grad_op(np.all, self)
 
 
 _install()

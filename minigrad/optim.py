@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from . import kernels
-from .tensor import Tensor
+from .tensor import _FLOAT_DTYPES, Tensor
 
 
 # ============================================================================ the updates (NumPy)
@@ -96,15 +96,17 @@ def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, wei
         p -= lr * (g / s)
 
 
-def _pick_update(numpy_update, *arrays):
+def _pick_update(numpy_update, p):
     """THE dispatch point between the readable NumPy update and the fused Numba kernel.
 
     minigrad.kernels defines kernels with the same names and signatures (adam_update, sgd_update,
-    rmsprop_update: one loop over memory instead of ~10 NumPy passes). kernels.use_numba("optim",
-    size) applies the backend choice (MINIGRAD_BACKEND / set_backend: 'numba' always, 'numpy'
-    never, 'auto' per its table), and kernels.fusable checks that the arrays suit the kernel (one
-    float dtype and shape, contiguous). Otherwise the NumPy formula above runs: same arithmetic."""
-    if kernels.use_numba("optim", arrays[0].size) and kernels.fusable(*arrays):
+    rmsprop_update: one loop over memory instead of about ten NumPy passes). kernels.use_numba("optim")
+    applies the backend choice (MINIGRAD_BACKEND / set_backend: 'numba' always, 'numpy' never,
+    'auto' per kernels.AUTO_RULE). The kernels need C-contiguous arrays of one float dtype and
+    shape: the gradient and the state arrays are made so by `step` and `_array`, so only the
+    parameter itself is looked at here (the kernel checks all of them again). Otherwise the NumPy
+    formula above runs: same arithmetic."""
+    if kernels.use_numba("optim") and p.flags.c_contiguous and p.dtype in _FLOAT_DTYPES:
         return getattr(kernels, numpy_update.__name__)
     return numpy_update
 
@@ -116,6 +118,12 @@ class Optimizer:
     state_arrays = ()  # names of the per-parameter arrays, in the order they are created
 
     def __init__(self, params, defaults):
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name}: params must be an iterable of Tensors, got a single Tensor of shape "
+                            f"{params.shape}; pass a list, e.g. {name}([w], ...)")
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(f"{name}: got a {type(params).__name__} module; pass model.parameters()")
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -144,6 +152,11 @@ class Optimizer:
         self.state = {}
 
     def _check_hyperparameters(self, group):
+        for key, value in group.items():
+            values = value if key == "betas" else (value,)
+            if key != "params" and not isinstance(value, bool) and any(
+                    isinstance(v, (int, float, np.number)) and not math.isfinite(v) for v in values):
+                raise ValueError(f"{type(self).__name__}: {key} must be finite, got {value!r}")
         if group["lr"] < 0:
             raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
         if group.get("weight_decay", 0) < 0:
@@ -172,15 +185,16 @@ class Optimizer:
     def zero_grad(self):
         """Forget every parameter's gradient (set `.grad` to None)."""
         for p in self.params:
-            p.grad = None
+            p._grad = None
 
     def step(self):
         """Update every parameter that has a gradient (parameters whose .grad is None are skipped)."""
         index = 0
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    g = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype)  # a read-only input
+                grad = p._grad
+                if grad is not None:
+                    g = np.ascontiguousarray(grad.data, dtype=p.data.dtype)  # a read-only input
                     if g.shape != p.data.shape:
                         raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape {p.shape} "
                                          f"but its grad has shape {g.shape}")
@@ -317,7 +331,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         first_step = "momentum_buffer" not in state
         buf = self._array(state, "momentum_buffer", p) if momentum != 0 else None
-        update = _pick_update(sgd_update, p, g, buf)
+        update = _pick_update(sgd_update, p)
         update(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"],
                group["weight_decay"], first_step)
 
@@ -352,7 +366,7 @@ class Adam(Optimizer):
         v = self._array(state, "exp_avg_sq", p)
         vmax = self._array(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
-        update = _pick_update(adam_update, p, g, m, v, vmax)
+        update = _pick_update(adam_update, p)
         update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
 
 
@@ -384,6 +398,6 @@ class RMSprop(Optimizer):
         square_avg = self._array(state, "square_avg", p)
         momentum_buf = self._array(state, "momentum_buffer", p) if group["momentum"] > 0 else None
         grad_avg = self._array(state, "grad_avg", p) if group["centered"] else None
-        update = _pick_update(rmsprop_update, p, g, square_avg, momentum_buf, grad_avg)
+        update = _pick_update(rmsprop_update, p)
         update(p, g, square_avg, momentum_buf, grad_avg, group["lr"], group["alpha"], group["eps"],
                group["weight_decay"], group["momentum"], group["centered"])

@@ -197,7 +197,7 @@ def test_gradient_penalty_needs_rng_or_eps_and_equal_shapes():
 def test_model_builders_shapes():
     G = models.mlp_generator(5, 15, hidden=(16, 8), out_activation="tanh", rng=np.random.default_rng(0))
     D = models.mlp_discriminator(15, hidden=(16,), rng=np.random.default_rng(0))
-    x = G(mg.tensor(np.random.default_rng(1).standard_normal((7, 5))))
+    x = G(mg.tensor(np.random.default_rng(1).standard_normal((7, 5)), dtype=np.float32))
     assert x.shape == (7, 15) and np.all(np.abs(x.data) <= 1)
     assert D(x).shape == (7, 1)
     with pytest.raises(ValueError, match="noise_dim"):

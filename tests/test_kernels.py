@@ -60,12 +60,15 @@ def test_env_var_selects_backend_and_rejects_bad_value():
 
 def test_auto_rule():
     K.set_backend("auto")
-    assert not K.use_numba("matmul", 10**7)
-    assert K.use_numba("optim", 10)
+    assert not K.use_numba("matmul")
+    assert K.use_numba("optim") and K.use_numba("act_backward", act="tanh")
+    assert K.use_numba("epilogue", act="relu") and not K.use_numba("epilogue", act="tanh")
+    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad"}
+    assert all(when in ("always", "never", "not for tanh") and reason for when, reason in K.AUTO_RULE.values())
     K.set_backend("numba")
-    assert K.use_numba("matmul", 1)
+    assert K.use_numba("matmul") and K.use_numba("epilogue", act="tanh")
     K.set_backend("numpy")
-    assert not K.use_numba("optim", 10**7)
+    assert not K.use_numba("optim")
 
 
 # ---------------------------------------------------------------- matrix products

@@ -60,7 +60,7 @@ def test_assigning_before_super_init_is_a_clear_error():
 
 def test_zero_grad_and_call_runs_forward():
     critic = Critic()
-    out = critic(mg.tensor(np.ones((2, 3))))
+    out = critic(mg.tensor(np.ones((2, 3), dtype=np.float32)))
     assert out.shape == (2, 1)
     out.sum().backward()
     assert all(p.grad is not None for p in critic.parameters())
@@ -109,7 +109,7 @@ def test_state_dict_round_trip_into_a_fresh_model():
     source, target = Critic(), Critic()
     for p in target.parameters():
         p.data = p.data + 1.0
-    x = mg.tensor(np.random.default_rng(0).standard_normal((5, 3)))
+    x = mg.tensor(np.random.default_rng(0).standard_normal((5, 3)), dtype=np.float32)
     target.load_state_dict(source.state_dict())
     assert np.array_equal(target(x).data, source(x).data)
     state = source.state_dict()
@@ -127,8 +127,8 @@ def test_load_state_dict_accepts_tensors_and_casts_dtype():
 
 def test_state_dict_includes_batchnorm_buffers():
     net = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
-    net(mg.tensor(np.random.default_rng(0).standard_normal((8, 2))))
-    assert net[1].running_var.dtype == np.float32  # a float64 batch does not change the buffer dtype
+    net(mg.tensor(np.random.default_rng(0).standard_normal((8, 2)), dtype=np.float32))
+    assert net[1].running_var.dtype == np.float32
     state = net.state_dict()
     assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var"]
     fresh = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
@@ -284,15 +284,45 @@ def test_batchnorm_matches_torch():
 
 def test_mlp_builder():
     net = nn.MLP([2, 5, 4, 1], activation=("leaky_relu", 0.2), out_activation="sigmoid")
-    kinds = [type(m).__name__ for m in net]
-    assert kinds == ["Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear", "Sigmoid"]
-    assert net[1].negative_slope == 0.2
-    assert [(m.in_features, m.out_features) for m in net if isinstance(m, nn.Linear)] == [(2, 5), (5, 4), (4, 1)]
-    out = net(np.zeros((3, 2), dtype=np.float32)).data
-    assert out.shape == (3, 1) and np.all((out > 0) & (out < 1))
+    # every activation fused into the Linear before it; names as torch.nn.Sequential(Linear, act, ...)
+    assert [(name, type(m).__name__, m.activation) for name, m in net.named_children()] == [
+        ("0", "Linear", "leaky_relu"), ("2", "Linear", "leaky_relu"), ("4", "Linear", "sigmoid")]
+    assert net[0].negative_slope == 0.2
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    assert [(m.in_features, m.out_features) for m in net] == [(2, 5), (5, 4), (4, 1)]
+    out = net(np.zeros((3, 2), dtype=np.float32))
+    assert out.shape == (3, 1) and np.all((out.data > 0) & (out.data < 1)) and out.grad_fn == "linear+sigmoid"
     assert [type(m).__name__ for m in nn.MLP([2, 3], "tanh")] == ["Linear"]
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         nn.MLP([2, 3, 1], "swish")
+    # an activation that cannot be fused stays a layer of its own, under its torch index
+    kept = nn.MLP([2, 3, 1], activation=("leaky_relu", -0.5))
+    assert [(name, type(m).__name__) for name, m in kept.named_children()] == [
+        ("0", "Linear"), ("1", "LeakyReLU"), ("2", "Linear")]
+
+
+def test_mlp_equals_the_unfused_sequential_and_sequential_only_sequences():
+    rng = np.random.default_rng(3)
+    mlp = nn.MLP([3, 6, 2], "tanh", out_activation="sigmoid", rng=rng).double()
+    seq = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 2), nn.Sigmoid()).double()
+    seq.load_state_dict(mlp.state_dict())                    # the same keys
+    x = mg.tensor(rng.standard_normal((5, 3)), dtype=np.float64)
+    np.testing.assert_allclose(mlp(x).data, seq(x).data, rtol=1e-14)
+    assert seq(x).grad_fn == "sigmoid"                        # no fusion behind the user's back
+    calls = []
+
+    class Recorder(nn.Module):
+        def forward(self, x):
+            calls.append(x.shape)
+            return x
+    nn.Sequential(nn.Linear(3, 4), Recorder(), nn.ReLU(), Recorder())(x.float())
+    assert calls == [(5, 4), (5, 4)]                          # every module through its own __call__
+
+
+def test_linear_forward_takes_only_x():
+    layer = nn.Linear(3, 2)
+    with pytest.raises(TypeError):
+        layer(mg.tensor(np.zeros((1, 3), np.float32)), "relu")
 
 
 # ----------------------------------------------------------------------------- gradchecks (float64)

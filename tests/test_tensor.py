@@ -73,7 +73,8 @@ def test_retain_grad_on_non_leaf():
     np.testing.assert_allclose(h.grad.data, 2 * h.data)
     mid = x * 2.0
     (mid * mid).sum().backward()
-    assert mid.grad is None        # non-leaves keep no grad unless asked
+    with pytest.warns(UserWarning, match=r"non-leaf.*retain_grad\(\)"):
+        assert mid.grad is None    # non-leaves keep no grad unless asked, and reading it warns
 
 
 def test_hooks_see_and_replace_the_gradient():

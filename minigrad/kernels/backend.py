@@ -1,4 +1,5 @@
-"""Backend choice (auto | numba | numpy), the auto-dispatch rule, and lazy Numba loading.
+"""Which implementation runs: the backend (auto | numba | numpy), THE table of the auto rule, and
+the one function that answers "Numba or NumPy for this call?".
 
 Nothing here imports Numba: the Numba kernel modules (``_nb_*.py``) are imported by
 ``numba_module`` on first use, so ``import minigrad.kernels`` costs only NumPy.
@@ -10,30 +11,39 @@ import numpy as np
 
 BACKENDS = ("auto", "numba", "numpy")
 
-# Measured with benchmarks/matmul.py on the 2-core AMD EPYC (Zen 3, AVX2) dev machine:
-# below this many elements a fused Numba kernel is not faster than the NumPy formula
-# (call overhead dominates); above it Numba wins because it passes over memory once.
-AUTO_MIN_SIZE = {
-    "matmul": None,        # None: never Numba in auto (OpenBLAS is 1.5-3x faster, see docstring)
-    "optim": 0,            # fused optimizer updates: Numba at every size
-    "epilogue": 0,         # bias add + activation over a layer output
-    "act_backward": 0,
-    "act_forward": 0,
-    "act_backward_smooth": 0,  # tanh/sigmoid backward (a separate key, to tune on other machines)
-    "tanh": None,          # tanh forward: Numba's scalar math.tanh is 5-10x slower than np.tanh
-    "bias_grad": None,     # np.sum(axis=0) is already a single pass
+
+ALWAYS, NEVER, NOT_FOR_TANH = "always", "never", "not for tanh"
+
+#: kernel family -> (when backend 'auto' runs the Numba kernel, why). The measurements behind
+#: each reason are in benchmarks/README.md ("Why auto picks what it picks").
+AUTO_RULE = {
+    "matmul": (NEVER, "OpenBLAS's packed micro-kernels beat our Numba gemm on every shape measured, "
+                      "down to the toy GAN's 64 x 5 x 128, and it uses both cores"),
+    "optim": (ALWAYS, "one fused pass over memory instead of about ten NumPy passes per update"),
+    "epilogue": (NOT_FOR_TANH, "bias add + activation in one pass over the layer output; except tanh, "
+                               "where NumPy's vectorised np.tanh beats Numba's scalar math.tanh"),
+    "act_forward": (NOT_FOR_TANH, "one pass instead of several NumPy calls; tanh as for the epilogue"),
+    "act_backward": (ALWAYS, "g * act'(y) in one pass instead of two or three NumPy calls"),
+    "bias_grad": (NEVER, "g.sum(axis=0) is already a single vectorised NumPy pass"),
 }
 
 
-
-
 def _check(name, where):
+    name = "auto" if name is None or name.strip() == "" else name.strip().lower()
     if name not in BACKENDS:
         raise ValueError(f"{where}: unknown backend {name!r}; choose one of {BACKENDS}")
     return name
 
 
-_backend = _check(os.environ.get("MINIGRAD_BACKEND", "auto"), "MINIGRAD_BACKEND")
+def _decisions(backend):
+    """family -> True / False / the activation for which it is False: the table for one backend."""
+    if backend != "auto":
+        return {op: backend == "numba" for op in AUTO_RULE}
+    return {op: {ALWAYS: True, NEVER: False, NOT_FOR_TANH: "tanh"}[when] for op, (when, _) in AUTO_RULE.items()}
+
+
+_backend = _check(os.environ.get("MINIGRAD_BACKEND"), "MINIGRAD_BACKEND")
+_decision = _decisions(_backend)
 
 
 def get_backend():
@@ -42,22 +52,20 @@ def get_backend():
 
 
 def set_backend(name):
-    """Select the backend for all later kernel calls ('auto', 'numba' or 'numpy')."""
-    global _backend
+    """Select the backend for all later kernel calls ('auto', 'numba' or 'numpy'; case-insensitive;
+    '' or None means the default, 'auto')."""
+    global _backend, _decision
     _backend = _check(name, "set_backend")
+    _decision = _decisions(_backend)
 
 
-def use_numba(op, size):
-    """True if kernel family ``op`` on ``size`` elements should run the Numba version.
+def use_numba(op, act=None):
+    """True if kernel family `op` should run its Numba kernel for this call (`act`: the
+    activation, for the families whose rule depends on it).
 
-    backend 'numba' -> always; 'numpy' -> never; 'auto' -> the AUTO_MIN_SIZE table.
-    """
-    if _backend == "numba":
-        return True
-    if _backend == "numpy":
-        return False
-    threshold = AUTO_MIN_SIZE[op]
-    return threshold is not None and size >= threshold
+    backend 'numba' -> always; 'numpy' -> never; 'auto' -> the AUTO_RULE table."""
+    decision = _decision[op]
+    return decision if decision.__class__ is bool else act != decision
 
 
 _modules = {}
@@ -77,11 +85,11 @@ _entries = {}
 def kernel(module, name, dtype):
     """The compiled Numba kernel ``_nb_<module>.<name>`` for ``dtype`` (cached entry point).
 
-    The module's ``sig_<name>(dtype)`` gives one explicit signature per dtype, with
-    layout 'A' (any strides) for inputs that may be views: contiguous, transposed and
-    sliced operands then share one machine-code version, which keeps compile time low.
-    Compilation (or loading from the on-disk cache) happens here, on first use, never
-    at import. The dict lookup costs ~0.1 us; building the signature would cost ~20 us.
+    The module's ``sig_<name>(dtype)`` gives one explicit signature per dtype, with layout 'A'
+    (any strides) for inputs that may be views: contiguous, transposed and sliced operands then
+    share one machine-code version, which keeps compile time low. Compilation (or loading from
+    the on-disk cache) happens here, on first use, never at import; the entry is cached in a
+    dict because building a signature is far more expensive than a lookup.
     """
     key = (module, name, dtype)
     entry = _entries.get(key)

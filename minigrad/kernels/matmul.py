@@ -9,19 +9,14 @@ from .backend import is_float, kernel, use_numba
 
 
 #: products with at least this many multiply-adds (m * k * n) are split over two threads
-#: (~0.8 ms serial at 40 GFLOP/s). Handing half to the helper thread costs 20-35 us, but on
-#: this shared 2-core machine the helper often waits for a core (another process, or the
-#: OpenBLAS threads that spin for a while after each np.matmul): below ~2^24 splitting
-#: lost as often as it won (measured with benchmarks/matmul.py).
+#: (handing half to the helper thread has a fixed cost that smaller products do not repay)
 PARALLEL_MIN_MACS = 2 ** 24
 
 #: B with contiguous rows (dY @ W, dY.T @ X) is read by the rank-form micro-kernel, unless
 #: the dot form on transposed copies (see _nb_gemm) pays: it needs k >= DOT_MIN_K (its
-#: horizontal sums are amortised over k; at k = batch = 64 it ran at 0.7-0.9x the rank
-#: form, at k >= 256 at 1.1-1.6x) and at least TRANSPOSE_MIN_REUSE multiply-adds per copied
-#: element (a copy costs 3-6 cycles per element when the source comes from L3: for
-#: dY @ W with batch 64, i.e. 64 multiply-adds per copied element of W, the copy took
-#: 30-40% of the time and ate the gain). Measured with the serial kernels, batch 64 / 256.
+#: horizontal sums are amortised over k) and at least TRANSPOSE_MIN_REUSE multiply-adds per
+#: copied element (the copy itself costs a few cycles per element). The measurements behind
+#: both thresholds are in benchmarks/README.md.
 DOT_MIN_K = 256
 TRANSPOSE_MIN_REUSE = 256
 
@@ -31,11 +26,10 @@ class _Helper:
 
     The Numba kernel releases the GIL (nogil=True), so the calling thread and the helper
     compute two disjoint row blocks of C at the same time. Plain Python threads rather
-    than Numba's prange: no extra compilation (a parallel=True gemm cost ~10 s more per
-    dtype), no dependence on the threading layer (with 'workqueue', the only one a venv
-    with just numpy + numba is sure to have, a parallel region cost ~80 us here), and
-    it stays correct if several Python threads multiply at once (the second one simply
-    runs serially, see ``busy``)."""
+    than Numba's prange: no extra compilation of a parallel=True gemm, no dependence on
+    Numba's threading layer (the 'workqueue' layer, the only one a venv with just numpy +
+    numba is sure to have, has a costly parallel region), and it stays correct if several
+    Python threads multiply at once (the second one simply runs serially, see ``busy``)."""
 
     def __init__(self):
         self.busy = threading.Lock()       # held while a split product is in flight
@@ -151,25 +145,31 @@ def _not_aligned(op, a, b):
     return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not align")
 
 
-# The dispatch rule, the same in all three products: backend 'numba' -> the Numba kernel,
-# 'numpy' and 'auto' -> OpenBLAS (its packed kernels beat ours on every MLP shape measured,
-# down to the toy GAN's 64 x 5 x 128), except outer products (k = 1), which are a broadcast
-# multiply. These functions run ~20 times per toy GAN iteration, so the checks are inline.
+def _mixed(op, a, b):
+    return TypeError(f"{op}: dtypes {a.dtype} and {b.dtype} differ (shapes {a.shape} and {b.shape}); "
+                     "cast one with .float() or .double()")
+
+
+# The same in all three products: use_numba("matmul") (backend.AUTO_RULE) picks the Numba
+# kernel or NumPy; on the NumPy side an outer product (k = 1) is a broadcast multiply, which
+# OpenBLAS's gemm handles badly, and blas_threads picks the OpenBLAS thread count.
 
 def matmul(a, b):
-    """a @ b for ndarrays with ndim >= 2 (batched leading dims broadcast as in NumPy).
+    """a @ b for ndarrays with ndim >= 2 (batched leading dims broadcast as in NumPy), of one dtype.
 
     2-D float32/float64 products go through the Numba kernel when the backend says so;
     batched products always use np.matmul.
     """
     if a.ndim < 2 or b.ndim < 2 or a.shape[-1] != b.shape[-2]:
         raise _not_aligned("matmul", a, b)
+    if a.dtype != b.dtype:
+        raise _mixed("matmul", a, b)
     if a.ndim == 2 and b.ndim == 2:
         (m, k), n = a.shape, b.shape[1]
-        if use_numba("matmul", m * k * n) and is_float(a, b):
+        if use_numba("matmul") and is_float(a, b):
             return _gemm_numba(a, b)
         if k == 1:
-            return a * b          # an outer product: OpenBLAS's gemm is ~6x slower at k = 1
+            return a * b          # an outer product (k = 1)
     blas_threads.prepare(a.shape[-2] * a.shape[-1] * b.shape[-1])
     return np.matmul(a, b)
 
@@ -178,8 +178,10 @@ def matmul_nt(a, b):
     """a @ b.T for 2-D a (m, k) and b (n, k): the forward X @ W.T of a linear layer."""
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
         raise _not_aligned("matmul_nt", a, b)
+    if a.dtype != b.dtype:
+        raise _mixed("matmul_nt", a, b)
     (m, k), n = a.shape, b.shape[0]
-    if use_numba("matmul", m * k * n) and is_float(a, b):
+    if use_numba("matmul") and is_float(a, b):
         return _gemm_numba(a, b.T)
     if k == 1:
         return a * b.T        # outer product (k = 1)
@@ -191,8 +193,10 @@ def matmul_tn(a, b):
     """a.T @ b for 2-D a (k, m) and b (k, n): the weight gradient dY.T @ X."""
     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
         raise _not_aligned("matmul_tn", a, b)
+    if a.dtype != b.dtype:
+        raise _mixed("matmul_tn", a, b)
     (k, m), n = a.shape, b.shape[1]
-    if use_numba("matmul", m * k * n) and is_float(a, b):
+    if use_numba("matmul") and is_float(a, b):
         return _gemm_numba(a.T, b)
     if k == 1:
         return a.T * b        # outer product (k = 1)

@@ -1,4 +1,4 @@
-"""Activation layers: ReLU, LeakyReLU, Tanh, Sigmoid."""
+"""Activation layers: ReLU, LeakyReLU, Tanh, Sigmoid (rows of the table in minigrad/activations.py)."""
 from .. import functional as F
 from .. import ops
 from .module import Module, as_tensor
@@ -6,6 +6,7 @@ from .module import Module, as_tensor
 
 class ReLU(Module):
     """y = max(x, 0)."""
+    activation = "relu"
 
     def forward(self, x):
         return ops.relu(as_tensor(x))
@@ -13,6 +14,7 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """y = x for x > 0, negative_slope * x otherwise."""
+    activation = "leaky_relu"
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
@@ -27,6 +29,7 @@ class LeakyReLU(Module):
 
 class Tanh(Module):
     """y = tanh(x)."""
+    activation = "tanh"
 
     def forward(self, x):
         return ops.tanh(as_tensor(x))
@@ -34,6 +37,7 @@ class Tanh(Module):
 
 class Sigmoid(Module):
     """y = 1 / (1 + e^-x)."""
+    activation = "sigmoid"
 
     def forward(self, x):
         return ops.sigmoid(as_tensor(x))

@@ -1,11 +1,15 @@
-"""Containers: Sequential, and the MLP builder."""
+"""Containers: Sequential (only sequences), and the MLP builder (which fuses explicitly)."""
+from ..activations import ACTIVATIONS
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .linear import Linear
 from .module import Module
 
 
 class Sequential(Module):
-    """Apply modules in order; they are registered as '0', '1', ... ."""
+    """Apply modules in order, each through its own __call__; they are registered as '0', '1', ....
+
+    Sequential only sequences: Linear(...) followed by ReLU() are two ops. For the fused
+    linear + activation op, use Linear(..., activation='relu') (MLP does)."""
 
     def __init__(self, *modules):
         super().__init__()
@@ -22,44 +26,20 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def forward(self, x):
-        modules = list(self._modules.values())
-        i = 0
-        while i < len(modules):
-            module = modules[i]
-            activation = _fusable_activation(modules[i + 1]) if i + 1 < len(modules) else None
-            if isinstance(module, Linear) and activation is not None:
-                # Linear followed by an activation runs as one fused op (same math, one graph node)
-                x = module.forward(x, *activation)
-                i += 2
-            else:
-                x = module(x)
-                i += 1
+        for module in self._modules.values():
+            x = module(x)
         return x
 
 
-def _fusable_activation(module):
-    """(name, slope) of an activation that the fused ops.linear can apply in the same pass, else None."""
-    kind = type(module)
-    if kind is ReLU:
-        return ("relu", 0.01)
-    if kind is LeakyReLU and module.negative_slope > 0:
-        return ("leaky_relu", module.negative_slope)
-    if kind is Tanh:
-        return ("tanh", 0.01)
-    if kind is Sigmoid:
-        return ("sigmoid", 0.01)
-    return None
-
-
-_ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU}
+_ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU}
 
 
 def _activation(spec):
     """'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | ('leaky_relu', slope) | a Module class or factory."""
     if isinstance(spec, str):
-        if spec not in _ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {spec!r}; choose one of {sorted(_ACTIVATIONS)}")
-        return _ACTIVATIONS[spec]()
+        if spec not in _ACTIVATION_LAYERS:
+            raise ValueError(f"MLP: unknown activation {spec!r}; choose one of {sorted(ACTIVATIONS)}")
+        return _ACTIVATION_LAYERS[spec]()
     if isinstance(spec, tuple) and spec and spec[0] == "leaky_relu":
         return LeakyReLU(*spec[1:])
     if callable(spec):
@@ -70,20 +50,44 @@ def _activation(spec):
     raise ValueError(f"MLP: cannot make an activation from {spec!r}")
 
 
+def _fusable(module):
+    """(name, slope) of an activation layer the fused Linear can apply, else None."""
+    name = getattr(type(module), "activation", None)
+    if name is None or type(module) not in _ACTIVATION_LAYERS.values():
+        return None
+    slope = getattr(module, "negative_slope", 0.01)
+    return None if name == "leaky_relu" and not slope > 0 else (name, slope)
+
+
 class MLP(Sequential):
     """Linear layers of the given sizes with `activation` between them and `out_activation` (or none)
-    after the last: MLP([5, 128, 15], 'relu') is Linear(5, 128), ReLU, Linear(128, 15)."""
+    after the last, each activation fused into the Linear before it:
+
+        MLP([5, 128, 15], 'relu')  ==  Linear(5, 128, activation='relu'), Linear(128, 15)
+
+    The layers keep the names that torch.nn.Sequential(Linear, ReLU, Linear) gives them ('0',
+    '2'; the activations, which have no parameters, would be '1'), so a state_dict copies into
+    that PyTorch model key for key. An activation that cannot be fused (a Module factory, a
+    leaky_relu with slope <= 0) stays a layer of its own under its index."""
 
     def __init__(self, sizes, activation="relu", out_activation=None, rng=None):
         sizes = list(sizes)
         if len(sizes) < 2:
             raise ValueError(f"MLP: needs at least an input and an output size, got {sizes}")
-        layers = []
+        layers = []   # the unfused torch-style list: Linear, act, Linear, act, ...
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(Linear(n_in, n_out, rng=rng))
             if i < len(sizes) - 2:
                 layers.append(_activation(activation))
         if out_activation is not None:
             layers.append(_activation(out_activation))
-        super().__init__(*layers)
+        Module.__init__(self)
+        index = 0
+        while index < len(layers):
+            layer = layers[index]
+            fused = _fusable(layers[index + 1]) if index + 1 < len(layers) and isinstance(layer, Linear) else None
+            if fused is not None:
+                layer.activation, layer.negative_slope = fused
+            self.add_module(str(index), layer)
+            index += 2 if fused is not None else 1
         self.sizes = sizes

@@ -1,41 +1,55 @@
-"""The fully connected layer."""
+"""The fully connected layer (optionally with its activation fused in)."""
 import math
 
 import numpy as np
 
-from .. import ops
+from ..activations import NONE, lookup
+from ..fused import linear
 from ..tensor import get_default_dtype, resolve_dtype
-from .module import Module, Parameter, as_tensor
+from .module import Module, Parameter, as_tensor, positive_int
 
 
 class Linear(Module):
     """y = x W^T + b, with W of shape (out_features, in_features) and b of shape (out_features,),
     as in PyTorch.
 
+    activation: None (PyTorch's Linear), or 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid': then
+    y = act(x W^T + b) runs as ONE fused op (one pass over the output, one graph node; see
+    minigrad/fused.py). It is the same as Linear followed by the activation layer, and the
+    parameters (names, shapes) are those of a plain Linear, so state_dicts carry over.
+
     Initialisation (PyTorch's default, so results are comparable): every entry of W and of b is drawn
     independently from U(-1/sqrt(in_features), +1/sqrt(in_features)). (PyTorch words this as
     Kaiming-uniform with a = sqrt(5) for W, which gives the same bound.) Pass `rng`, a numpy
     Generator, for reproducible weights; the dtype is minigrad's default dtype (or `dtype`)."""
 
-    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None, activation=None,
+                 negative_slope=0.01):
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear: sizes must be positive, got ({in_features}, {out_features})")
+        self.in_features = positive_int("Linear", "in_features", in_features)
+        self.out_features = positive_int("Linear", "out_features", out_features)
+        if activation is not None:
+            lookup(activation, "Linear")
+            if activation == "leaky_relu" and not negative_slope > 0:
+                raise ValueError(f"Linear: a fused leaky_relu needs negative_slope > 0, got {negative_slope}")
+        self.activation, self.negative_slope = activation, negative_slope
         rng = np.random.default_rng() if rng is None else rng
         dtype = resolve_dtype(dtype or get_default_dtype())
-        bound = 1.0 / math.sqrt(in_features)
-        self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)), dtype=dtype)
-        self.bias = Parameter(rng.uniform(-bound, bound, (out_features,)), dtype=dtype) if bias else None
+        bound = 1.0 / math.sqrt(self.in_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, (self.out_features, self.in_features)), dtype=dtype)
+        self.bias = Parameter(rng.uniform(-bound, bound, (self.out_features,)), dtype=dtype) if bias else None
 
-    def forward(self, x, activation="none", negative_slope=0.01):
-        """x W^T + b; Sequential passes the activation that follows, to run both as one fused op."""
+    def forward(self, x):
+        """act(x W^T + b) for x of shape (..., in_features)."""
         x = as_tensor(x)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(f"Linear: input of shape {shape} has {shape[-1] if shape else 0} features, "
                              f"the layer expects {self.in_features}")
-        return ops.linear(x, self.weight, self.bias, activation, negative_slope)
+        return linear(x, self.weight, self.bias, self.activation or NONE, self.negative_slope)
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        text = f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        if self.activation == "leaky_relu":
+            return text + f", activation=leaky_relu({self.negative_slope})"
+        return text + (f", activation={self.activation}" if self.activation else "")

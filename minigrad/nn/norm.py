@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, get_default_dtype, no_grad, resolve_dtype
-from .module import Module, Parameter, as_tensor
+from .module import Module, Parameter, as_tensor, positive_int
 
 
 class BatchNorm1d(Module):
@@ -24,6 +24,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, dtype=None):
         super().__init__()
+        num_features = positive_int("BatchNorm1d", "num_features", num_features)
         dtype = resolve_dtype(dtype or get_default_dtype())
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
