@@ -167,7 +167,7 @@ class Trainer:
         return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32))
 
     def _with_instance_noise(self, x, sigma):
-        """x + N(0, sigma^2) (seed 002, idea 1: make the two distributions overlap)."""
+        """x + N(0, sigma^2) (the notes on GAN training problems, idea 1: make the two distributions overlap)."""
         if sigma == 0:
             return x
         return x + mg.Tensor(sigma * self.rng.standard_normal(x.shape, dtype=np.float32))
