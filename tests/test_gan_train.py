@@ -569,3 +569,13 @@ def test_docstrings_a_student_reads_with_help():
     assert gan_inspect.print_report.__doc__ and "gradient norm" in gan_inspect.print_report.__doc__
     rendered = pydoc.render_doc(TrainConfig.to_json, renderer=pydoc.plaintext)
     assert "JSON" in rendered and "-----" not in rendered and "numpy numbers" not in rendered
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_non_finite_loss_without_a_checkpoint_mentions_none():
+    trainer = small_trainer()
+    trainer.generator.parameters()[0].data[...] = np.nan
+    with pytest.raises(NonFiniteError) as caught:
+        trainer.fit(3, progress=False)
+    assert "parameter generator.0.weight is already not finite" in str(caught.value)
+    assert "checkpoint" not in str(caught.value)
