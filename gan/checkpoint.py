@@ -98,9 +98,8 @@ def check_trainer_state(trainer, state, path, caller="load_checkpoint"):
         problem = _module_state_problem(module, state.get(part))
         if problem:
             fail(part, problem)
-    for part, optimizer in (("generator's optimizer", trainer.g_optimizer),
-                            ("discriminator's optimizer", trainer.d_optimizer)):
-        key = "g_optimizer" if part.startswith("generator") else "d_optimizer"
+    for part, key, optimizer in (("generator's optimizer", "g_optimizer", trainer.g_optimizer),
+                                 ("discriminator's optimizer", "d_optimizer", trainer.d_optimizer)):
         scratch = copy.copy(optimizer)  # its own group dicts: load_state_dict updates them
         scratch.param_groups = [dict(group) for group in optimizer.param_groups]
         try:
@@ -118,8 +117,10 @@ def check_trainer_state(trainer, state, path, caller="load_checkpoint"):
     for key in trainer.history:
         values = history.get(key) if isinstance(history, dict) else None
         if not (isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.shape == (iteration,)):
-            found = "missing" if values is None else f"{getattr(values, 'shape', type(values).__name__)} " \
-                                                     f"{getattr(values, 'dtype', '')}".strip()
+            if isinstance(values, np.ndarray):
+                found = f"shape {values.shape}, dtype {values.dtype}"
+            else:
+                found = "nothing" if values is None else type(values).__name__
             fail("history", f"'{key}' must be {iteration} floats (one per iteration), got {found}")
 
 
