@@ -13,7 +13,8 @@ def describe(name):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help", "list"):
-        print("usage: python -m demos NAME [--quick] [--steps N] [--seed S] [--out DIR] [--show]\n")
+        print("usage: python -m demos NAME [--quick] [--steps N] [--seed S] [--out DIR] [--show]")
+        print("python -m demos NAME --help prints the lesson text and all its options.\n")
         print("lessons:")
         for name in DEMOS:
             print(f"  {name:<18} {describe(name)}")

@@ -23,11 +23,22 @@ thrown away. (gan.train's generator step asks minigrad.grad for G's parameters o
 this work; inspect_step and this demo call backward() to show it.) After one SGD step on G the
 demo shows G's weights moved, D's did not, and D(G(z)) went up.
 
-Then the same on the real-sized curve GAN of seed 004 (G 5-128-15, D 15-128-1, batch 64) through
+Then the same on the real-sized curve GAN of the parabola tutorial (G 5-128-15, D 15-128-1, batch 64) through
 gan.inspect: per-layer gradient norms of D and G and the gradient at G(z), for the saturating and
 the non-saturating G loss. G is untrained and D has been trained alone for 200 steps, so it rejects
 G's samples (D(G(z)) ~ 1e-3), as early in a real run: the saturating loss hands G a gradient about
 1/D(G(z)) times smaller (the saturation demo shows why).
+
+What to look at
+---------------
+* ``worked_example.txt``: every forward value and gradient of the tiny example twice, from the
+  formulas and from minigrad's backward(), agreeing to ~1e-16; the row "dL/dx ... (D hands this to
+  G)" is the gradient at G(z) that G learns from.
+* ``graph.dot``: the graph of the tiny generator loss, ops as boxes, parameters G.0.weight ...
+  D.2.bias in orange; graph.png is its picture where Graphviz is installed (else paste graph.dot
+  into any Graphviz viewer).
+* ``gradient_norms.png``: per-layer gradient norms of the real-sized G and D under both G losses
+  (log scale): with a confident D the saturating loss starves every layer of G.
 
 Outputs
   worked_example.txt   the worked example and the real-sized tables (also printed)
@@ -59,7 +70,7 @@ import minigrad as mg
 from gan import data, losses
 from gan.inspect import format_report, inspect_step
 from minigrad import nn, optim
-from minigrad.graph import to_dot
+from minigrad.graph import parameter_names, to_dot
 
 from demos import common, saturation
 
@@ -136,9 +147,7 @@ def by_engine(generator, discriminator, z):
     loss = losses.nonsaturating_generator_loss(logit)
     for t in (u, h, x, s, a, logit):
         t.retain_grad()  # keep the gradient of these intermediate tensors (leaves keep theirs anyway)
-    names = {id(z): "z"}
-    names.update({id(p): f"G.{n}" for n, p in generator.named_parameters()})
-    names.update({id(p): f"D.{n}" for n, p in discriminator.named_parameters()})
+    names = {id(z): "z", **parameter_names(generator, "G"), **parameter_names(discriminator, "D")}
     dot = to_dot(loss, names, title="generator loss -log D(G(z))")  # before backward(), which frees the graph
     loss.backward()
     gp, dp = dict(generator.named_parameters()), dict(discriminator.named_parameters())
@@ -181,7 +190,7 @@ def one_generator_step(generator, discriminator):
 
 
 def real_sized_reports(seed):
-    """gan.inspect on the seed 004 curve GAN, one batch, both G losses, after D alone was trained
+    """gan.inspect on the parabola tutorial's curve GAN, one batch, both G losses, after D alone was trained
     for a moment (as in the saturation demo) so that it rejects G's samples, as early in training."""
     generator, discriminator = saturation.build_models(np.random.default_rng(seed))
     saturation.pretrain_discriminator(generator, discriminator, REAL_D_PRETRAIN_STEPS, seed)
@@ -273,7 +282,7 @@ def plot_gradient_norms(out, reports):
         ax.set_yscale("log")
         ax.set_ylabel("gradient norm")
     left.legend(fontsize=9)
-    fig.suptitle("one step of the curve GAN (seed 004 sizes; D confident, G untrained), per layer")
+    fig.suptitle("one step of the curve GAN (the parabola tutorial's sizes; D confident, G untrained), per layer")
     fig.tight_layout()
     path = common.save_figure(fig, out, "gradient_norms.png")
     plt.close(fig)

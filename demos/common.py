@@ -1,23 +1,76 @@
-"""What every lesson shares: the command line, the output folder, figures, metrics.json, GIFs."""
+"""What every lesson shares: the command line, the output folder, figures, metrics.json, GIFs, and
+the lesson text itself.
+
+A lesson's module docstring is the lesson: `--help` prints it, and every run ends by printing, next
+to the path of each file it wrote, the bullet of the docstring's "What to look at" section about
+that file. The section is written exactly like this (3-5 bullets, continuation lines indented):
+
+    What to look at
+    ---------------
+    * ``figure_name.png``: one or two sentences on what to see in it and why.
+"""
 import argparse
+import importlib
+import inspect
 import json
 import math
 import os
+import re
+import sys
+import textwrap
 import time
 from pathlib import Path
 
 import numpy as np
 
+from minigrad.serialization import check_can_save
+
+WHAT_TO_LOOK_AT = "What to look at"
+_BULLET = re.compile(r"\* ``([^`]+)``: (.*)")
+#: matplotlib backends that only write files: with these, --show cannot open a window
+_FILE_ONLY_BACKENDS = ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template")
+
+
+def lesson_text(name):
+    """The docstring of lesson `name` (demos.NAME), dedented: the text --help prints."""
+    return inspect.cleandoc(importlib.import_module(f"demos.{name}").__doc__ or "")
+
+
+def what_to_look_at(text):
+    """[(file name, explanation)] from the "What to look at" section of a lesson text (see above);
+    [] if the text has no such section. Explanations are joined into one line each."""
+    lines = text.splitlines()
+    for start in range(len(lines) - 1):
+        if lines[start] == WHAT_TO_LOOK_AT and lines[start + 1] == "-" * len(WHAT_TO_LOOK_AT):
+            break
+    else:
+        return []
+    bullets, index = [], start + 2
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    for line in lines[index:]:
+        if line.startswith("* "):
+            bullets.append(line)
+        elif line.startswith((" ", "\t")) and line.strip() and bullets:
+            bullets[-1] += " " + line.strip()
+        else:
+            break  # a blank line or an unindented line ends the section
+    return [(m.group(1), m.group(2).strip()) for m in map(_BULLET.fullmatch, bullets) if m]
+
 
 def make_parser(name, description, default_steps=None):
-    """The common options: --quick, --steps N, --seed S, --out DIR (default runs/NAME/), --show."""
-    parser = argparse.ArgumentParser(prog=f"python -m demos {name}", description=description)
+    """The common options: --quick, --steps N, --seed S, --out DIR (default runs/NAME/), --show.
+    --help prints the whole lesson (the module docstring of demos.NAME), then the options."""
+    parser = argparse.ArgumentParser(prog=f"python -m demos {name}", description=lesson_text(name) or description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(lesson=name)
     parser.add_argument("--quick", action="store_true", help="a short setting (used by the tests)")
     parser.add_argument("--steps", type=_positive_int, default=None,
                         help=f"training iterations (default {default_steps})" if default_steps else "training iterations")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, default=Path("runs") / name, help=f"output folder (default runs/{name}/)")
-    parser.add_argument("--show", action="store_true", help="also open the figures in a window")
+    parser.add_argument("--show", action="store_true",
+                        help="also open the figures in a window (where there is a display)")
     return parser
 
 
@@ -29,12 +82,34 @@ def _positive_int(text):
 
 
 def setup(args):
-    """Create the output folder and pick matplotlib's backend (non-interactive unless --show)."""
+    """Create the output folder and pick matplotlib's backend (non-interactive unless --show).
+
+    An output folder that cannot be written ends the run here, before any work, with a message on
+    stderr and exit code 2. --show without a display is turned off (finish says so)."""
     import matplotlib
+    if args.show and not display_available():
+        args.show, args.no_display = False, True
     if not args.show:
         matplotlib.use("Agg")
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        check_can_save(args.out / "metrics.json")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(f"python -m demos {getattr(args, 'lesson', '')}: cannot write to the output folder {args.out} "
+              f"({reason}); choose another with --out DIR", file=sys.stderr)
+        raise SystemExit(2) from None
     return args.out
+
+
+def display_available():
+    """False where a figure window cannot open: Linux/BSD without X11 or Wayland, or a matplotlib
+    backend (MPLBACKEND) that only writes files."""
+    if os.environ.get("MPLBACKEND", "").lower() in _FILE_ONLY_BACKENDS:
+        return False
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def pyplot():
@@ -88,9 +163,26 @@ def save_gif(fig, draw_frame, n_frames, out, filename, fps=4):
 
 
 def finish(args, paths, started):
-    """Print where the outputs are (and show the figures with --show)."""
-    print(f"\ndone in {time.perf_counter() - started:.1f} s; outputs in {args.out}/:")
+    """Print where the outputs are, each with what to look at in it (from the lesson text), and show
+    the figures with --show (or say that there is no display)."""
+    notes = what_to_look_at(lesson_text(args.lesson)) if getattr(args, "lesson", None) else []
+    print(f"\ndone in {time.perf_counter() - started:.1f} s; outputs in {args.out}/ "
+          f"(what to look at, from the lesson text: python -m demos {getattr(args, 'lesson', 'NAME')} --help):")
     for path in paths:
         print(f"  {path}")
-    if args.show:
+        note = _note_for(path, args.out, notes)
+        if note:
+            print(textwrap.fill(note, width=100, initial_indent=" " * 6, subsequent_indent=" " * 6))
+    if getattr(args, "no_display", False):
+        print(f"--show: no display; figures are in {args.out}/")
+    elif args.show:
         pyplot().show()
+
+
+def _note_for(path, out, notes):
+    """The explanation of the bullet about `path` (a file, or a folder holding the bullet's files)."""
+    relative = Path(os.path.relpath(path, out)).as_posix()
+    for name, text in notes:
+        if name == relative or name.startswith(relative + "/"):
+            return text
+    return None

@@ -1,4 +1,4 @@
-"""The main demo (seed 004): a GAN learns to draw parabolas y = a x^2 + a - 1 with a ~ U[1, 3].
+"""The main demo (the parabola tutorial): a GAN learns to draw parabolas y = a x^2 + a - 1 with a ~ U[1, 3].
 
 The lesson
 ----------
@@ -6,21 +6,23 @@ Every real "painting" is one parabola sampled at 15 points of [-2, 2]; since a
 runs over [1, 3], all real curves lie in the band between the lower bound x^2
 (a = 1) and the upper bound 3 x^2 + 2 (a = 3). The generator G (5 -> 128 -> 15,
 ReLU) turns 5 random numbers into 15 numbers; the discriminator D (15 -> 128 -> 1,
-ReLU) tells real curves from generated ones. What to look at:
+ReLU) tells real curves from generated ones.
 
+What to look at
+---------------
 * ``curves_training.png``: the generated curves (red) start as noise around 0,
   rise into the band, become smooth parabolas, and finally spread over the
   whole band instead of all drawing the same "average" parabola.
 * ``discriminator.png``: D(x) and D(G(z)) both drift towards 0.5 and the D score
   V = E log D(x) + E log(1 - D(G(z))) climbs towards -log 4 = -1.386, the value
-  of the game when D can no longer tell the two apart (seed 000).
+  of the game when D can no longer tell the two apart (the introductory GAN notes).
 * ``a_histogram.png``: fit a parabola to every generated curve; the fitted a
   should be spread evenly over [1, 3] like the real a, not piled up in the middle.
 * ``training.gif``: the same story as a film.
 
 The settings
 ------------
-The architecture, batch size 64, noise z ~ N(0, I_5) and the loss are the seed's:
+The architecture, batch size 64, noise z ~ N(0, I_5) and the loss are the tutorial's:
 the saturating minimax game, D maximises E log D(x) + E log(1 - D(G(z))) and G
 minimises E log(1 - D(G(z))). Only the optimizer differs in the default run:
 
@@ -29,7 +31,7 @@ minimises E log(1 - D(G(z))). Only the optimizer differs in the default run:
   changes as the other moves, so old gradients, which momentum keeps following,
   point the wrong way and make the pair circle around the equilibrium.
 * Adam lr 2e-4 instead of 1e-4 for both players: the same distance in half the steps.
-* 10,000 steps, as in the seed's exact setting (``--original``).
+* 10,000 steps, as in the tutorial's exact setting (``--original``).
 
 Why not the non-saturating loss -log D(G(z))? We measured both (seeds 0-2,
 8,000 steps, the optimizer above): both cross into the band within ~2,000 steps,
@@ -39,7 +41,7 @@ while D(x) = D(G(z)) = 0.5: D has stopped seeing the difference. Every setting w
 tried (non-saturating, least squares, hinge, WGAN-GP, a faster D or a faster G)
 can fall into that state, and so can this one: with seed 4 it stayed there
 (W1 ~0.18) for all 10,000 steps. Watch ``a_histogram.png``: a narrow bump in the
-middle of [1, 3] is that state. The seed's own settings (``--original``) reach a
+middle of [1, 3] is that state. The tutorial's own settings (``--original``) reach a
 W1 of about 0.17-0.21 in the PyTorch run of the issue.
 
 ``--quick`` runs 2,000 steps of the default settings (the test setting: enough for
@@ -77,7 +79,7 @@ EQUILIBRIUM_D_SCORE = -math.log(4.0)
 
 
 def build_trainer(settings, seed):
-    """Seed 004's players (G 5-128-15, D 15-128-1, ReLU) and a Trainer with the chosen settings."""
+    """The parabola tutorial's players (G 5-128-15, D 15-128-1, ReLU) and a Trainer with the chosen settings."""
     rng = np.random.default_rng(seed)
     generator = models.mlp_generator(5, 15, hidden=(128,), rng=rng)
     discriminator = models.mlp_discriminator(15, hidden=(128,), rng=rng)
@@ -112,7 +114,7 @@ def moving_average(values, window):
 # ----------------------------------------------------------------------------- figures
 
 def draw_curves(ax, real_curve, fake_curves, title):
-    """The seed's picture: the band of the data, one real curve, some generated curves."""
+    """The tutorial's picture: the band of the data, one real curve, some generated curves."""
     x = data.CURVE_X
     ax.fill_between(x, data.CURVE_A_LOW * x**2 + data.CURVE_A_LOW - 1,
                     data.CURVE_A_HIGH * x**2 + data.CURVE_A_HIGH - 1, color="#dddddd", label="band of the data")
@@ -216,7 +218,7 @@ def collect_metrics(history, snapshots, settings, steps):
 def main(argv=None):
     parser = common.make_parser("curves", __doc__.splitlines()[0], default_steps=DEFAULT["steps"])
     parser.add_argument("--original", action="store_true",
-                        help="the seed's exact settings: saturating minimax loss, Adam lr 1e-4, betas (0.9, 0.999), "
+                        help="the parabola tutorial's exact settings: saturating minimax loss, Adam lr 1e-4, betas (0.9, 0.999), "
                              "10,000 steps")
     args = parser.parse_args(argv)
     started = time.perf_counter()

@@ -5,8 +5,10 @@ The lesson
 The same two-player game as the parabola demo, on 784-pixel images. The
 generator G (100 -> 256 -> 512 -> 784, LeakyReLU 0.2, tanh output: pixels in
 [-1, 1]) and the discriminator D (784 -> 512 -> 256 -> 1, LeakyReLU 0.2) are
-plain MLPs. What to look at:
+plain MLPs.
 
+What to look at
+---------------
 * ``epochs/epoch_NNN.png``: 100 generated digits after every epoch, always from
   the same 100 noise vectors: blobs turn into strokes, strokes into digits.
 * ``samples_over_training.png``: a few of those grids side by side.

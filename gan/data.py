@@ -61,7 +61,7 @@ def _read_only(array):
 
 
 # ----------------------------------------------------------------------------
-# the parabola curves of the seed tutorial (seed 004)
+# the parabola curves of the parabola tutorial
 # ----------------------------------------------------------------------------
 
 CURVE_X = _read_only(np.linspace(-2.0, 2.0, 15))
@@ -86,12 +86,12 @@ def curves_with_a(n, rng):
 
 
 def curves(n, rng):
-    """The "paintings" of seed 004: parabolas y = a x^2 + a - 1 with a ~ U[1, 3].
+    """The "paintings" of the parabola tutorial: parabolas y = a x^2 + a - 1 with a ~ U[1, 3].
 
     Each row is one curve evaluated at the 15 points ``CURVE_X = linspace(-2, 2, 15)``,
     so the result has shape (n, 15) and dtype float32. Because a >= 1, every curve
     lies between the lower bound ``x^2`` (a = 1) and the upper bound ``3 x^2 + 2``
-    (a = 3), the two dashed lines of the seed's plot.
+    (a = 3), the two dashed lines of the tutorial's plot.
     """
     _check_n(n, "curves")
     _check_rng(rng, "curves")

@@ -13,7 +13,8 @@ reports, for one discriminator loss and one generator loss on the same batch,
 
 Nothing is updated: parameters and optimizer states are untouched and every `.grad` is put back
 as it was. With the saturating loss and a confident D (D(G(z)) near 0) `fake_grad` is tiny,
-the vanishing gradient of seed 002; the non-saturating loss hands back a strong one.
+the vanishing gradient of the notes on training problems; the non-saturating loss hands back a
+strong one.
 """
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -51,7 +52,14 @@ def _norms(module):
 def inspect_step(generator, discriminator, real, z, loss="nonsaturating", gp_lambda=10.0, rng=None):
     """Gradients of one D loss and one G loss on the batch (`real`, noise `z`); returns a StepReport.
 
-    For loss='wgan-gp' the D loss includes the gradient penalty (its eps drawn from `rng`).
+    generator, discriminator   the two nn.Modules (D returns (n, 1) logits or critic scores)
+    real    a batch of real samples (n, d): an ndarray, a list, or a minigrad Tensor
+    z       the noise batch (n, noise_dim): an ndarray, a list, or a minigrad Tensor
+    loss    one of gan.losses.LOSS_FAMILIES ('minimax', 'nonsaturating', 'wgan', 'wgan-gp', ...)
+
+    Arrays are used as float32; a Tensor is used as it is (so a float64 model can be inspected in
+    float64). report.fake_grad is dL_G/dG(z), read from G(z) after retain_grad(). For
+    loss='wgan-gp' the D loss includes the gradient penalty (its eps drawn from `rng`).
     """
     if loss not in losses.LOSS_FAMILIES:
         raise ValueError(f"inspect_step: unknown loss {loss!r}; choose one of {sorted(losses.LOSS_FAMILIES)}")
@@ -136,4 +144,6 @@ def format_report(report):
 
 
 def print_report(report):
+    """Print format_report(report): D(x) and D(G(z)), both losses, the gradient norm of every
+    parameter of D (from d_loss) and of G (from g_loss, through D), and the size of dL_G/dG(z)."""
     print(format_report(report))

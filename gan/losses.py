@@ -10,7 +10,7 @@ For the Wasserstein, least-squares and hinge losses the raw output is used as it
 score", not a probability).
 
 Every loss is a batch MEAN (a scalar Tensor) and is MINIMISED by its player, so the "gradient
-ascent" of Algorithm 13.1 (seed 003) becomes descent on the negated objective.
+ascent" of the textbook's Algorithm 13.1 becomes descent on the negated objective.
 
     family          discriminator / critic loss                   generator loss
     minimax         -[log D(x) + log(1 - D(G(z)))]                log(1 - D(G(z)))     (saturating)
@@ -28,11 +28,11 @@ from minigrad import functional as F
 # ----------------------------------------------------------------------------- the classic GAN
 
 def minimax_discriminator_loss(real_logits, fake_logits, real_label=1.0):
-    """L_D = -mean[log D(x)] - mean[log(1 - D(G(z)))]   (seed 003, Algorithm 13.1 line 6; seed 004).
+    """L_D = -mean[log D(x)] - mean[log(1 - D(G(z)))]   (the textbook's Algorithm 13.1, line 6; the parabola tutorial).
 
     Binary cross-entropy with target 1 for real and 0 for fake samples. Minimising it is the
     gradient ascent on  log D(x) + log(1 - D(G(z)))  of Algorithm 13.1. With the optimal D
-    (seed 000) its value is 2 log 2 - 2 JS(p_data || p_g), i.e. log 4 when p_g = p_data.
+    (the introductory GAN notes) its value is 2 log 2 - 2 JS(p_data || p_g), i.e. log 4 when p_g = p_data.
 
     `real_label` < 1 is one-sided label smoothing: the real target becomes t = 1 - s and the real
     term is  -[t log D(x) + (1 - t) log(1 - D(x))]. The fake target stays 0 (hence "one-sided").
@@ -45,20 +45,20 @@ def minimax_discriminator_loss(real_logits, fake_logits, real_label=1.0):
 
 
 def saturating_generator_loss(fake_logits):
-    """L_G = mean[log(1 - D(G(z)))]   (the original minimax objective; seed 002 formula 1, seed 004).
+    """L_G = mean[log(1 - D(G(z)))]   (the original minimax objective; the notes on GAN training problems, formula 1; the parabola tutorial).
 
     G minimises what D maximises. When D confidently rejects the fakes (D(G(z)) -> 0) the loss
-    flattens out and its gradient vanishes: d/dl log(1 - sigmoid(l)) = -sigmoid(l) -> 0 (seed 002).
+    flattens out and its gradient vanishes: d/dl log(1 - sigmoid(l)) = -sigmoid(l) -> 0 (the notes on GAN training problems).
     """
     return mg.mean(-F.softplus(fake_logits))
 
 
 def nonsaturating_generator_loss(fake_logits):
-    """L_G = -mean[log D(G(z))]   (the "log D trick"; seed 002 formula 2, seed 003 "generator network").
+    """L_G = -mean[log D(G(z))]   (the "log D trick"; the notes on GAN training problems, formula 2; the textbook chapter, "generator network").
 
     Same fixed points as the saturating loss but a strong gradient exactly when D rejects the
     fakes: d/dl [-log sigmoid(l)] = -(1 - sigmoid(l)) -> -1. With the optimal D it amounts to
-    KL(p_g || p_data) - 2 JS(p_data || p_g), which favours mode collapse (seed 002).
+    KL(p_g || p_data) - 2 JS(p_data || p_g), which favours mode collapse (the notes on GAN training problems).
     """
     return mg.mean(-F.log_sigmoid(fake_logits))
 
@@ -66,7 +66,7 @@ def nonsaturating_generator_loss(fake_logits):
 # ----------------------------------------------------------------------------- Wasserstein GAN
 
 def wasserstein_critic_loss(real_scores, fake_scores):
-    """L_D = mean[D(G(z))] - mean[D(x)]   (WGAN, seed 002 "idea 2").
+    """L_D = mean[D(G(z))] - mean[D(x)]   (WGAN, the notes on GAN training problems, "idea 2").
 
     The critic D maximises mean D(x) - mean D(G(z)); over 1-Lipschitz critics that maximum is the
     Wasserstein-1 (earth-mover) distance, which still measures how far apart two distributions are
@@ -77,15 +77,15 @@ def wasserstein_critic_loss(real_scores, fake_scores):
 
 
 def wasserstein_generator_loss(fake_scores):
-    """L_G = -mean[D(G(z))]   (WGAN, seed 002 "idea 2")."""
+    """L_G = -mean[D(G(z))]   (WGAN, the notes on GAN training problems, "idea 2")."""
     return -mg.mean(fake_scores)
 
 
 @mg.no_grad()
 def clip_weights(module, c):
-    """Clip every parameter of `module` into [-c, c], in place (WGAN, seed 002 "idea 3").
+    """Clip every parameter of `module` into [-c, c], in place (WGAN, the notes on GAN training problems, "idea 3").
 
-    A crude way to keep the critic Lipschitz; seed 002 notes its drawback (weights pile up at
+    A crude way to keep the critic Lipschitz; the notes on GAN training problems note its drawback (weights pile up at
     +-c), which motivated the gradient penalty.
     """
     if not c > 0:
@@ -106,7 +106,7 @@ def interpolate(real, fake, eps):
 
 
 def gradient_penalty(critic, real, fake, rng=None, weight=10.0, eps=None):
-    """weight * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2   (WGAN-GP, seed 002 "idea 3": [||grad D(x)|| - K]^2, K = 1).
+    """weight * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2   (WGAN-GP, the notes on GAN training problems, "idea 3": [||grad D(x)|| - K]^2, K = 1).
 
     x_hat_i = eps_i x_i + (1 - eps_i) G(z_i) with one eps_i ~ U[0, 1] per example (drawn from
     `rng`, or given as `eps` of shape (n, 1)); the norm is taken per example over all its features.

@@ -207,7 +207,7 @@ def js_divergence_hist(a, b, bins=50, value_range=None):
 
 
 # ----------------------------------------------------------------------------
-# the parabola demo (seed 004)
+# the parabola demo (the parabola tutorial)
 # ----------------------------------------------------------------------------
 
 
@@ -234,7 +234,7 @@ def fit_curve_a(curves, x=data.CURVE_X):
 
 
 def curves_quality(curves, x=data.CURVE_X):
-    """Two numbers that say how well generated curves match the seed 004 data.
+    """Two numbers that say how well generated curves match the data of the parabola tutorial.
 
     Returns a dict:
       residual_rms  mean over curves of the least-squares residual (see

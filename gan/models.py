@@ -1,7 +1,7 @@
 """Builders for the two players of a GAN: the generator G(z) and the discriminator D(x).
 
-Both are plain multilayer perceptrons (seed 000: "G ... is essentially a multilayer
-perceptron"; seed 004 uses G 5-128-15 and D 15-128-1 with ReLU).
+Both are plain multilayer perceptrons (the introductory GAN notes: "G ... is essentially a
+multilayer perceptron"; the parabola tutorial uses G 5-128-15 and D 15-128-1 with ReLU).
 
     G = mlp_generator(noise_dim=5, out_dim=15, hidden=(128,))     z (n, 5)  -> x (n, 15)
     D = mlp_discriminator(in_dim=15, hidden=(128,))               x (n, 15) -> logit (n, 1)

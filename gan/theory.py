@@ -6,17 +6,21 @@ The divergences below assume the densities integrate to 1 on the grid
 (sum(p) * dx = 1); they do not renormalise silently. All results are in nats
 (natural logarithms).
 
-The seed documents (the Chinese lecture notes this project starts from) derive
-each formula; they are cited as "seed 000" ... "seed 004":
+The source notes this project starts from (Chinese lecture notes; docs/THEORY.md
+lists them, numbered) derive each formula:
 
-    seed 000  f(D) = p_data log D + p_G log(1 - D); setting df/dD = 0 gives
+    the introductory GAN notes
+              f(D) = p_data log D + p_G log(1 - D); setting df/dD = 0 gives
               D*(x) = p_data / (p_data + p_G); then C(G) = V(D*, G)
               = -log 4 + KL(p_data || m) + KL(p_G || m) = -log 4 + 2 JS(p_data || p_G),
               m = (p_data + p_G) / 2.
-    seed 001  the same derivation (its eqs. 19-25) and why JS stops helping
+    the GAN theory notes
+              the same derivation (their eqs. 19-25) and why JS stops helping
               when the supports do not overlap (JS = log 2).
-    seed 004  eq. 1: min_G max_D V(D, G) = E_{x~p_r} log D(x) + E_{x~p_g} log(1 - D(x)).
-    seed 003  section 6.3.4: L(G | D*) = 2 JS(p_r, p_theta) - 2 log 2; section
+    the parabola tutorial
+              eq. 1: min_G max_D V(D, G) = E_{x~p_r} log D(x) + E_{x~p_g} log(1 - D(x)).
+    the textbook chapter (Qiu Xipeng, Neural Networks and Deep Learning, ch. 13)
+              section 6.3.4: L(G | D*) = 2 JS(p_r, p_theta) - 2 log 2; section
               6.3.5: for non-overlapping distributions KL = +inf, JS = log 2,
               while the Wasserstein-1 distance still measures how far apart they are.
 
@@ -102,7 +106,7 @@ def normal_mixture_pdf(x, means, stds, weights=None):
 
 
 def optimal_discriminator(p_data, p_g):
-    """D*(x) = p_data(x) / (p_data(x) + p_g(x))   (seed 000; seed 003 section 6.3.4).
+    """D*(x) = p_data(x) / (p_data(x) + p_g(x))   (the introductory GAN notes; the textbook chapter, section 6.3.4).
 
     Why: for fixed G the value function integrates f(D) = p_data log D + p_g log(1 - D)
     pointwise, and df/dD = p_data / D - p_g / (1 - D) = 0 gives D = p_data / (p_data + p_g).
@@ -120,10 +124,10 @@ def optimal_discriminator(p_data, p_g):
 def value_function(d, p_data, p_g, dx):
     """V(D, G) = integral [ p_data(x) log D(x) + p_g(x) log(1 - D(x)) ] dx.
 
-    Seed 000; seed 004 eq. 1.
+    The introductory GAN notes; the parabola tutorial, eq. 1.
 
     The expectation E_{z~p_z} log(1 - D(G(z))) is written as an integral over
-    p_g(x), as in seed 000. Points where a density is 0 contribute 0 whatever D
+    p_g(x), as in the introductory GAN notes. Points where a density is 0 contribute 0 whatever D
     is there (0 * log 0 = 0); a point with p_data > 0 and D = 0 (or p_g > 0 and
     D = 1) makes V = -inf.
 
@@ -142,13 +146,13 @@ def value_function(d, p_data, p_g, dx):
 def optimal_value(p_data, p_g, dx):
     """C(G) = V(D*, G) = max over D of V(D, G).
 
-    Seed 000 (and seed 003 section 6.3.4) show that
+    The introductory GAN notes (and the textbook chapter, section 6.3.4) show that
         V(D*, G) = -log 4 + KL(p_data || m) + KL(p_g || m) = -log 4 + 2 JS(p_data || p_g),
     with m = (p_data + p_g) / 2, so its minimum over G is -log 4, reached only
     at p_g = p_data. This function evaluates V(D*, G) directly from the
     definition; compare it with ``-LOG_4 + 2 * js_divergence(p_data, p_g, dx)``.
 
-    Substituting D* gives the integrand of seed 000's C(G),
+    Substituting D* gives the integrand of C(G) in the introductory GAN notes,
         p_data log(p_data / (p_data + p_g)) + p_g log(p_g / (p_data + p_g)),
     which is what is summed here. (Evaluating value_function(D*, ...) instead
     would be the same in exact arithmetic, but where p_g is tiny next to p_data
@@ -167,7 +171,7 @@ def optimal_value(p_data, p_g, dx):
 
 
 def kl_divergence(p, q, dx):
-    """KL(p || q) = integral p(x) log(p(x) / q(x)) dx   in nats (seed 001; seed 003 6.3.4).
+    """KL(p || q) = integral p(x) log(p(x) / q(x)) dx   in nats (the GAN theory notes; the textbook chapter, 6.3.4).
 
     0 where p = 0; +inf as soon as p > 0 somewhere q = 0 (p is not covered by q).
     """
@@ -179,7 +183,7 @@ def kl_divergence(p, q, dx):
 def js_divergence(p, q, dx):
     """JS(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q) / 2,  in nats.
 
-    Seed 000; seed 001, the definition after its eq. 25.
+    The introductory GAN notes; the GAN theory notes, the definition after their eq. 25.
 
     Always finite, symmetric, between 0 (p = q) and log 2. It equals log 2 exactly
     when the supports are disjoint: there m = p/2 where p > 0 and m = q/2 where
@@ -206,8 +210,8 @@ def kl_normal(mean_p, std_p, mean_q, std_q):
 # ----------------------------------------------------------------------------
 # P_0 is uniform on the segment {0} x [0, 1] of the plane and P_theta uniform on
 # {theta} x [0, 1]: the same line shifted sideways by theta. For theta != 0 the
-# two have disjoint supports (seed 003 section 6.3.5, seed 001 "why the original
-# GAN is hard to train", seed 002 "idea 2"; the example is Example 1 of the WGAN
+# two have disjoint supports (the textbook chapter, section 6.3.5; the GAN theory notes, "why the
+# original GAN is hard to train"; the notes on GAN training problems, "idea 2"; the example is Example 1 of the WGAN
 # paper, Arjovsky et al. 2017). The functions accept a number (and return a float)
 # or an array of thetas (and return an array).
 

@@ -1,4 +1,4 @@
-"""Training a GAN: Algorithm 13.1 of seed 003 with the usual variants.
+"""Training a GAN: the textbook's Algorithm 13.1 with the usual variants.
 
     for t = 1 .. T:
         for k = 1 .. K:                               (n_critic)
@@ -20,13 +20,16 @@ Use:
     samples = trainer.sample(1000)
 
 `data` is a sampler `data(n, rng) -> (n, d) array` (such as the functions of gan.data) or a fixed
-array of training samples (minibatches are then drawn from it with replacement).
+set of training samples, an (n, d) array or a list of n samples (minibatches are then drawn from
+it with replacement). Non-finite values in the data stop training with a message naming the rows.
 
 Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `checkpoint_path` was
 given), prints how to resume, and re-raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
 then continues exactly where the run stopped.
 """
 import math
+import numbers
+import os
 import signal
 import sys
 import threading
@@ -36,14 +39,15 @@ import numpy as np
 import minigrad as mg
 from minigrad import optim
 from minigrad.activations import sigmoid
+from minigrad.serialization import check_can_save
 
 from gan import losses
-from gan.checkpoint import (NonFiniteError, config_of, first_non_finite_parameter, read_checkpoint,
-                            restore_trainer_state, save_checkpoint)
+from gan.checkpoint import (CheckpointMismatchError, NonFiniteError, check_trainer_state, config_of,
+                            first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
 from gan.progress import ProgressBar
 
-__all__ = ["Trainer", "TrainConfig", "ConfigError", "NonFiniteError", "HISTORY_KEYS"]
+__all__ = ["Trainer", "TrainConfig", "ConfigError", "NonFiniteError", "CheckpointMismatchError", "HISTORY_KEYS"]
 
 #: history keys: one float per iteration each (NaN where not applicable)
 HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake", "wasserstein", "g_grad_norm", "d_grad_norm")
@@ -73,15 +77,31 @@ def gradient_norm(params):
 class Trainer:
     """Trains generator G and discriminator (critic) D on `data` with `config` (a TrainConfig).
 
+        trainer = Trainer(G, D, data.curves, TrainConfig(loss="minimax", g_lr=1e-4, d_lr=1e-4))
+        trainer.fit(2000)
+
     Attributes: generator, discriminator, config, rng (the one numpy Generator that draws all
     samples), g_optimizer, d_optimizer, iteration (completed iterations), history (dict of lists,
     keys HISTORY_KEYS).
     """
 
     def __init__(self, generator, discriminator, data, config=None):
-        self.config = (config or TrainConfig()).validate()
+        """Check everything that can be checked before training, then build the two optimizers.
+
+        generator       an nn.Module mapping noise (n, noise_dim) to samples (n, d)
+        discriminator   an nn.Module mapping samples (n, d) to scores (n, 1): logits for the
+                        classic losses, critic scores for the Wasserstein ones
+        data            the real samples: a sampler data(n, rng) -> (n, d) array (such as
+                        gan.data.curves), or a fixed set of samples, an (n, d) array or a list of n
+                        samples, from which minibatches are drawn with replacement
+        config          a TrainConfig, a dict of its options (TrainConfig(**config)), or None for
+                        TrainConfig() (the defaults: non-saturating loss, Adam lr 1e-4, batch 64)
+
+        G and D are probed with a batch of 2 so that mismatched sizes fail here (ConfigError
+        naming the part), not in the first iteration."""
+        self.config = _as_config(config)
         self.generator, self.discriminator = generator, discriminator
-        self.data = data
+        self.data = _as_data(data)
         self.rng = np.random.default_rng(self.config.seed)
         self.dtype = _parameter_dtype(generator)   # batches and noise are given the models' dtype
         self.noise_dim = self._check_models()
@@ -93,6 +113,7 @@ class Trainer:
         self.history = {key: [] for key in HISTORY_KEYS}
         self._interrupt_requested = False
         self._in_step = False  # True while an iteration is half done (its state must not be saved)
+        self._checkpoint = None  # (path, iteration) of the last checkpoint fit wrote, for messages
 
     # ------------------------------------------------------------------ checks before training
     def _check_models(self):
@@ -135,14 +156,20 @@ class Trainer:
         if isinstance(self.data, np.ndarray):
             batch = self.data[self.rng.integers(0, len(self.data), size=n)]
         else:
-            batch = self.data(n, self.rng)
+            batch = np.asarray(self.data(n, self.rng), dtype=np.float32)
+            if not np.isfinite(batch.sum()):  # one cheap pass; find the rows only when something is wrong
+                rows = np.flatnonzero(~np.isfinite(batch.reshape(len(batch), -1)).all(axis=1))
+                if rows.size:
+                    raise NonFiniteError(f"iteration {self.iteration + 1}: the real batch contains non-finite "
+                                         f"values (NaN or inf) in rows {_some(rows)} of {len(batch)}: the data "
+                                         f"sampler returned them; training stopped{self._checkpoint_note()}")
         return mg.Tensor(np.asarray(batch, dtype=np.float32).astype(self.dtype, copy=False))
 
     def _noise(self, n):
         return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32).astype(self.dtype, copy=False))
 
     def _with_instance_noise(self, x, sigma):
-        """x + N(0, sigma^2) (seed 002, idea 1: make the two distributions overlap)."""
+        """x + N(0, sigma^2) (the notes on GAN training problems, idea 1: make the two distributions overlap)."""
         if sigma == 0:
             return x
         return x + mg.Tensor((sigma * self.rng.standard_normal(x.shape, dtype=np.float32)).astype(self.dtype, copy=False))
@@ -224,8 +251,18 @@ class Trainer:
         if not math.isfinite(value):
             where = first_non_finite_parameter((("generator", self.generator), ("discriminator", self.discriminator)))
             cause = f" (parameter {where} is already not finite)" if where else ""
-            raise NonFiniteError(f"iteration {self.iteration + 1}: {name} = {value}{cause}; training stopped, "
-                                 "the last checkpoint was left unchanged")
+            raise NonFiniteError(f"iteration {self.iteration + 1}: {name} = {value}{cause}; training stopped"
+                                 f"{self._checkpoint_note()}")
+
+    def _checkpoint_note(self):
+        """What happened to the checkpoint, for an error message: nothing when there is none."""
+        if self._checkpoint is None:
+            return ""
+        path, iteration = self._checkpoint
+        if iteration is None:
+            return f"; no checkpoint had been written yet to {path}" if not os.path.exists(path) else \
+                f"; the checkpoint {path} was left unchanged"
+        return f"; the checkpoint {path} (iteration {iteration}) was left unchanged"
 
     # ------------------------------------------------------------------ the loop
     def fit(self, iterations=None, *, until=None, callback=None, callback_every=100,
@@ -239,12 +276,19 @@ class Trainer:
         """
         if (iterations is None) == (until is None):
             raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
+        for name, value in (("iterations", iterations), ("until", until), ("callback_every", callback_every),
+                            ("checkpoint_every", checkpoint_every)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+                raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
         until = self.iteration + iterations if until is None else until
         for name, value in (("iterations / until", until - self.iteration), ("callback_every", callback_every)):
             if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
                 raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
         if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
             raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
+        if checkpoint_path is not None:
+            check_can_save(checkpoint_path)  # an unwritable folder fails now, not after the whole run
+            self._checkpoint = (os.fspath(checkpoint_path), None)
         bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
         restore_sigint = self._catch_ctrl_c()
         try:
@@ -254,12 +298,12 @@ class Trainer:
                 if callback is not None and i % callback_every == 0:
                     callback(self, i)
                 if checkpoint_path is not None and checkpoint_every and i % checkpoint_every == 0:
-                    save_checkpoint(self, checkpoint_path)
+                    self.save_checkpoint(checkpoint_path)
                 bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
                 if self._interrupt_requested:
                     raise KeyboardInterrupt
             if checkpoint_path is not None:
-                save_checkpoint(self, checkpoint_path)
+                self.save_checkpoint(checkpoint_path)
         except KeyboardInterrupt:
             bar.close()
             self._on_interrupt(checkpoint_path)
@@ -267,6 +311,7 @@ class Trainer:
         finally:
             bar.close()
             restore_sigint()
+            self._checkpoint = None
         return self.history
 
     def _catch_ctrl_c(self):
@@ -292,7 +337,7 @@ class Trainer:
             print(f"\ninterrupted inside iteration {self.iteration + 1}; the last periodic checkpoint "
                   f"in {checkpoint_path} is kept", file=sys.stderr)
         else:
-            save_checkpoint(self, checkpoint_path)
+            self.save_checkpoint(checkpoint_path)
             print(f"\ninterrupted after iteration {self.iteration}; checkpoint saved to {checkpoint_path}\n"
                   f"continue with Trainer.resume({checkpoint_path!r}, generator, discriminator, data).fit(...)",
                   file=sys.stderr)
@@ -301,13 +346,17 @@ class Trainer:
     def save_checkpoint(self, path):
         """Save models, optimizers, RNG state, history, iteration and config to `path` (atomic)."""
         save_checkpoint(self, path)
+        if self._checkpoint is not None and self._checkpoint[0] == os.fspath(path):
+            self._checkpoint = (self._checkpoint[0], self.iteration)
 
     def load_checkpoint(self, path):
-        """Load a checkpoint into this trainer. Its config must equal this trainer's config."""
+        """Load a checkpoint into this trainer. Its config must equal this trainer's config, and every
+        part of it must fit (checked first: on any error nothing is changed)."""
         state = read_checkpoint(path)
-        saved = config_of(state)
+        saved = _saved_config(state, path, "load_checkpoint")
         if saved != self.config:
             raise ConfigError(f"load_checkpoint: {path} was made with {saved}, this trainer has {self.config}")
+        check_trainer_state(self, state, path, "load_checkpoint")
         restore_trainer_state(self, state)
         return self
 
@@ -316,7 +365,8 @@ class Trainer:
         """A Trainer with the config stored in checkpoint `path` and its saved state loaded, so that
         `fit` continues exactly like the uninterrupted run would have."""
         state = read_checkpoint(path)
-        trainer = cls(generator, discriminator, data, config_of(state))
+        trainer = cls(generator, discriminator, data, _saved_config(state, path, "Trainer.resume"))
+        check_trainer_state(trainer, state, path, "Trainer.resume")  # before G and D are overwritten
         restore_trainer_state(trainer, state)
         return trainer
 
@@ -351,6 +401,55 @@ class Trainer:
 def _parameter_dtype(module):
     params = module.parameters()
     return params[0].dtype if params else np.dtype(np.float32)
+
+
+def _as_config(config):
+    """A checked TrainConfig from a TrainConfig, a dict of its options, or None (the defaults)."""
+    if config is None:
+        return TrainConfig()
+    if isinstance(config, dict):
+        return TrainConfig(**config)
+    if not isinstance(config, TrainConfig):
+        raise ConfigError(f"Trainer: config must be a TrainConfig (or a dict of its options), "
+                          f"got {type(config).__name__}: use TrainConfig(loss=..., g_lr=..., ...)")
+    return config.validate()
+
+
+def _as_data(data):
+    """A sampler as it is; a list or array of samples as a float32 array (n, d) of finite values."""
+    if callable(data):
+        return data
+    if isinstance(data, (list, tuple)):
+        try:
+            data = np.asarray(data, dtype=np.float32)
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"data: a list of samples must hold n samples of the same size, all numbers "
+                              f"({error})") from None
+    if not isinstance(data, np.ndarray):
+        raise ConfigError(f"data: pass a sampler data(n, rng) or the samples as an (n, d) array or list, "
+                          f"got {type(data).__name__}")
+    if data.ndim < 2 or len(data) == 0:
+        raise ConfigError(f"data: the samples must have shape (n, d) with n >= 1, got {data.shape}")
+    if data.dtype.kind not in "fiu":
+        raise ConfigError(f"data: the samples must be numbers, got dtype {data.dtype}")
+    finite = np.isfinite(data.reshape(len(data), -1)).all(axis=1)
+    if not finite.all():
+        rows = np.flatnonzero(~finite)
+        raise ConfigError(f"data: {rows.size} of the {len(data)} samples contain NaN or inf (rows {_some(rows)})")
+    return data
+
+
+def _some(rows, limit=10):
+    """'[3, 17]' or '[3, 17, ... (40 in all)]' for an error message."""
+    shown = ", ".join(str(int(r)) for r in rows[:limit])
+    return f"[{shown}]" if len(rows) <= limit else f"[{shown}, ... ({len(rows)} in all)]"
+
+
+def _saved_config(state, path, caller):
+    try:
+        return config_of(state)
+    except (ValueError, TypeError, KeyError) as error:
+        raise CheckpointMismatchError(f"{caller}: {path}: config: {error}; nothing was loaded") from None
 
 
 def _sigmoid(x):

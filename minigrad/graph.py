@@ -1,9 +1,22 @@
 """Look at a computational graph: list its ops, trace the path from a loss to a tensor, export DOT.
 
-Everything here only reads the graph recorded by the ops (`_parents`, `_op`); call it before
+Everything here only reads what every tensor tells about itself: `grad_fn` (the name of the op that
+made it, None for a leaf), `is_leaf`, `requires_grad` and its parents in the graph. Call it before
 backward(), which frees the graph unless retain_graph=True.
+
+Parameters are the leaves that require grad. Name them with `parameter_names`, one prefix per
+module, so that the generator's and the discriminator's first weights read `G.0.weight` and
+`D.0.weight` rather than two `0.weight`:
+
+    names = {**parameter_names(G, "G"), **parameter_names(D, "D"), id(z): "z"}
+    open("graph.dot", "w").write(to_dot(loss, names))
 """
 from .tensor import Tensor
+
+#: DOT fill colours: ops, parameters (leaves that require grad) and named inputs each have their own
+OP_COLOUR = "#dde8f7"
+PARAMETER_COLOUR = "#f6b26b"
+INPUT_COLOUR = "#e6e6e6"
 
 
 def _nodes(root):
@@ -19,16 +32,24 @@ def _nodes(root):
     return order
 
 
+def is_parameter(node):
+    """A leaf that requires grad: what an optimizer updates (or an input asked for its gradient)."""
+    return node.is_leaf and node.requires_grad
+
+
 def _label(node, names):
     name = names.get(id(node))
-    if node._op is not None:
-        return f"{node._op} {node.shape}"
-    return f"{name or ('input' if not node.requires_grad else 'leaf')} {node.shape}"
+    if not node.is_leaf:
+        return f"{name} = {node.grad_fn} {node.shape}" if name else f"{node.grad_fn} {node.shape}"
+    return f"{name or ('parameter' if node.requires_grad else 'input')} {node.shape}"
 
 
-def parameter_names(module):
-    """id(tensor) -> dotted name for every parameter of an nn.Module (to label graph leaves)."""
-    return {id(p): name for name, p in module.named_parameters()}
+def parameter_names(module, prefix):
+    """id(tensor) -> 'prefix.dotted.name' for every parameter of an nn.Module (to label graph leaves).
+
+    parameter_names(G, "G") gives 'G.0.weight', 'G.0.bias', ...; merge the dicts of several modules.
+    prefix="" gives the module's own names ('0.weight'), which collide between two modules."""
+    return {id(p): f"{prefix}.{name}" if prefix else name for name, p in module.named_parameters()}
 
 
 def trace_path(output, target):
@@ -72,7 +93,8 @@ def summary(root, names=None):
 
 
 def to_dot(root, names=None, title="graph"):
-    """Graphviz DOT text of the graph (ops as boxes, leaves as ellipses, parameters highlighted).
+    """Graphviz DOT text of the graph: ops as blue boxes, parameters (leaves that require grad) as
+    orange ellipses labelled with their `names` (e.g. from parameter_names), other named leaves grey.
     Render with `dot -Tpng graph.dot -o graph.png` where Graphviz is installed."""
     if not isinstance(root, Tensor):
         raise TypeError(f"to_dot: expected a Tensor, got {type(root).__name__}")
@@ -80,10 +102,12 @@ def to_dot(root, names=None, title="graph"):
     lines = [f'digraph "{title}" {{', "  rankdir=BT;", '  node [fontname="Helvetica", fontsize=10];']
     for node in _nodes(root):
         label = _label(node, names).replace('"', "'")
-        if node._op is not None:
-            style = 'shape=box, style=filled, fillcolor="#dde8f7"'
+        if not node.is_leaf:
+            style = f'shape=box, style=filled, fillcolor="{OP_COLOUR}"'
+        elif is_parameter(node):
+            style = f'shape=ellipse, style="filled,bold", fillcolor="{PARAMETER_COLOUR}"'
         elif id(node) in names:
-            style = 'shape=ellipse, style=filled, fillcolor="#f7e3c6"'
+            style = f'shape=ellipse, style=filled, fillcolor="{INPUT_COLOUR}"'
         else:
             style = "shape=ellipse"
         lines.append(f'  n{id(node)} [label="{label}", {style}];')

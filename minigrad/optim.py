@@ -235,7 +235,9 @@ class Optimizer:
 
     def load_state_dict(self, state_dict):
         """Restore step counts, moments and hyperparameters saved by state_dict(). Everything is checked
-        (group sizes, option names, indices, array shapes) before anything changes; problems raise ValueError."""
+        (group sizes, option names, indices, array shapes, value types) before anything changes;
+        problems raise ValueError. A step count must be a whole number >= 0 (an int, or a float such
+        as PyTorch's 3.0); moments must be floating-point arrays. Nothing else is parsed or cast."""
         name = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
@@ -245,7 +247,24 @@ class Optimizer:
         params = self.params
         new_state = {}
         for key, entry in state_dict["state"].items():
+            if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+                raise ValueError(f"{name}: state keys are parameter indices (ints), got {key!r}")
             index = int(key)
+            if not isinstance(entry, dict):
+                raise ValueError(f"{name}: the state of parameter {index} must be a dict, got {type(entry).__name__}")
+            for field, value in entry.items():
+                value = value.data if isinstance(value, Tensor) else value
+                if field == "step":
+                    step = value[()] if isinstance(value, np.ndarray) and value.ndim == 0 else value
+                    whole = (isinstance(step, (int, np.integer)) and not isinstance(step, (bool, np.bool_))) or \
+                        (isinstance(step, (float, np.floating)) and math.isfinite(step) and float(step).is_integer())
+                    if not whole or step < 0:
+                        raise ValueError(f"{name}: 'step' of parameter {index} must be a whole number >= 0, "
+                                         f"got {value!r}")
+                elif not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+                    kind = f"an array of dtype {value.dtype}" if isinstance(value, np.ndarray) else repr(value)[:40]
+                    raise ValueError(f"{name}: state '{field}' of parameter {index} must be a floating-point array, "
+                                     f"got {kind}")
             if not 0 <= index < len(params):
                 raise ValueError(f"{name}: state for parameter index {index}, but there are {len(params)} parameters")
             restored = self._restored_entry(name, index, params[index], entry)

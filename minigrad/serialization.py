@@ -12,18 +12,32 @@ The file. Every array is one .npy entry of the .npz archive, named by its path i
 describes the structure and points at those entries. Python ints are written as decimal strings in
 the manifest, so 128-bit RNG states come back exactly.
 
-Safety. `load` opens the archive with allow_pickle=False, so a checkpoint can never run code.
-`save` writes to a temporary file in the same folder, flushes it to disk (fsync) and only then
-renames it over `path` (os.replace is atomic), so a crash mid-write leaves the old file intact.
+Safety. `load` opens the archive with allow_pickle=False, so a checkpoint can never run code. It
+also refuses compressed entries (`save` never compresses; a small compressed entry can expand to
+gigabytes) and entries whose header declares more data than the file holds, before reading any
+array, so a hostile or damaged file costs no more memory than its own size.
+`save` writes to a temporary file `.NAME.XXXXXXXX.tmp` in the same folder, flushes it to disk (fsync)
+and only then renames it over `path` (os.replace is atomic), so a crash mid-write leaves the old file
+intact. A process killed during a save (kill -9, power loss) cannot remove its temporary file, so
+every `save` first deletes the temporary files that earlier saves to the same `path` left behind
+(a save still in progress holds a lock on its file and is left alone). Every error of `save` names
+`path`; `check_can_save(path)` finds an unwritable folder before a long run starts.
 
 What comes back. Tensors load back as plain ndarrays (pass them to load_state_dict, or wrap them
 with minigrad.tensor); NumPy scalars come back as NumPy scalars of the same dtype; everything else
 comes back as it went in (tuples as tuples, int keys as int keys).
 """
 import json
+import math
 import os
+import re
 import tempfile
 import zipfile
+
+try:
+    import fcntl  # POSIX file locks: tell a live save's temporary file from a stale one
+except ImportError:  # Windows: an open file cannot be deleted there, which protects it as well
+    fcntl = None
 
 import numpy as np
 
@@ -45,10 +59,45 @@ def save(obj, path):
     atomically. The name is used as given (no '.npz' is appended). Unsupported values raise TypeError."""
     path = os.fspath(path)
     entries = {}
-    root = _encode(obj, "", entries)
+    try:
+        root = _encode(obj, "", entries)
+    except TypeError as error:
+        raise TypeError(f"{error}; nothing was written to {path!r}") from None
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root})
     entries[MANIFEST] = np.array(manifest)
-    _write_atomically(path, entries)
+    try:
+        _write_atomically(path, entries)
+    except OSError as error:
+        raise _naming_the_target(error, path) from error
+
+
+def check_can_save(path):
+    """Raise OSError (naming `path`) unless a checkpoint can be written to `path`: its folder exists,
+    is a folder, and accepts new files. Call it before a long run rather than fail at its end."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, f"save: cannot write checkpoint {path!r}: it is a folder")
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".minigrad-write-test.", suffix=".probe")
+        os.close(handle)
+        os.remove(probe)
+    except OSError as error:
+        raise _naming_the_target(error, path) from error
+
+
+def _naming_the_target(error, path):
+    """The same kind of OSError, with a message that names the checkpoint `path` (the temporary
+    file's name means nothing to the caller)."""
+    reason = error.strerror or str(error)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        reason += f" (the folder {folder!r} does not exist)"
+    message = f"save: cannot write checkpoint {path!r}: {reason}"
+    try:
+        return type(error)(error.errno, message) if error.errno is not None else type(error)(message)
+    except TypeError:  # an OSError subclass with another constructor
+        return OSError(error.errno, message)
 
 
 def _encode(obj, where, entries):
@@ -104,9 +153,12 @@ def _add_entry(array, name, entries):
 def _write_atomically(path, entries):
     """Write the archive to a temporary file next to `path`, fsync it, then rename it over `path`."""
     folder = os.path.dirname(os.path.abspath(path))
+    _remove_stale_temporaries(folder, os.path.basename(path))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
+            if fcntl is not None:
+                fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes or the process dies
             _write_npz(file, entries)
             file.flush()
             os.fsync(file.fileno())
@@ -116,6 +168,26 @@ def _write_atomically(path, entries):
             os.remove(temporary)
         raise
     _fsync_folder(folder)
+
+
+def _remove_stale_temporaries(folder, name):
+    """Delete the temporary files `.NAME.XXXXXXXX.tmp` (tempfile's 8 random characters) that saves to
+    the same target left behind when they were killed. A file another save is still writing is
+    locked (POSIX) or cannot be deleted (Windows), and is skipped."""
+    pattern = re.compile(r"\." + re.escape(name) + r"\.[a-z0-9_]{8}\.tmp")
+    try:
+        candidates = [n for n in os.listdir(folder) if pattern.fullmatch(n)]
+    except OSError:
+        return  # the folder cannot be listed; mkstemp will report the real problem
+    for candidate in candidates:
+        stale = os.path.join(folder, candidate)
+        try:
+            with open(stale, "rb") as file:
+                if fcntl is not None:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: a live save
+                os.remove(stale)
+        except OSError:
+            continue
 
 
 def _write_npz(file, entries):
@@ -169,6 +241,7 @@ def _read_entries(path):
                               "or some other format)")
     arrays = {}
     try:
+        _check_declared_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             for name in archive.files:
                 try:
@@ -183,6 +256,39 @@ def _read_entries(path):
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
         raise CheckpointError(f"load: {path!r} is corrupt or truncated ({type(error).__name__}: {error})") from None
     return arrays
+
+
+_NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _check_declared_sizes(path):
+    """Before any array is read: every entry is stored uncompressed (as `save` writes it), and no entry
+    (nor the array its .npy header declares) is larger than the file itself. A compressed entry or a
+    forged header would otherwise make `load` allocate far more memory than the file's size."""
+    file_size = os.path.getsize(path)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise CheckpointError(f"load: entry '{name}' of {path!r} is compressed (zip method "
+                                      f"{info.compress_type}); minigrad.save never compresses, so this file "
+                                      "was not written by it and is not read")
+            if info.file_size > file_size:
+                raise CheckpointError(f"load: entry '{name}' of {path!r} declares {info.file_size} bytes, "
+                                      f"more than the whole file ({file_size} bytes)")
+            if not name.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in _NPY_HEADER_READERS:
+                    raise CheckpointError(f"load: entry '{name}' of {path!r} has .npy format version {version}, "
+                                          "which minigrad.save never writes")
+                shape, _, dtype = _NPY_HEADER_READERS[version](member)
+                declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+                if declared > info.file_size - member.tell():
+                    raise CheckpointError(f"load: entry '{name}' of {path!r} declares an array of shape {shape} "
+                                          f"and dtype {dtype} ({declared} bytes), but the file holds only "
+                                          f"{info.file_size - member.tell()} bytes of it")
 
 
 def _parse_manifest(path, stored):

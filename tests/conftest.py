@@ -15,3 +15,16 @@ def leaf(rng, *shape, positive=False, low=None):
     if positive:
         data = np.abs(data) + 0.5
     return mg.tensor(data, requires_grad=True, dtype=np.float64)
+
+
+def assert_look_at_files_written(lesson, out):
+    """Every file the lesson's "What to look at" section talks about was written to `out` by the run
+    (``epochs/epoch_NNN.png`` stands for any number)."""
+    import re
+
+    from demos import common
+    bullets = common.what_to_look_at(common.lesson_text(lesson))
+    assert bullets, f"{lesson}: no 'What to look at' section"
+    for filename, _ in bullets:
+        pattern = re.sub(r"N{2,}", "*", filename)
+        assert list(out.glob(pattern)), f"{lesson}: the lesson text talks about {filename}, the run did not write it"

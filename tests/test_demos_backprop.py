@@ -1,12 +1,16 @@
 """The backprop demo: the hand-computed worked example agrees with minigrad, and the graph is exported."""
+import contextlib
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from demos import DEMOS
+from conftest import assert_look_at_files_written
+from demos import DEMOS, common
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -15,7 +19,11 @@ REPO = Path(__file__).resolve().parents[1]
 def backprop_run(tmp_path_factory):
     from demos import backprop
     out = tmp_path_factory.mktemp("backprop")
-    return out, backprop.main(["--quick", "--out", str(out)])
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        metrics = backprop.main(["--quick", "--out", str(out)])
+    (out.parent / "backprop_stdout.txt").write_text(printed.getvalue())  # what the student saw
+    return out, metrics
 
 
 def test_backprop_outputs(backprop_run):
@@ -71,3 +79,23 @@ def test_python_m_demos_lists_every_demo():
     for line in result.stdout.splitlines():
         if line.startswith("  "):
             assert len(line.split()) > 1, f"no description: {line!r}"
+
+
+def test_the_run_ends_with_what_to_look_at_next_to_the_files(backprop_run):
+    out, _ = backprop_run
+    assert_look_at_files_written("backprop", out)
+    printed = (out.parent / "backprop_stdout.txt").read_text()
+    tail = printed[printed.index("done in"):]
+    for filename, explanation in common.what_to_look_at(common.lesson_text("backprop")):
+        block = tail.split(f"  {out / filename}\n", 1)
+        assert len(block) == 2, f"{filename} not listed at the end of the run"
+        assert " ".join(block[1].split()).startswith(" ".join(explanation.split())), filename
+
+
+def test_graph_parameters_have_their_own_colour(backprop_run):
+    from minigrad.graph import PARAMETER_COLOUR
+    out, _ = backprop_run
+    dot = (out / "graph.dot").read_text()
+    parameter_lines = [line for line in dot.splitlines() if PARAMETER_COLOUR in line]
+    assert len(parameter_lines) == 8  # W1, b1, W2, b2 of G and of D
+    assert all(re.search(r'label="[GD]\.[02]\.(weight|bias) ', line) for line in parameter_lines)

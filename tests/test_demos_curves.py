@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import assert_look_at_files_written
 from demos import curves
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,3 +62,7 @@ def test_python_m_demos_lists_the_lessons():
     for name in ("curves", "mode_collapse", "digits"):
         assert name in result.stdout
     assert curves.__doc__.splitlines()[0] in result.stdout
+
+
+def test_writes_every_file_its_lesson_talks_about(quick_run):
+    assert_look_at_files_written("curves", quick_run[0])

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import assert_look_at_files_written
 from demos import digits
 
 PROMISED_KEYS = {"classifier_accuracy", "classes_covered", "class_counts", "class_kl", "classifier_score",
@@ -64,3 +65,7 @@ def test_a_few_hundred_iterations_already_beat_the_untrained_generator(quick_run
     # (the classifier score is ~1 for both after so few iterations -- the quick run's fakes mostly
     # look like one or two digits -- so it is not asserted here; the default run reports it)
     assert m["frechet_distance_real"] < m["frechet_distance"]
+
+
+def test_writes_every_file_its_lesson_talks_about(quick_run):
+    assert_look_at_files_written("digits", quick_run[0])

@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import assert_look_at_files_written
 from demos import mode_collapse
 
 METHOD_KEYS = {"modes", "high_quality", "kl", "counts", "modes_history", "seconds", "settings", "mean_distance",
@@ -63,3 +64,7 @@ def test_the_table_names_every_method(quick_run):
     table = mode_collapse.format_table(m)
     for method in mode_collapse.METHODS:
         assert method in table
+
+
+def test_writes_every_file_its_lesson_talks_about(quick_run):
+    assert_look_at_files_written("mode_collapse", quick_run[0])

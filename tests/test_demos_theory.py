@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import assert_look_at_files_written
 from gan import theory
 
 
@@ -36,6 +37,10 @@ def test_optimal_d_outputs(optimal_d_run):
     check_outputs(out, metrics, ["optimal_d.png", "value_vs_js.png"],
                   ["max_abs_error", "max_abs_error_untrained", "bulk_interval", "v_trained", "v_optimal", "js",
                    "mu", "v_trained_family", "v_optimal_family", "v_from_js_family", "identity_max_gap"])
+
+
+def test_optimal_d_writes_every_file_its_lesson_talks_about(optimal_d_run):
+    assert_look_at_files_written("optimal_d", optimal_d_run[0])
 
 
 def test_trained_d_is_close_to_the_optimal_d(optimal_d_run):
@@ -72,6 +77,10 @@ def test_saturation_outputs(saturation_run):
                    "grad_norm_ratio", "d_fake_saturating", "d_fake_nonsaturating"])
 
 
+def test_saturation_writes_every_file_its_lesson_talks_about(saturation_run):
+    assert_look_at_files_written("saturation", saturation_run[0])
+
+
 def test_non_saturating_gradient_is_much_larger_when_d_is_confident(saturation_run):
     _, m = saturation_run
     assert m["closed_form_check_max_diff"] < 1e-12
@@ -95,6 +104,10 @@ def test_js_vs_wasserstein_outputs(js_w_run):
     check_outputs(out, metrics, ["js_vs_w1.png", "functions.png"],
                   ["theta", "js_closed_form", "w1_closed_form", "js_estimate", "w1_estimate", "w1_max_abs_error",
                    "w1_corr_abs_theta", "js_estimate_at_zero", "generator_grad_js", "generator_grad_w1"])
+
+
+def test_js_vs_wasserstein_writes_every_file_its_lesson_talks_about(js_w_run):
+    assert_look_at_files_written("js_vs_wasserstein", js_w_run[0])
 
 
 def test_critic_tracks_w1_while_js_is_flat(js_w_run):

@@ -247,8 +247,9 @@ def nan_after(calls, sampler=data.ring8):
 def test_nan_guard_stops_and_keeps_the_last_checkpoint(tmp_path):
     path = tmp_path / "run.npz"
     trainer = small_trainer(data_fn=nan_after(7))  # n_critic = 1: iteration 8 gets the NaN batch
-    with pytest.raises(NonFiniteError, match=r"iteration 8: d_loss"):
+    with pytest.raises(NonFiniteError, match=r"iteration 8: the real batch contains non-finite values") as caught:
         trainer.fit(20, checkpoint_path=path, checkpoint_every=5, progress=False)
+    assert f"the checkpoint {path} (iteration 5) was left unchanged" in str(caught.value)
     saved = Trainer.resume(path, small_trainer().generator, small_trainer().discriminator, data.ring8)
     assert saved.iteration == 5
     assert all(np.isfinite(p.data).all() for p in saved.discriminator.parameters())
@@ -259,7 +260,7 @@ def test_nan_guard_leaves_checkpoint_bytes_unchanged(tmp_path):
     trainer = small_trainer(data_fn=nan_after(4))
     trainer.fit(4, checkpoint_path=path, progress=False)
     before = path.read_bytes()
-    with pytest.raises(NonFiniteError, match="iteration 5"):
+    with pytest.raises(NonFiniteError, match=r"iteration 5: the real batch .*the checkpoint .*run\.npz was left unchanged"):
         trainer.fit(10, checkpoint_path=path, checkpoint_every=1, progress=False)
     assert path.read_bytes() == before
 
@@ -370,3 +371,211 @@ def test_instance_noise_has_the_scheduled_standard_deviation():
     noisy = trainer._with_instance_noise(x, sigma).data
     assert noisy.std() == pytest.approx(0.3, rel=0.02)
     assert abs(noisy.mean()) < 0.01
+
+
+# ----------------------------------------------------------------------------- failures that come early and name the right thing
+
+def test_nan_in_the_real_batch_names_the_rows_and_no_absent_checkpoint():
+    def sampler(n, rng):
+        batch = data.ring8(n, rng)
+        if n > 2:
+            batch[[3, 11]] = np.nan
+        return batch
+
+    trainer = small_trainer(data_fn=sampler)
+    with pytest.raises(NonFiniteError) as caught:
+        trainer.fit(5, progress=False)
+    message = str(caught.value)
+    assert message.startswith("iteration 1: the real batch contains non-finite values")
+    assert "rows [3, 11] of 16" in message
+    assert "checkpoint" not in message and "d_loss" not in message
+
+
+def test_nan_before_the_first_checkpoint_says_none_was_written(tmp_path):
+    trainer = small_trainer(data_fn=nan_after(2))
+    with pytest.raises(NonFiniteError, match="no checkpoint had been written yet"):
+        trainer.fit(10, checkpoint_path=tmp_path / "run.npz", checkpoint_every=5, progress=False)
+
+
+def test_non_finite_samples_in_an_array_dataset_are_refused_by_row():
+    points = np.ones((10, 2), dtype=np.float32)
+    points[4, 1] = np.inf
+    points[7, 0] = np.nan
+    with pytest.raises(ConfigError, match=r"data: 2 of the 10 samples contain NaN or inf \(rows \[4, 7\]\)"):
+        small_trainer(data_fn=points)
+
+
+def test_data_as_a_python_list_of_samples():
+    points = [[float(i), -float(i)] for i in range(10)]
+    trainer = small_trainer(data_fn=points)
+    batch = trainer._real_batch(40).data
+    assert batch.shape == (40, 2) and set(map(tuple, batch)) <= set(map(tuple, points))
+    trainer.fit(2, progress=False)
+    with pytest.raises(ConfigError, match="data: a list of samples must hold n samples of the same size"):
+        small_trainer(data_fn=[[1.0, 2.0], [3.0]])
+    with pytest.raises(ConfigError, match="data: pass a sampler"):
+        small_trainer(data_fn="ring8")
+
+
+def test_config_may_be_a_dict_and_anything_else_is_named():
+    rng = np.random.default_rng(0)
+    G, D = models.mlp_generator(2, 2, hidden=(8,), rng=rng), models.mlp_discriminator(2, hidden=(8,), rng=rng)
+    trainer = Trainer(G, D, data.ring8, {"loss": "wgan", "batch_size": 8})
+    assert trainer.config == TrainConfig(loss="wgan", batch_size=8)
+    assert Trainer(G, D, data.ring8).config == TrainConfig()
+    with pytest.raises(ConfigError, match="config must be a TrainConfig .*got str"):
+        Trainer(G, D, data.ring8, "wgan")
+    with pytest.raises(ConfigError, match="unknown option 'lr'"):
+        Trainer(G, D, data.ring8, {"lr": 1e-3})
+
+
+def test_train_config_says_which_option_was_meant():
+    from gan.config import UnknownOptionError
+    with pytest.raises(UnknownOptionError, match="unknown option 'lr'; use g_lr and d_lr"):
+        TrainConfig(lr=1e-3)
+    with pytest.raises(TypeError, match="did you mean 'batch_size'"):  # still a TypeError, as for any keyword
+        TrainConfig(bach_size=32)
+    with pytest.raises(ConfigError, match="use n_critic"):
+        TrainConfig(critic_iters=5)
+
+
+@pytest.mark.parametrize("option, value", [("loss", "wgangp"), ("n_critic", 0), ("g_betas", (0.5, 1.5)), ("seed", -1)])
+def test_invalid_options_are_rejected_when_the_config_is_made(option, value):
+    with pytest.raises(ConfigError, match=f"TrainConfig.{option}"):
+        TrainConfig(**{option: value})
+    with pytest.raises(ConfigError, match="did you mean 'wgan-gp'"):
+        TrainConfig(loss="wgangp")
+
+
+@pytest.mark.parametrize("argument, message", [
+    ("100", r"fit: iterations must be an int, got '100' \(str\)"),
+    (100.0, r"fit: iterations must be an int, got 100.0 \(float\)"),
+    (True, r"fit: iterations must be an int"),
+])
+def test_fit_names_a_wrong_iteration_count(argument, message):
+    trainer = small_trainer()
+    with pytest.raises(TypeError, match=message):
+        trainer.fit(argument, progress=False)
+    with pytest.raises(ValueError, match="non-negative"):
+        trainer.fit(-3, progress=False)
+    assert trainer.iteration == 0
+
+
+def test_fit_checks_the_checkpoint_folder_before_the_first_iteration(tmp_path):
+    trainer = small_trainer()
+    calls = []
+    trainer.data = lambda n, rng: calls.append(n) or data.ring8(n, rng)
+    target = tmp_path / "missing" / "run.npz"
+    with pytest.raises(OSError) as caught:
+        trainer.fit(50, checkpoint_path=target, progress=False)
+    assert trainer.iteration == 0 and calls == []  # nothing trained, nothing lost
+    assert str(target) in str(caught.value) and ".tmp" not in str(caught.value)
+
+
+def train_and_save(path, d_hidden=(16,), g_hidden=(16,)):
+    rng = np.random.default_rng(7)
+    G = models.mlp_generator(2, 2, hidden=g_hidden, rng=rng)
+    D = models.mlp_discriminator(2, hidden=d_hidden, rng=rng)
+    trainer = Trainer(G, D, data.ring8, TrainConfig(batch_size=16))
+    trainer.fit(3, checkpoint_path=path, progress=False)
+    return trainer
+
+
+def fresh_models(g_hidden=(16,), d_hidden=(16,)):
+    rng = np.random.default_rng(99)
+    return models.mlp_generator(2, 2, hidden=g_hidden, rng=rng), models.mlp_discriminator(2, hidden=d_hidden, rng=rng)
+
+
+@pytest.mark.parametrize("g_hidden, d_hidden, part", [((16,), (8,), "discriminator"), ((8,), (16,), "generator")])
+def test_resume_with_another_architecture_changes_nothing_and_names_the_player(tmp_path, g_hidden, d_hidden, part):
+    from gan.checkpoint import CheckpointMismatchError
+    path = tmp_path / "run.npz"
+    train_and_save(path)
+    G, D = fresh_models(g_hidden, d_hidden)
+    before_g, before_d = parameters_of(G), parameters_of(D)
+    with pytest.raises(CheckpointMismatchError, match=f"Trainer.resume: .*run.npz: {part}: .*has shape") as caught:
+        Trainer.resume(path, G, D, data.ring8)
+    assert {"generator": "discriminator", "discriminator": "generator"}[part] + ":" not in str(caught.value)
+    assert_same_arrays(parameters_of(G), before_g)  # the caller's models are untouched
+    assert_same_arrays(parameters_of(D), before_d)
+
+
+def test_load_checkpoint_of_another_architecture_changes_nothing(tmp_path):
+    path = tmp_path / "run.npz"
+    train_and_save(path, d_hidden=(8,))
+    G, D = fresh_models()
+    trainer = Trainer(G, D, data.ring8, TrainConfig(batch_size=16))
+    trainer.fit(2, progress=False)
+    before = (parameters_of(G), parameters_of(D), trainer.g_optimizer.state_dict(), trainer.rng.bit_generator.state,
+              trainer.iteration)
+    with pytest.raises(ConfigError, match=r"load_checkpoint: .*discriminator: '0.weight' has shape \(8, 2\) in the "
+                                          r"checkpoint but \(16, 2\) in the model"):
+        trainer.load_checkpoint(path)
+    assert_same_arrays(parameters_of(G), before[0])
+    assert_same_arrays(parameters_of(D), before[1])
+    assert trainer.g_optimizer.state_dict()["state"][0]["step"] == before[2]["state"][0]["step"] == 2
+    assert trainer.rng.bit_generator.state == before[3] and trainer.iteration == before[4]
+
+
+def tamper(path, change):
+    state = mg.load(path)
+    change(state)
+    mg.save(state, path)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda s: s["g_optimizer"]["state"][0].update(step=-1), r"generator's optimizer: .*'step' of parameter 0 must be a whole number"),
+    (lambda s: s["d_optimizer"]["state"][1].update(step=2.7), r"discriminator's optimizer: .*got 2.7"),
+    (lambda s: s["g_optimizer"]["state"][0].update(exp_avg=np.full((16, 2), "0.1")), r"generator's optimizer: .*'exp_avg'.*floating-point"),
+    (lambda s: s["generator"].update({"0.weight": s["generator"]["0.weight"].astype(np.int64)}),
+     r"generator: '0.weight' holds dtype int64 values"),
+    (lambda s: s["discriminator"].update({"0.bias": s["discriminator"]["0.bias"] > 0}), r"discriminator: '0.bias' holds dtype bool"),
+    (lambda s: s["discriminator"].update({"0.bias": s["discriminator"]["0.bias"].astype(complex)}), r"discriminator: .*complex128"),
+    (lambda s: s.update(rng="{}"), r"rng: not a state of PCG64"),
+    (lambda s: s["history"].update(d_loss=np.zeros(2)), r"history: 'd_loss' must be 3 floats"),
+    (lambda s: s.update(config=s["config"].replace('"minimax"', '"nonsense"').replace('"nonsaturating"', '"nonsense"')),
+     r"config: TrainConfig.loss: unknown loss 'nonsense'"),
+])
+def test_tampered_checkpoints_are_refused_clearly_and_change_nothing(tmp_path, change, message):
+    path = tmp_path / "run.npz"
+    train_and_save(path)
+    tamper(path, change)
+    G, D = fresh_models()
+    before = parameters_of(G) + parameters_of(D)
+    with pytest.raises(ConfigError, match=message):
+        Trainer.resume(path, G, D, data.ring8)
+    assert_same_arrays(parameters_of(G) + parameters_of(D), before)
+
+
+def test_import_gan_then_use_its_modules():
+    """The package docstring's promise: `import gan` then gan.train.Trainer, as typed, in a fresh interpreter."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = "import gan; print(gan.train.Trainer.__name__, gan.data.ring8.__name__, 'train' in dir(gan))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["Trainer", "ring8", "True"]
+
+
+def test_docstrings_a_student_reads_with_help():
+    import pydoc
+    from gan import inspect as gan_inspect
+    init = Trainer.__init__.__doc__
+    assert init and all(word in init for word in ("sampler", "array", "list", "config", "None", "TrainConfig()"))
+    assert "dict" in init
+    assert "Tensor" in gan_inspect.inspect_step.__doc__ and "ndarray" in gan_inspect.inspect_step.__doc__
+    assert gan_inspect.print_report.__doc__ and "gradient norm" in gan_inspect.print_report.__doc__
+    rendered = pydoc.render_doc(TrainConfig.to_json, renderer=pydoc.plaintext)
+    assert "JSON" in rendered and "-----" not in rendered and "numpy numbers" not in rendered
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_non_finite_loss_without_a_checkpoint_mentions_none():
+    trainer = small_trainer()
+    trainer.generator.parameters()[0].data[...] = np.nan
+    with pytest.raises(NonFiniteError) as caught:
+        trainer.fit(3, progress=False)
+    assert "parameter generator.0.weight is already not finite" in str(caught.value)
+    assert "checkpoint" not in str(caught.value)

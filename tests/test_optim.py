@@ -301,6 +301,44 @@ def test_load_state_dict_rejects_wrong_shapes_and_sizes():
             {"state": {0: {"momentum_buffer": np.ones((2, 3))}}, "param_groups": state["param_groups"]})
 
 
+def adam_state_after_one_step():
+    a = param(np.ones((2, 3)))
+    opt = optim.Adam([a])
+    a.grad = mg.tensor(np.ones((2, 3)))
+    opt.step()
+    return opt.state_dict()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("step", -1, r"'step' of parameter 0 must be a whole number >= 0, got -1"),
+    ("step", 2.7, r"'step' .* got 2.7"),
+    ("step", "3", r"'step' .* got '3'"),
+    ("step", True, r"'step' .* got True"),
+    ("step", float("nan"), r"'step' .* got nan"),
+    ("exp_avg", np.full((2, 3), "0.1"), r"'exp_avg' of parameter 0 must be a floating-point array, got .*dtype <U3"),
+    ("exp_avg_sq", np.ones((2, 3), dtype=np.int64), r"'exp_avg_sq' .* dtype int64"),
+    ("exp_avg", np.ones((2, 3), dtype=complex), r"'exp_avg' .* dtype complex128"),
+    ("exp_avg", np.array([[1, 0, 1]] * 2, dtype=bool), r"'exp_avg' .* dtype bool"),
+    ("exp_avg", "zeros", r"'exp_avg' .* got 'zeros'"),
+])
+def test_load_state_dict_refuses_tampered_values(field, value, message):
+    """Tampered optimizer state is refused by name, not parsed (int('3')) or cast (astype)."""
+    state = adam_state_after_one_step()
+    state["state"][0][field] = value
+    fresh = optim.Adam([param(np.ones((2, 3)))])
+    with pytest.raises(ValueError, match=message):
+        fresh.load_state_dict(state)
+    assert fresh.state == {}
+
+
+def test_load_state_dict_accepts_whole_float_steps_as_pytorch_stores_them():
+    state = adam_state_after_one_step()
+    state["state"][0]["step"] = np.float32(1.0)  # torch keeps Adam's step as a float tensor
+    fresh = optim.Adam([param(np.ones((2, 3)))])
+    fresh.load_state_dict(state)
+    assert fresh.state[0]["step"] == 1 and isinstance(fresh.state[0]["step"], int)
+
+
 def test_load_state_dict_restores_hyperparameters():
     p = param([1.0])
     opt = optim.SGD([p], lr=0.1, momentum=0.9)

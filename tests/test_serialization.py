@@ -2,7 +2,10 @@
 import json
 import os
 import pickle
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,3 +267,114 @@ def test_zip_entries_are_uncompressed_npy(good_file):
     with zipfile.ZipFile(good_file) as archive:
         names = archive.namelist()
     assert all(name.endswith(".npy") for name in names)
+
+
+# ----------------------------------------------------------------------------- files that claim more than they hold
+
+def test_compressed_entries_are_refused_before_reading(tmp_path):
+    """A DEFLATE entry of zeros is tiny on disk but huge in memory; save never compresses, load refuses."""
+    path = tmp_path / "zipped.npz"
+    manifest = json.dumps({"format": "minigrad-checkpoint", "version": 1, "root": {"type": "array", "entry": "w"}})
+    np.savez_compressed(path, __manifest__=np.array(manifest), w=np.zeros(200_000))
+    assert path.stat().st_size < 10_000
+    with pytest.raises(CheckpointError, match=r"zipped\.npz.*compressed"):
+        mg.load(path)
+
+
+def forge_header(path, entry, shape):
+    """Rewrite the .npy header of `entry` in the stored (uncompressed) archive at `path` so that it
+    declares `shape`, keeping the header's length (the zip CRC is fixed up by rewriting the archive)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    data = members[entry]
+    header_len = int.from_bytes(data[8:10], "little")
+    header = data[10:10 + header_len].decode("latin1")
+    forged = header.replace(header[header.index("'shape'"):header.index(")") + 1], f"'shape': {shape}")
+    forged = forged.rstrip().ljust(header_len - 1) + "\n"
+    assert len(forged) == header_len
+    members[entry] = data[:10] + forged.encode("latin1") + data[10 + header_len:]
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+@pytest.mark.parametrize("shape", [(10 ** 12,), (2 ** 40, 2 ** 20), (1001,)])
+def test_header_declaring_more_data_than_the_file_holds_is_refused(good_file, shape):
+    forge_header(good_file, "model/w.npy", shape)
+    with pytest.raises(CheckpointError, match=r"good\.npz.*declares an array of shape"):
+        mg.load(good_file)
+
+
+# ----------------------------------------------------------------------------- save errors name the target
+
+def test_save_into_a_missing_folder_names_the_target(tmp_path):
+    target = tmp_path / "no" / "such" / "run.npz"
+    with pytest.raises(FileNotFoundError) as caught:
+        mg.save({"a": 1}, target)
+    message = str(caught.value)
+    assert str(target) in message and "does not exist" in message
+    assert ".tmp" not in message
+    with pytest.raises(FileNotFoundError, match="run.npz"):
+        mg.serialization.check_can_save(target)
+
+
+def test_save_errors_name_the_target(tmp_path, monkeypatch):
+    target = tmp_path / "run.npz"
+    with pytest.raises(TypeError, match=r"cannot store a set.*nothing was written to .*run\.npz"):
+        mg.save({"bad": {1}}, target)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", disk_full)
+    with pytest.raises(OSError, match=r"cannot write checkpoint .*run\.npz.*No space left") as caught:
+        mg.save({"w": np.ones(3)}, target)
+    assert caught.value.errno == 28
+    assert os.listdir(tmp_path) == []
+
+
+def test_check_can_save_refuses_a_folder_and_a_file_as_folder(tmp_path):
+    mg.serialization.check_can_save(tmp_path / "fine.npz")
+    assert os.listdir(tmp_path) == []  # the probe leaves nothing behind
+    (tmp_path / "plain_file").write_text("x")
+    with pytest.raises(OSError, match="plain_file"):
+        mg.serialization.check_can_save(tmp_path / "plain_file" / "run.npz")
+    with pytest.raises(OSError, match="is a folder"):
+        mg.serialization.check_can_save(tmp_path)
+
+
+# ----------------------------------------------------------------------------- temporary files of killed saves
+
+def test_stale_temporaries_of_killed_saves_are_removed_by_the_next_save(tmp_path):
+    """What kill -9 during a save leaves (a hidden temporary file per killed save) does not pile up."""
+    script = ("import sys, numpy as np, minigrad as mg\n"
+              "np.lib.format.write_array = lambda *a, **k: __import__('os')._exit(9)  # dies mid-write\n"
+              "mg.save({'w': np.ones(10)}, sys.argv[1])\n")
+    target = tmp_path / "run.npz"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", script, str(target)], env=env, timeout=120)
+        assert result.returncode == 9
+        left = os.listdir(tmp_path)  # each save removed what the killed one before it left
+        assert len(left) == 1 and left[0].startswith(".run.npz.") and left[0].endswith(".tmp"), left
+    other = tmp_path / ".other.npz.abcdefgh.tmp"   # another target's temporary file: not ours to delete
+    other.write_bytes(b"x")
+    mg.save({"w": np.zeros(2)}, target)
+    assert sorted(os.listdir(tmp_path)) == [other.name, "run.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or getattr(mg.serialization, "fcntl", None) is None, reason="POSIX file locks")
+def test_a_save_in_progress_keeps_its_temporary_file(tmp_path):
+    """The temporary file of a save that is still writing (it holds the lock) is not deleted."""
+    import fcntl
+    live = tmp_path / ".run.npz.live0000.tmp"
+    with open(live, "wb") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        child = os.fork()
+        if child == 0:  # another process saves while this one "writes"
+            try:
+                mg.save({"a": 1}, tmp_path / "run.npz")
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+    assert live.exists() and (tmp_path / "run.npz").exists()
