@@ -122,9 +122,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="minigrad-mutation-") as scratch:
         copy = Path(scratch) / "repo"
         copy_repository(REPO, copy)
-        baseline_tests = sorted({t for _, m in mutants for t in m.tests if t.startswith("tests/")})
         deselected = sorted({t for _, m in mutants for i, t in enumerate(m.tests)
                              if i and m.tests[i - 1] == "--deselect"})
+        baseline_tests = sorted({t for _, m in mutants for t in m.tests if t.startswith("tests/")} - set(deselected))
         baseline = baseline_tests + [arg for t in deselected for arg in ("--deselect", t)]
         print(f"copy of the repository: {copy}\nbaseline: {' '.join(baseline_tests)}", flush=True)
         code, seconds, output = run_pytest(copy, baseline, args.with_torch, args.timeout * 4)

@@ -55,6 +55,25 @@ def test_loss_matches_closed_form(name):
     assert value.item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+#: each family of the module docstring's table: (D loss formula, G loss formula) of np_closed_forms
+FAMILY_FORMULAS = {
+    "minimax": ("minimax_d", "saturating_g"), "nonsaturating": ("minimax_d", "nonsaturating_g"),
+    "wgan": ("wasserstein_d", "wasserstein_g"), "wgan-gp": ("wasserstein_d", "wasserstein_g"),
+    "lsgan": ("lsgan_d", "lsgan_g"), "hinge": ("hinge_d", "hinge_g"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_FORMULAS))
+def test_each_loss_family_computes_its_two_formulas(family):
+    assert set(losses.LOSS_FAMILIES) == set(FAMILY_FORMULAS)
+    d_loss, g_loss = losses.LOSS_FAMILIES[family]
+    expected = np_closed_forms(np.array(REAL), np.array(FAKE))
+    d_formula, g_formula = FAMILY_FORMULAS[family]
+    assert d_loss(logits(*REAL), logits(*FAKE)).item() == pytest.approx(expected[d_formula], rel=1e-12)
+    assert g_loss(logits(*FAKE)).item() == pytest.approx(expected[g_formula], rel=1e-12)
+    assert (family in losses.PROBABILITY_FAMILIES) == (family in ("minimax", "nonsaturating"))
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_loss_gradcheck(name):
     # hinge has kinks at +-1: the chosen logits keep away from them

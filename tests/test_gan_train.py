@@ -207,6 +207,19 @@ def test_gp_lambda_scales_the_gradient_penalty():
     assert penalties[4.0] == pytest.approx(penalties[2.0], rel=1e-4)
 
 
+def test_defaults_are_the_documented_ones():
+    """The defaults THEORY.md and the seeds give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
+    batch 64 and Adam lr 1e-4 with PyTorch's betas (the parabola tutorial), lambda = 10 (5.4),
+    c = 0.01 for WGAN only (5.3), no smoothing, no instance noise."""
+    cfg = TrainConfig()
+    assert (cfg.loss, cfg.n_critic, cfg.batch_size) == ("nonsaturating", 1, 64)
+    assert (cfg.g_optimizer, cfg.d_optimizer, cfg.g_lr, cfg.d_lr) == ("adam", "adam", 1e-4, 1e-4)
+    assert tuple(cfg.g_betas) == tuple(cfg.d_betas) == (0.9, 0.999)
+    assert cfg.gp_lambda == 10.0 and cfg.label_smoothing == 0.0 and cfg.instance_noise == 0.0
+    assert [TrainConfig(loss=name).effective_clip_value for name in ("wgan", "wgan-gp", "minimax")] == [0.01, None, None]
+    assert TrainConfig(loss="wgan", clip_value=0.05).effective_clip_value == 0.05
+
+
 def test_optimizer_settings_reach_the_optimizers():
     trainer = small_trainer(g_betas=(0.3, 0.8), d_betas=(0.1, 0.7), g_lr=2e-3, d_lr=3e-3)
     assert isinstance(trainer.g_optimizer, mg.optim.Adam) and isinstance(trainer.d_optimizer, mg.optim.Adam)
