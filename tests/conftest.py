@@ -1,7 +1,20 @@
+import sys
+
 import numpy as np
 import pytest
 
 import minigrad as mg
+
+
+def pytest_addoption(parser):
+    parser.addoption("--no-torch", action="store_true",
+                     help="run as if PyTorch were not installed: every torch comparison must skip cleanly "
+                          "and the rest of the suite must still check every formula")
+
+
+def pytest_configure(config):
+    if config.getoption("--no-torch"):
+        sys.modules["torch"] = None  # `import torch` now raises ImportError, so importorskip skips
 
 
 @pytest.fixture
@@ -28,3 +41,54 @@ def assert_look_at_files_written(lesson, out):
     for filename, _ in bullets:
         pattern = re.sub(r"N{2,}", "*", filename)
         assert list(out.glob(pattern)), f"{lesson}: the lesson text talks about {filename}, the run did not write it"
+
+
+# ----------------------------------------------------------------------------- lesson outputs
+
+def _same_value(saved, returned, where):
+    """metrics.json holds `returned` as JSON: lists for arrays and tuples, null for non-finite numbers."""
+    if isinstance(returned, dict):
+        assert isinstance(saved, dict) and set(saved) == {str(k) for k in returned}, where
+        for key, value in returned.items():
+            _same_value(saved[str(key)], value, f"{where}.{key}")
+    elif isinstance(returned, (list, tuple, np.ndarray)):
+        returned = list(np.asarray(returned).tolist()) if isinstance(returned, np.ndarray) else list(returned)
+        assert isinstance(saved, list) and len(saved) == len(returned), where
+        for i, (a, b) in enumerate(zip(saved, returned)):
+            _same_value(a, b, f"{where}[{i}]")
+    elif isinstance(returned, (bool, np.bool_, str)) or returned is None:
+        assert saved == returned, where
+    else:
+        value = float(returned)
+        if np.isfinite(value):
+            assert saved == pytest.approx(value, rel=1e-12, abs=0), where
+        else:
+            assert saved is None, where
+
+
+def assert_metrics_json_matches(out, returned):
+    """metrics.json in `out` holds exactly what the lesson returned (every key, every value)."""
+    import json
+    saved = json.loads((out / "metrics.json").read_text())
+    _same_value(saved, returned, "metrics")
+    return saved
+
+
+def assert_figure_shows_data(path, colored=True, min_size=(200, 250)):
+    """`path` is a PNG of at least min_size (height, width) pixels that is not an empty canvas:
+    some pixels are far from white, and (colored=True) some are coloured, as plotted data are,
+    not only the black and grey of empty axes, ticks and labels."""
+    from matplotlib import image
+    pixels = image.imread(path)[..., :3].astype(np.float64)
+    assert pixels.shape[0] >= min_size[0] and pixels.shape[1] >= min_size[1], (path, pixels.shape)
+    dark = np.mean(pixels.min(axis=2) < 0.7)
+    assert dark > 0.005, f"{path}: almost blank ({dark:.4f} of the pixels are not near-white)"
+    if colored:
+        saturation = pixels.max(axis=2) - pixels.min(axis=2)
+        assert np.mean(saturation > 0.25) > 0.001, f"{path}: nothing coloured is drawn"
+
+
+def assert_gif_has_frames(path, at_least):
+    from PIL import Image
+    with Image.open(path) as gif:
+        assert gif.n_frames >= at_least, (path, gif.n_frames)

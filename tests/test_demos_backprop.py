@@ -12,6 +12,8 @@ import pytest
 from conftest import assert_look_at_files_written
 from demos import DEMOS, common
 
+from conftest import assert_figure_shows_data, assert_metrics_json_matches
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -28,13 +30,17 @@ def backprop_run(tmp_path_factory):
 
 def test_backprop_outputs(backprop_run):
     out, metrics = backprop_run
-    for name in ("worked_example.txt", "graph.dot", "gradient_norms.png", "metrics.json"):
-        assert (out / name).stat().st_size > 100, name
-    saved = json.loads((out / "metrics.json").read_text())
+    assert_figure_shows_data(out / "gradient_norms.png")
+    saved = assert_metrics_json_matches(out, metrics)
     for key in ("worked_example", "max_abs_diff_hand_vs_engine", "real_g_grad_norms", "real_d_grad_norms",
                 "real_fake_grad_norm_mean", "d_params_unchanged", "graph_png"):
         assert key in saved, key
     assert (out / "graph.png").exists() == saved["graph_png"]
+    # the worked example file names every number of the example, and says how many agree
+    text = (out / "worked_example.txt").read_text()
+    for name in saved["worked_example"]:
+        assert name in text, name
+    assert f"all {len(saved['worked_example'])} numbers agree" in text
 
 
 def test_hand_and_engine_agree(backprop_run):

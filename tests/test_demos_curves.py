@@ -9,6 +9,9 @@ import pytest
 
 from conftest import assert_look_at_files_written
 from demos import curves
+from gan import metrics
+
+from conftest import assert_figure_shows_data, assert_gif_has_frames, assert_metrics_json_matches
 
 REPO = Path(__file__).resolve().parents[1]
 PROMISED_KEYS = {"w1_a", "residual_rms", "a_mean", "a_std", "w1_a_untrained", "residual_rms_untrained",
@@ -23,20 +26,26 @@ def quick_run(tmp_path_factory):
 
 
 def test_writes_figures_gif_samples_and_metrics(quick_run):
-    out, _ = quick_run
-    for name in ("curves_training.png", "discriminator.png", "a_histogram.png", "training.gif", "metrics.json"):
-        assert (out / name).stat().st_size > 1000, name
+    out, m = quick_run
+    for name in ("curves_training.png", "discriminator.png", "a_histogram.png"):
+        assert_figure_shows_data(out / name)
+    assert_gif_has_frames(out / "training.gif", 12)  # one frame per snapshot
     samples = np.load(out / "samples.npy")
     assert samples.shape[0] >= 1000 and samples.shape[1] == 15
     assert np.all(np.isfinite(samples))
+    # the saved samples are the ones the final metrics were computed from
+    assert metrics.curves_quality(samples)["w1_a"] == pytest.approx(m["w1_a"], rel=1e-12)
 
 
 def test_metrics_json_has_the_promised_keys(quick_run):
     out, returned = quick_run
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = assert_metrics_json_matches(out, returned)
     assert PROMISED_KEYS <= set(saved)
-    assert saved["w1_a"] == pytest.approx(returned["w1_a"])
     assert saved["equilibrium_d_score"] == pytest.approx(-np.log(4))
+    history = saved["w1_a_history"]
+    assert history[0] == [0, pytest.approx(saved["w1_a_untrained"])]
+    assert history[-1] == [curves.QUICK_STEPS, pytest.approx(saved["w1_a"])]
+    assert saved["steps"] == curves.QUICK_STEPS and saved["settings"]["loss"] == curves.DEFAULT["loss"]
 
 
 def test_the_generator_learns_the_band(quick_run):
@@ -52,8 +61,30 @@ def test_the_generator_learns_the_band(quick_run):
     assert m["d_score"] < 0  # V = E log D(x) + E log(1 - D(G(z))) is a sum of logs of probabilities
 
 
-def test_original_flag_selects_the_seed_settings():
-    assert curves.ORIGINAL == dict(loss="minimax", lr=1e-4, betas=(0.9, 0.999), steps=10000)
+def test_original_flag_selects_the_seed_settings(monkeypatch, tmp_path):
+    """--original trains with the parabola tutorial's settings: its models (G 5-128-15, D 15-128-1,
+    ReLU), batch 64, the saturating minimax loss, Adam lr 1e-4 for both players with PyTorch's
+    default betas; without the flag the lesson's own defaults are used."""
+    chosen = []
+
+    class Stop(Exception):
+        pass
+
+    def build_and_stop(settings, seed):
+        chosen.append(curves_build(settings, seed))
+        raise Stop
+
+    curves_build = curves.build_trainer
+    monkeypatch.setattr(curves, "build_trainer", build_and_stop)
+    for argv in (["--original"], []):
+        with pytest.raises(Stop):
+            curves.main(argv + ["--out", str(tmp_path)])
+    original, default = (trainer.config for trainer in chosen)
+    assert (original.loss, original.batch_size, original.g_lr, original.d_lr) == ("minimax", 64, 1e-4, 1e-4)
+    assert tuple(original.g_betas) == tuple(original.d_betas) == (0.9, 0.999)
+    assert (default.g_lr, tuple(default.g_betas)) == (2e-4, (0.5, 0.999))
+    assert chosen[0].generator.sizes == [5, 128, 15] and chosen[0].discriminator.sizes == [15, 128, 1]
+    assert curves.ORIGINAL["steps"] == curves.DEFAULT["steps"] == 10000
 
 
 def test_python_m_demos_lists_the_lessons():

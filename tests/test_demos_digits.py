@@ -7,6 +7,8 @@ import pytest
 from conftest import assert_look_at_files_written
 from demos import digits
 
+from conftest import assert_figure_shows_data, assert_metrics_json_matches
+
 PROMISED_KEYS = {"classifier_accuracy", "classes_covered", "class_counts", "class_kl", "classifier_score",
                  "frechet_distance", "classes_covered_real", "classifier_score_real", "frechet_distance_real",
                  "classes_covered_untrained", "classifier_score_untrained", "frechet_distance_untrained",
@@ -32,11 +34,13 @@ def quick_run(tmp_path_factory):
 
 
 def test_writes_sample_grids_figures_and_metrics(quick_run):
-    out, _ = quick_run
-    for name in ("final_samples.png", "samples_over_training.png", "losses.png", "scores.png"):
-        assert (out / name).stat().st_size > 1000, name
-    assert (out / "metrics.json").stat().st_size > 200
-    assert len(list((out / "epochs").glob("epoch_*.png"))) >= 1
+    out, m = quick_run
+    assert_figure_shows_data(out / "final_samples.png", colored=False, min_size=(280, 280))  # 10 x 10 digits
+    assert_figure_shows_data(out / "samples_over_training.png", colored=False)
+    for name in ("losses.png", "scores.png"):
+        assert_figure_shows_data(out / name)
+    epochs = sorted((out / "epochs").glob("epoch_*.png"))
+    assert len(epochs) == len(m["frechet_history"]) - 1 >= 1  # one grid per epoch
     samples = np.load(out / "samples.npy")
     assert samples.shape[0] >= 1000 and samples.shape[1] == 784
     assert samples.min() >= -1.0 and samples.max() <= 1.0  # tanh output
@@ -44,9 +48,13 @@ def test_writes_sample_grids_figures_and_metrics(quick_run):
 
 def test_metrics_json_has_the_promised_keys(quick_run):
     out, returned = quick_run
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = assert_metrics_json_matches(out, returned)
     assert PROMISED_KEYS <= set(saved)
-    assert saved["frechet_distance"] == pytest.approx(returned["frechet_distance"])
+    n_samples = len(np.load(out / "samples.npy"))
+    assert sum(saved["class_counts"]) == n_samples  # every saved sample was classified
+    min_count = max(1, round(digits.COVERAGE_MIN_SHARE * n_samples))
+    assert saved["classes_covered"] == sum(1 for count in saved["class_counts"] if count >= min_count)
+    assert saved["frechet_history"][0] == [0, pytest.approx(saved["frechet_distance_untrained"])]
 
 
 def test_the_judge_is_a_good_classifier(quick_run):

@@ -8,6 +8,8 @@ import pytest
 from conftest import assert_look_at_files_written
 from gan import theory
 
+from conftest import assert_figure_shows_data, assert_metrics_json_matches
+
 
 def run_quick(module, tmp_path_factory):
     out = tmp_path_factory.mktemp(module.__name__.split(".")[-1])
@@ -16,12 +18,12 @@ def run_quick(module, tmp_path_factory):
 
 
 def check_outputs(out, metrics, figures, keys):
+    """Every figure is a drawn plot and metrics.json holds exactly the returned metrics, keys included."""
     for name in figures:
-        assert (out / name).stat().st_size > 1000, f"{name} missing or empty"
-    saved = json.loads((out / "metrics.json").read_text())
+        assert_figure_shows_data(out / name)
+    saved = assert_metrics_json_matches(out, metrics)
     missing = [key for key in keys if key not in saved]
     assert not missing, f"metrics.json lacks {missing}"
-    assert set(saved) == set(metrics)
 
 
 # ----------------------------------------------------------------------------- optimal_d
@@ -54,11 +56,20 @@ def test_value_identity_and_trained_value_below_optimum(optimal_d_run):
     _, m = optimal_d_run
     assert m["identity_max_gap"] < 1e-9  # V(D*, G) = -log 4 + 2 JS
     assert m["v_optimal"] == pytest.approx(-theory.LOG_4 + 2 * m["js"], abs=1e-9)
+    mu = np.array(m["mu"])
     v_trained, v_optimal = np.array(m["v_trained_family"]), np.array(m["v_optimal_family"])
-    assert np.all(v_trained <= v_optimal + 1e-3)  # D* is the maximiser
-    assert np.all(v_optimal - v_trained < 0.3)     # and the trained D gets close to it
-    at_zero = np.argmin(np.abs(np.array(m["mu"])))
-    assert v_trained[at_zero] == pytest.approx(-theory.LOG_4, abs=0.02)  # p_g = p_data: -log 4
+    # V(D) <= V(D*) holds for any D (D* is the maximiser), so it is no evidence of training; what is:
+    # the trained D climbs most of the way from an undecided D (V = -log 4) up to V(D*)
+    assert np.all(v_trained <= v_optimal + 1e-3)
+    assert m["trained_max_shortfall"] == pytest.approx(np.max(v_optimal - v_trained), abs=1e-12)
+    away = mu != 0
+    gained = (v_trained[away] + theory.LOG_4) / (v_optimal[away] + theory.LOG_4)
+    assert np.all(gained > 0.75), gained          # measured 0.85-1.0 on the quick run
+    assert m["v_optimal"] - m["v_trained"] < 0.02  # the main D (600 steps): measured 0.003
+    assert v_trained[mu == 0][0] == pytest.approx(-theory.LOG_4, abs=0.02)  # p_g = p_data: -log 4
+    # V(D*, G) rises with the shift and is the same for +mu and -mu (p_data is symmetric)
+    np.testing.assert_allclose(v_optimal, v_optimal[::-1], atol=1e-9)
+    assert np.all(np.diff(v_optimal[mu >= 0]) > 0)
 
 
 # ----------------------------------------------------------------------------- saturation
@@ -89,6 +100,16 @@ def test_non_saturating_gradient_is_much_larger_when_d_is_confident(saturation_r
     assert m["median_grad_norm_nonsaturating"] > 20 * m["median_grad_norm_saturating"]
     assert m["grad_norm_ratio"] > 20
     assert len(m["grad_norm_saturating"]) == m["steps"] == len(m["d_fake_nonsaturating"])
+
+
+def test_saturating_gradient_is_two_orders_of_magnitude_smaller(saturation_run):
+    # the README's claim for this lesson: "two orders of magnitude" at G's first layer while D is
+    # confident (measured on the quick run, seed 0: 232x for the medians)
+    _, m = saturation_run
+    assert m["median_grad_norm_nonsaturating"] > 100 * m["median_grad_norm_saturating"]
+    assert m["grad_norm_ratio"] > 100
+    first = m["first_steps"]
+    assert np.all(np.array(m["grad_norm_nonsaturating"][:first]) > 10 * np.array(m["grad_norm_saturating"][:first]))
 
 
 # ----------------------------------------------------------------------------- js_vs_wasserstein

@@ -122,6 +122,26 @@ def skipped_tests(path):
     return frozenset(skipped)
 
 
+def _is_torch_importorskip(node):
+    """True for a call pytest.importorskip("torch")."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "importorskip"
+            and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "torch")
+
+
+@lru_cache(maxsize=None)
+def torch_only_tests(path):
+    """Names of the test functions in `path` that skip without PyTorch (pytest.importorskip("torch")
+    in their body, or at the top of the module: then every test of the file)."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    tests = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    module_level = any(_is_torch_importorskip(n) for stmt in tree.body
+                       if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                       for n in ast.walk(stmt))
+    if module_level:
+        return frozenset(tests)
+    return frozenset(name for name, node in tests.items() if any(_is_torch_importorskip(n) for n in ast.walk(node)))
+
+
 def is_test_name(name):
     return name.split(".")[-1].startswith("test")
 
@@ -273,6 +293,22 @@ def check_formula_sections(text, doc_dir, n_sections=THEORY_SECTIONS):
     return problems
 
 
+def check_torch_free_tests(text, doc_dir):
+    """Every section or formula subsection that links tests links at least one that runs without
+    PyTorch (torch is not a dependency: a student without it must still have a check of each formula)."""
+    problems = []
+    for level in (2, 3):
+        for heading, body in sections(text, level):
+            refs = [Reference(t, target, doc_dir) for t, target in links(body)]
+            tests = [(r, n) for r in refs if r.is_test and r.file.exists() for n in r.names]
+            if level == 3 and "$$" not in body:
+                continue
+            if tests and all(n in torch_only_tests(r.file) for r, n in tests):
+                names = ", ".join(n for _, n in tests)
+                problems.append(f"'{heading}': every linked test needs torch ({names}); link a torch-free one too")
+    return problems
+
+
 # ----------------------------------------------------------------------------- the checks
 
 def glossary_entries(text):
@@ -297,6 +333,11 @@ def test_theory_references_exist():
 
 def test_theory_every_formula_links_code_and_test():
     problems = check_formula_sections(read(THEORY), DOCS)
+    assert not problems, "docs/THEORY.md:\n  " + "\n  ".join(problems)
+
+
+def test_theory_every_formula_has_a_test_that_runs_without_torch():
+    problems = check_torch_free_tests(read(THEORY), DOCS)
     assert not problems, "docs/THEORY.md:\n  " + "\n  ".join(problems)
 
 
@@ -395,6 +436,24 @@ def test_skipped_tests_are_recognised(tmp_path):
                       "def test_d():\n    pass\n\n"
                       "class TestE:\n    @pytest.mark.skip\n    def test_f(self):\n        pass\n")
     assert skipped_tests(module) == {"test_a", "test_b", "TestE.test_f"}
+
+
+def test_torch_only_tests_are_recognised(tmp_path):
+    module = tmp_path / "test_example.py"
+    module.write_text("import pytest\n\n"
+                      "def test_needs_torch():\n    torch = pytest.importorskip('torch')\n\n"
+                      "def test_plain():\n    pass\n")
+    assert torch_only_tests(module) == {"test_needs_torch"}
+    whole = tmp_path / "test_whole.py"
+    whole.write_text("import pytest\ntorch = pytest.importorskip('torch')\n\ndef test_a():\n    pass\n")
+    assert torch_only_tests(whole) == {"test_a"}
+    doc = ("## 1. S\n### 1.1 F\n$$ x $$\n"
+           "[`tests/test_against_torch.py` `test_gradient_penalty_matches_torch`](../tests/test_against_torch.py)\n"
+           "### 1.2 G\n$$ y $$\n"
+           "[`tests/test_against_torch.py` `test_gradient_penalty_matches_torch`](../tests/test_against_torch.py), "
+           "[`tests/test_gan_losses.py` `test_loss_gradcheck`](../tests/test_gan_losses.py)\n")
+    problems = check_torch_free_tests(doc, DOCS)
+    assert len(problems) == 1 and problems[0].startswith("'1.1 F'")
 
 
 def test_readme_check_reports_a_broken_link():

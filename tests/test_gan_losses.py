@@ -55,6 +55,25 @@ def test_loss_matches_closed_form(name):
     assert value.item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
+#: each family of the module docstring's table: (D loss formula, G loss formula) of np_closed_forms
+FAMILY_FORMULAS = {
+    "minimax": ("minimax_d", "saturating_g"), "nonsaturating": ("minimax_d", "nonsaturating_g"),
+    "wgan": ("wasserstein_d", "wasserstein_g"), "wgan-gp": ("wasserstein_d", "wasserstein_g"),
+    "lsgan": ("lsgan_d", "lsgan_g"), "hinge": ("hinge_d", "hinge_g"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILY_FORMULAS))
+def test_each_loss_family_computes_its_two_formulas(family):
+    assert set(losses.LOSS_FAMILIES) == set(FAMILY_FORMULAS)
+    d_loss, g_loss = losses.LOSS_FAMILIES[family]
+    expected = np_closed_forms(np.array(REAL), np.array(FAKE))
+    d_formula, g_formula = FAMILY_FORMULAS[family]
+    assert d_loss(logits(*REAL), logits(*FAKE)).item() == pytest.approx(expected[d_formula], rel=1e-12)
+    assert g_loss(logits(*FAKE)).item() == pytest.approx(expected[g_formula], rel=1e-12)
+    assert (family in losses.PROBABILITY_FAMILIES) == (family in ("minimax", "nonsaturating"))
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_loss_gradcheck(name):
     # hinge has kinks at +-1: the chosen logits keep away from them
@@ -62,16 +81,55 @@ def test_loss_gradcheck(name):
     assert mg.gradcheck(lambda a, b: LOSSES[name](a, b), (r, f))
 
 
+def np_sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow
+
+
+def np_closed_form_gradients(r, f):
+    """d loss / d logit of each loss, written from its formula: (d/dr, d/df), None where the loss
+    does not depend on that input. Every loss is a mean, hence the 1/n."""
+    nr, nf = len(r), len(f)
+    return {
+        "minimax_d": (-(1 - np_sigmoid(r)) / nr, np_sigmoid(f) / nf),
+        "saturating_g": (None, -np_sigmoid(f) / nf),
+        "nonsaturating_g": (None, -(1 - np_sigmoid(f)) / nf),
+        "wasserstein_d": (-np.ones(nr) / nr, np.ones(nf) / nf),
+        "wasserstein_g": (None, -np.ones(nf) / nf),
+        "lsgan_d": ((r - 1) / nr, f / nf),
+        "lsgan_g": (None, (f - 1) / nf),
+        "hinge_d": (-(1 - r > 0).astype(float) / nr, (1 + f > 0).astype(float) / nf),
+        "hinge_g": (None, -np.ones(nf) / nf),
+    }
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_losses_stay_finite_for_huge_logits(name, dtype):
-    r = mg.tensor(np.array([[1e4], [-1e4]], dtype=dtype), requires_grad=True)
-    f = mg.tensor(np.array([[-1e4], [1e4]], dtype=dtype), requires_grad=True)
+    # a confident D, right and wrong: the values stay finite and the gradients are the limits of
+    # the closed forms (sigmoid(l) - t for the classic losses: 0 or -+1/n, never NaN, never absent)
+    r_values, f_values = np.array([1e4, -1e4]), np.array([-1e4, 1e4])
+    r = mg.tensor(r_values.reshape(-1, 1).astype(dtype), requires_grad=True)
+    f = mg.tensor(f_values.reshape(-1, 1).astype(dtype), requires_grad=True)
     value = LOSSES[name](r, f)
     assert np.isfinite(value.item())
     value.backward()
-    for t in (r, f):
-        assert t.grad is None or np.all(np.isfinite(t.grad.data))
+    for t, expected in zip((r, f), np_closed_form_gradients(r_values, f_values)[name]):
+        if expected is None:
+            assert t.grad is None
+        else:
+            assert t.grad is not None and t.grad.dtype == dtype
+            np.testing.assert_allclose(t.grad.data[:, 0], expected, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_gradients_match_closed_forms_at_ordinary_logits(name):
+    r, f = logits(*REAL), logits(*FAKE)
+    LOSSES[name](r, f).backward()
+    for t, expected in zip((r, f), np_closed_form_gradients(np.array(REAL), np.array(FAKE))[name]):
+        if expected is None:
+            assert t.grad is None
+        else:
+            np.testing.assert_allclose(t.grad.data[:, 0], expected, rtol=1e-12, atol=1e-15)
 
 
 def test_classic_losses_at_huge_logits_have_the_limit_values():
@@ -163,6 +221,21 @@ def test_gradient_penalty_of_linear_critic_is_lambda_times_norm_minus_one_square
     assert value.item() == pytest.approx(10.0 * (np.linalg.norm(w) - 1) ** 2, rel=1e-5)
 
 
+def test_gradient_penalty_parameter_gradient_of_a_linear_critic_by_hand():
+    """Through the double backward: for D(x) = w . x + b, GP = lambda (|w| - 1)^2, so
+    dGP/dw = 2 lambda (|w| - 1) w / |w| and dGP/db = 0 (b does not move grad_x D)."""
+    critic = models.mlp_discriminator(3, hidden=(), rng=np.random.default_rng(6)).double()
+    w, b = critic.parameters()
+    rng = np.random.default_rng(7)
+    real, fake = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    for lam in (1.0, 10.0):
+        critic.zero_grad()
+        losses.gradient_penalty(critic, mg.tensor(real), mg.tensor(fake), rng=rng, weight=lam).backward()
+        norm = np.linalg.norm(w.data)
+        np.testing.assert_allclose(w.grad.data, 2 * lam * (norm - 1) * w.data / norm, rtol=1e-9)
+        assert b.grad is None or np.all(b.grad.data == 0)
+
+
 def test_gradient_penalty_parameter_gradient_gradcheck():
     """Second order: the penalty's gradient w.r.t. D's parameters goes through grad_x D."""
     rng = np.random.default_rng(4)
@@ -197,9 +270,21 @@ def test_gradient_penalty_needs_rng_or_eps_and_equal_shapes():
 def test_model_builders_shapes():
     G = models.mlp_generator(5, 15, hidden=(16, 8), out_activation="tanh", rng=np.random.default_rng(0))
     D = models.mlp_discriminator(15, hidden=(16,), rng=np.random.default_rng(0))
-    x = G(mg.tensor(np.random.default_rng(1).standard_normal((7, 5)), dtype=np.float32))
+    z = np.random.default_rng(1).standard_normal((7, 5))
+    x = G(mg.tensor(z, dtype=np.float32))
     assert x.shape == (7, 15) and np.all(np.abs(x.data) <= 1)
     assert D(x).shape == (7, 1)
+    # the layers compute what the builders promise: G = tanh(W3 relu(W2 relu(W1 z + b1) + b2) + b3),
+    # D = W2 relu(W1 x + b1) + b2, a logit (no sigmoid: it takes values outside [0, 1])
+    (w1, b1, w2, b2, w3, b3), (v1, c1, v2, c2) = ([p.data.astype(np.float64) for p in m.parameters()] for m in (G, D))
+    relu = lambda a: np.maximum(a, 0)  # noqa: E731
+    expected_x = np.tanh(relu(relu(z @ w1.T + b1) @ w2.T + b2) @ w3.T + b3)
+    np.testing.assert_allclose(x.data, expected_x, rtol=1e-5, atol=1e-6)
+    big = np.random.default_rng(2).standard_normal((50, 15)) * 10
+    expected_logits = relu(big @ v1.T + c1) @ v2.T + c2
+    logits_out = D(mg.tensor(big.astype(np.float32))).data
+    np.testing.assert_allclose(logits_out, expected_logits, rtol=1e-4, atol=1e-4)
+    assert logits_out.min() < 0 or logits_out.max() > 1
     with pytest.raises(ValueError, match="noise_dim"):
         models.mlp_generator(0, 15)
     with pytest.raises(ValueError, match=r"hidden\[1\]"):

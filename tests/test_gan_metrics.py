@@ -232,10 +232,14 @@ def test_curves_quality_of_real_and_collapsed_curves():
     assert real["residual_rms"] < 1e-5  # float32 rounding only
     assert real["w1_a"] < 0.05
     assert real["a_mean"] == pytest.approx(2.0, abs=0.03)
+    assert real["a_std"] == pytest.approx(2 / np.sqrt(12), abs=0.02)  # the std of U[1, 3]
     collapsed = np.tile(2.0 * data.CURVE_X**2 + 1.0, (100, 1))  # every curve has a = 2
     quality = metrics.curves_quality(collapsed)
     assert quality["w1_a"] == pytest.approx(0.5)  # see test_w1_to_uniform_hand_computed
     assert quality["residual_rms"] == pytest.approx(0.0, abs=1e-12)
+    assert quality["a_std"] == pytest.approx(0.0, abs=1e-12)
+    three = metrics.curves_quality(np.stack([a * data.CURVE_X**2 + a - 1 for a in (1.0, 2.0, 3.0)]))
+    assert (three["a_mean"], three["a_std"]) == (pytest.approx(2.0), pytest.approx(np.sqrt(2 / 3)))
 
 
 def test_fit_curve_a_rejects_wrong_width():

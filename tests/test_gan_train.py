@@ -1,11 +1,12 @@
 """The GAN Trainer: Algorithm 13.1, measured quality, checkpoints, the NaN guard, bad configs."""
+import copy
 import io
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from gan import data, metrics, models
+from gan import data, losses, metrics, models
 from gan.train import HISTORY_KEYS, ConfigError, NonFiniteError, TrainConfig, Trainer
 
 
@@ -31,6 +32,40 @@ def assert_same_history(h1, h2):
     assert set(h1) == set(h2) == set(HISTORY_KEYS)
     for key in HISTORY_KEYS:
         assert np.array_equal(np.asarray(h1[key]), np.asarray(h2[key]), equal_nan=True), key
+
+
+class Recording:
+    """Stands in for a module (or a data sampler) and records what goes in and what comes out."""
+
+    def __init__(self, wrapped):
+        self.wrapped, self.inputs, self.outputs = wrapped, [], []
+
+    def __call__(self, *args):
+        out = self.wrapped(*args)
+        self.inputs.append(np.array(args[0].data if isinstance(args[0], mg.Tensor) else args[0]))
+        self.outputs.append(np.array(out.data if isinstance(out, mg.Tensor) else out, dtype=np.float32))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
+
+
+def record_models_and_data(trainer):
+    """Replace G, D and the data sampler of `trainer` by recordings (training still works)."""
+    trainer.generator = Recording(trainer.generator)
+    trainer.discriminator = Recording(trainer.discriminator)
+    trainer.data = Recording(trainer.data)
+    return trainer.generator, trainer.discriminator, trainer.data
+
+
+def repeat_with_the_same_draws(trainer, step):
+    """Call step() twice from the same RNG state: the second call sees the same batches, after
+    the first call's update. Returns both losses (each is computed before its own update)."""
+    state = copy.deepcopy(trainer.rng.bit_generator.state)
+    before = step()[0]
+    trainer.rng.bit_generator.state = state
+    after = step()[0]
+    return before, after
 
 
 # ----------------------------------------------------------------------------- one iteration
@@ -67,11 +102,17 @@ def test_discriminator_step_starts_from_zeroed_gradients():
 
 def test_k_discriminator_steps_per_generator_step():
     trainer = small_trainer(n_critic=3, d_optimizer="sgd", g_optimizer="sgd", d_lr=0.01, g_lr=0.01)
-    calls = []
-    real_sampler = trainer.data
-    trainer.data = lambda n, rng: calls.append(n) or real_sampler(n, rng)
+    events = []
+    for name, optimizer in (("D step", trainer.d_optimizer), ("G step", trainer.g_optimizer)):
+        optimizer.step = lambda step=optimizer.step, name=name: (events.append(name), step())[1]
+    noise_draws = []
+    trainer._noise = lambda n, draw=trainer._noise: (noise_draws.append(n), draw(n))[1]
+    _, _, data_fn = record_models_and_data(trainer)
     trainer.fit(2, progress=False)
-    assert calls == [16] * 6  # 3 real batches per iteration
+    assert events == (["D step"] * 3 + ["G step"]) * 2   # k = 3 updates of D, then one of G
+    assert [len(x) for x in data_fn.outputs] == [16] * 6  # a fresh real batch for every D step
+    assert noise_draws == [16] * 8                        # fresh z for every D step and for the G step
+    assert len(trainer.history["d_loss"]) == 2
 
 
 def test_history_keys_and_values():
@@ -103,18 +144,114 @@ def test_instance_noise_schedule_and_effect():
     cfg = TrainConfig(instance_noise=0.5, instance_noise_iters=100)
     assert [cfg.noise_sigma(t) for t in (0, 50, 100, 150)] == [0.5, 0.25, 0.0, 0.0]
     assert TrainConfig(instance_noise=0.3).noise_sigma(10 ** 6) == 0.3  # no decay given
-    with_noise = small_trainer(instance_noise=1.0, instance_noise_iters=10)
-    without = small_trainer()
-    with_noise.fit(1, progress=False)
-    without.fit(1, progress=False)
-    assert with_noise.history["d_loss"] != without.history["d_loss"]
+    # the effect: every input of D is the clean sample plus N(0, sigma_t^2), sigma_t = 1 - t/4,
+    # in the D step (real and fake) and in the G step; from t = T on, D sees the clean samples
+    trainer = small_trainer(instance_noise=1.0, instance_noise_iters=4, batch_size=512)
+    G, D, real = record_models_and_data(trainer)
+    trainer.fit(6, progress=False)
+    for t in range(6):
+        sigma = max(0.0, 1.0 - t / 4)
+        d_real, d_fake, g_step = (D.inputs[3 * t + k] for k in range(3))
+        added = {"real": d_real - real.outputs[t], "fake, D step": d_fake - G.outputs[2 * t],
+                 "fake, G step": g_step - G.outputs[2 * t + 1]}
+        for where, noise in added.items():
+            if sigma == 0:
+                assert np.array_equal(noise, np.zeros_like(noise)), (t, where)
+            else:
+                assert noise.std() == pytest.approx(sigma, rel=0.1), (t, where)
+                assert abs(noise.mean()) < 0.1 * sigma, (t, where)
+
+
+def test_instance_noise_is_added_in_the_generator_step_too():
+    # D only ever saw noisy inputs, so G is judged on noisy fakes as well (THEORY 4.5)
+    trainer = small_trainer(instance_noise=0.5, batch_size=512)
+    G, D, _ = record_models_and_data(trainer)
+    trainer.generator_step(sigma=0.5)
+    noise = D.inputs[-1] - G.outputs[-1]
+    assert noise.std() == pytest.approx(0.5, rel=0.1)
+    trainer.train_step()  # the Trainer passes its sigma_t to the G step itself
+    noise = D.inputs[-1] - G.outputs[-1]
+    assert noise.std() == pytest.approx(0.5, rel=0.1)
+    trainer.generator_step(sigma=0.0)
+    assert np.array_equal(D.inputs[-1], G.outputs[-1])
+
+
+def test_label_smoothing_passes_the_real_target_1_minus_s():
+    for smoothing, expected in ((0.1, 0.9), (0.25, 0.75)):
+        trainer = small_trainer(loss="minimax", label_smoothing=smoothing)
+        seen = []
+        loss_fn = trainer.d_loss_fn
+        trainer.d_loss_fn = lambda real, fake, **options: (seen.append(options), loss_fn(real, fake, **options))[1]
+        trainer.discriminator_step()
+        assert seen == [{"real_label": pytest.approx(expected)}]
+    plain = small_trainer(loss="minimax")
+    seen = []
+    loss_fn = plain.d_loss_fn
+    plain.d_loss_fn = lambda real, fake, **options: (seen.append(options), loss_fn(real, fake, **options))[1]
+    plain.discriminator_step()
+    assert seen[0].get("real_label", 1.0) == 1.0
+
+
+def test_gp_lambda_scales_the_gradient_penalty():
+    """d_loss = mean D(G(z)) - mean D(x) + lambda * GP: the same GP for every lambda, none for lambda 0."""
+    penalties = {}
+    for lam in (0.0, 2.0, 4.0):
+        trainer = small_trainer(loss="wgan-gp", gp_lambda=lam)
+        d_loss, real_scores, fake_scores, _ = trainer.discriminator_step()
+        critic_gap = float(fake_scores.mean()) - float(real_scores.mean())
+        if lam == 0:
+            assert d_loss == pytest.approx(critic_gap, abs=1e-6)
+        else:
+            penalties[lam] = (d_loss - critic_gap) / lam
+    assert penalties[2.0] > 1e-3
+    assert penalties[4.0] == pytest.approx(penalties[2.0], rel=1e-4)
+
+
+def test_defaults_are_the_documented_ones():
+    """The defaults THEORY.md and the seeds give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
+    batch 64 and Adam lr 1e-4 with PyTorch's betas (the parabola tutorial), lambda = 10 (5.4),
+    c = 0.01 for WGAN only (5.3), no smoothing, no instance noise."""
+    cfg = TrainConfig()
+    assert (cfg.loss, cfg.n_critic, cfg.batch_size) == ("nonsaturating", 1, 64)
+    assert (cfg.g_optimizer, cfg.d_optimizer, cfg.g_lr, cfg.d_lr) == ("adam", "adam", 1e-4, 1e-4)
+    assert tuple(cfg.g_betas) == tuple(cfg.d_betas) == (0.9, 0.999)
+    assert cfg.gp_lambda == 10.0 and cfg.label_smoothing == 0.0 and cfg.instance_noise == 0.0
+    assert [TrainConfig(loss=name).effective_clip_value for name in ("wgan", "wgan-gp", "minimax")] == [0.01, None, None]
+    assert TrainConfig(loss="wgan", clip_value=0.05).effective_clip_value == 0.05
+
+
+def test_optimizer_settings_reach_the_optimizers():
+    trainer = small_trainer(g_betas=(0.3, 0.8), d_betas=(0.1, 0.7), g_lr=2e-3, d_lr=3e-3)
+    assert isinstance(trainer.g_optimizer, mg.optim.Adam) and isinstance(trainer.d_optimizer, mg.optim.Adam)
+    assert trainer.g_optimizer.param_groups[0]["betas"] == (0.3, 0.8)
+    assert trainer.d_optimizer.param_groups[0]["betas"] == (0.1, 0.7)
+    assert (trainer.g_optimizer.lr, trainer.d_optimizer.lr) == (2e-3, 3e-3)
+    assert trainer.g_optimizer.params == trainer.generator.parameters()
+    assert trainer.d_optimizer.params == trainer.discriminator.parameters()
+    other = small_trainer(g_optimizer="rmsprop", d_optimizer="sgd", momentum=0.7)
+    assert isinstance(other.g_optimizer, mg.optim.RMSprop) and isinstance(other.d_optimizer, mg.optim.SGD)
+    assert other.g_optimizer.param_groups[0]["momentum"] == other.d_optimizer.param_groups[0]["momentum"] == 0.7
+
+
+OPTIMIZER_CLASSES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
 
 
 @pytest.mark.parametrize("loss", ["minimax", "nonsaturating", "wgan", "wgan-gp", "lsgan", "hinge"])
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
-def test_every_loss_and_optimizer_runs(loss, optimizer):
-    trainer = small_trainer(loss=loss, g_optimizer=optimizer, d_optimizer=optimizer, n_critic=2,
+def test_every_loss_and_optimizer_descends_its_loss(loss, optimizer):
+    """One small step of each player lowers that player's loss on the same batches (D's loss for the
+    D step, G's loss for the G step, D unchanged in between): each loss is wired to its player's
+    update with the right sign, for every optimizer."""
+    trainer = small_trainer(loss=loss, g_optimizer=optimizer, d_optimizer=optimizer, g_lr=1e-4, d_lr=1e-4,
                             label_smoothing=0.1 if loss == "minimax" else 0.0)
+    assert type(trainer.d_optimizer).__name__ == type(trainer.g_optimizer).__name__ == OPTIMIZER_CLASSES[optimizer]
+    trainer.generator.double(), trainer.discriminator.double()  # float64: a small step is still visible
+    if loss == "wgan":  # start inside the clipping box, so that a step and its clipping descend together
+        losses.clip_weights(trainer.discriminator, 0.01)
+    d_before, d_after = repeat_with_the_same_draws(trainer, trainer.discriminator_step)
+    assert d_after < d_before
+    g_before, g_after = repeat_with_the_same_draws(trainer, trainer.generator_step)
+    assert g_after < g_before
     trainer.fit(2, progress=False)
     assert all(np.isfinite(trainer.history[k]).all() for k in ("d_loss", "g_loss", "g_grad_norm", "d_grad_norm"))
 
@@ -131,6 +268,40 @@ def test_sample_and_discriminate():
     np.testing.assert_allclose(probs, 1 / (1 + np.exp(-logits.astype(np.float64))), rtol=1e-6)
     critic = small_trainer(loss="wgan-gp")
     np.testing.assert_array_equal(critic.discriminate(samples), critic.discriminator(mg.tensor(samples)).data[:, 0])
+
+
+def test_sample_and_discriminate_use_eval_mode():
+    """With Dropout in G and BatchNorm in D, sample() and discriminate() answer as the models in
+    eval mode (no mask, running statistics), change no statistic, and leave training mode on."""
+    rng = np.random.default_rng(5)
+    G = mg.nn.Sequential(mg.nn.Linear(2, 32, rng=rng), mg.nn.ReLU(), mg.nn.Dropout(0.5, rng=rng),
+                         mg.nn.Linear(32, 2, rng=rng))
+    D = mg.nn.Sequential(mg.nn.Linear(2, 16, rng=rng), mg.nn.BatchNorm1d(16), mg.nn.ReLU(), mg.nn.Linear(16, 1, rng=rng))
+    trainer = Trainer(G, D, data.ring8, TrainConfig(loss="minimax", noise_dim=2, batch_size=32, seed=4))
+    trainer.fit(3, progress=False)
+    norm = D[1]
+    statistics = (norm.running_mean.copy(), norm.running_var.copy())
+    assert not np.allclose(statistics[0], 0)  # training has moved them: eval mode is visible
+
+    samples = trainer.sample(64)
+    np.testing.assert_array_equal(samples, trainer.sample(64))  # no dropout mask
+    z = mg.tensor(np.random.default_rng([trainer.config.seed, 1]).standard_normal((64, 2), dtype=np.float32))
+    G.eval()
+    with mg.no_grad():
+        expected_samples = G(z).data
+        D.eval()
+        expected_logits = D(mg.tensor(samples)).data[:, 0].astype(np.float64)
+    G.train(), D.train()
+    np.testing.assert_allclose(samples, expected_samples, rtol=1e-6)
+
+    probs = trainer.discriminate(samples)
+    np.testing.assert_allclose(probs, 1 / (1 + np.exp(-expected_logits)), rtol=1e-6)
+    np.testing.assert_array_equal(norm.running_mean, statistics[0])
+    np.testing.assert_array_equal(norm.running_var, statistics[1])
+    assert G.training and D.training and G[2].training and norm.training
+    with mg.no_grad():  # in training mode D would have answered differently (batch statistics)
+        train_logits = D(mg.tensor(samples)).data[:, 0].astype(np.float64)
+    assert not np.allclose(train_logits, expected_logits, rtol=1e-3)
 
 
 def test_array_dataset_is_sampled_with_replacement():

@@ -132,6 +132,40 @@ def test_wrong_second_derivative_is_caught():
         mg.gradgradcheck(square_without_graph, (x,))
 
 
+def cube_with_a_rule_wrong_only_under_create_graph(a):
+    """y = x^3 whose vjp is right in a plain backward (3 x^2 g) but doubled when a graph is being
+    recorded (6 x^2 g). The doubled rule is self-consistent: its own derivative 12 x g matches its
+    finite differences, so differentiating the recorded gradient cannot reveal it.
+
+    (The engine gives the rule ndarrays in a plain backward and Tensors under create_graph; a rule
+    that looks at which it got is exactly what the op pattern forbids, and what this check catches.)"""
+    def vjp(g, y, a):
+        factor = 6.0 if isinstance(g, mg.Tensor) else 3.0
+        return g * factor * a * a
+    return mg.apply("cube_wrong_under_create_graph", lambda a: a ** 3, vjp, a)
+
+
+def test_rule_wrong_only_under_create_graph_is_caught():
+    x = mg.tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
+    fn = cube_with_a_rule_wrong_only_under_create_graph
+    assert mg.gradcheck(fn, (x,))  # the plain backward is right
+    # what gradgradcheck used to check alone: the recorded gradient against its own differences
+    u = mg.tensor([0.3, -0.7, 1.1], dtype=np.float64)
+    assert mg.gradcheck(lambda a: mg.grad((fn(a) * u).sum(), a, create_graph=True)[0], (x,))
+    with pytest.raises(mg.GradcheckError, match=r"first order, create_graph=True vs plain backward"):
+        mg.gradgradcheck(fn, (x,))
+
+
+def test_first_order_check_of_gradgradcheck_compares_with_finite_differences():
+    """A rule wrong on both paths alike passes the plain-vs-recorded comparison, not the numeric one."""
+    def cube_doubled_everywhere(a):
+        return mg.apply("cube_doubled", lambda a: a ** 3, lambda g, y, a: g * 6.0 * a * a, a)
+
+    x = mg.tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
+    with pytest.raises(mg.GradcheckError, match=r"first order, create_graph=True vs finite differences"):
+        mg.gradgradcheck(cube_doubled_everywhere, (x,))
+
+
 def test_gradcheck_rejects_float32():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match="float64"):

@@ -376,6 +376,27 @@ def test_fused_optimizer_float32(kind, opts):
     np.testing.assert_allclose(p_nb, p_ref, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("where", ["vmax", "v"])
+def test_fused_amsgrad_propagates_nan_like_np_maximum(where):
+    """AMSGrad's vmax = max(vmax, v) follows np.maximum: a NaN on either side wins, so a NaN that
+    entered the state shows up in p (the NaN guard then sees it) instead of being dropped."""
+    start = rand(np.random.default_rng(3), SHAPE, np.float64)
+    results = {}
+    for backend in ("numpy", "numba"):
+        p = start.copy()
+        m, v, vmax = np.zeros(SHAPE), np.full(SHAPE, 0.5), np.full(SHAPE, 0.25)
+        (vmax if where == "vmax" else v)[2, 3] = np.nan
+        g = np.ones(SHAPE)
+        impl = minigrad.optim if backend == "numpy" else K
+        impl.adam_update(p, g, m, v, vmax, 1, 1e-2, 0.9, 0.999, 1e-8, 0.0)
+        results[backend] = (p, vmax)
+    for p, vmax in results.values():
+        assert np.isnan(p[2, 3]) and np.isnan(vmax[2, 3])
+        assert np.isfinite(np.delete(p.ravel(), 2 * SHAPE[1] + 3)).all()
+    np.testing.assert_array_equal(results["numba"][0], results["numpy"][0])
+    np.testing.assert_array_equal(results["numba"][1], results["numpy"][1])
+
+
 @pytest.mark.parametrize("kind,opts", CASES, ids=IDS)
 def test_optimizer_matches_torch(kind, opts):
     torch = pytest.importorskip("torch")

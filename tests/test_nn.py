@@ -243,6 +243,29 @@ def test_batchnorm_train_and_eval_by_hand_formulas():
     np.testing.assert_allclose(bn.running_var, running_var, rtol=1e-12)  # eval does not update
 
 
+def test_batchnorm_backward_matches_the_closed_form():
+    """The torch-free twin of test_batchnorm_matches_torch. Training mode, with x_hat = (x - mu) / s,
+    s = sqrt(var + eps) and the upstream gradient G (means over the batch, per feature):
+        dL/dx = weight / s * (G - mean G - x_hat mean(G x_hat)),  dL/dweight = sum G x_hat,  dL/dbias = sum G;
+    eval mode: dL/dx = G weight / sqrt(running_var + eps)."""
+    rng = np.random.default_rng(3)
+    bn = nn.BatchNorm1d(4, eps=1e-5, momentum=0.3).double()
+    bn.weight.data, bn.bias.data = rng.standard_normal(4), rng.standard_normal(4)
+    x, upstream = rng.standard_normal((8, 4)) * 3 - 1, rng.standard_normal((8, 4))
+    x_in = mg.tensor(x, requires_grad=True)
+    bn(x_in).backward(mg.tensor(upstream))
+    s = np.sqrt(x.var(axis=0) + 1e-5)
+    x_hat = (x - x.mean(axis=0)) / s
+    expected = bn.weight.data / s * (upstream - upstream.mean(axis=0) - x_hat * (upstream * x_hat).mean(axis=0))
+    np.testing.assert_allclose(x_in.grad.data, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(bn.weight.grad.data, (upstream * x_hat).sum(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(bn.bias.grad.data, upstream.sum(axis=0), rtol=1e-12)
+    bn.eval()
+    x_in = mg.tensor(x, requires_grad=True)
+    bn(x_in).backward(mg.tensor(upstream))
+    np.testing.assert_allclose(x_in.grad.data, upstream * bn.weight.data / np.sqrt(bn.running_var + 1e-5), rtol=1e-12)
+
+
 def test_batchnorm_rejects_bad_inputs():
     bn = nn.BatchNorm1d(3)
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, 3\)"):

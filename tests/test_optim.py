@@ -134,6 +134,19 @@ def test_rmsprop_centered_with_momentum_constant_gradient(backend):
     np.testing.assert_allclose(after[0][0], -lr * 2.0, rtol=1e-13)  # sqrt(0.5 * 0.5) = 0.5
 
 
+def test_rmsprop_centered_with_eps_constant_gradient(backend):
+    # centered, no momentum, eps outside the square root:
+    # step_t = lr g / (sqrt((1 - a^t) a^t) |g| + eps); for a = 0.5: sqrt(0.25) = 0.5 at t = 1
+    lr, alpha, eps, g = 0.01, 0.5, 0.1, 1.0
+    p = param([0.0])
+    after = run_steps(optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps, centered=True), p, [[g]] * 3)
+    position = 0.0
+    for t in (1, 2, 3):
+        position -= lr * g / (math.sqrt((1 - alpha ** t) * alpha ** t) * g + eps)
+        np.testing.assert_allclose(after[t - 1][0], position, rtol=1e-13)
+    np.testing.assert_allclose(after[0][0], -0.01 / 0.6, rtol=1e-13)
+
+
 def test_rmsprop_weight_decay(backend):
     p = param([1.0])
     after = run_steps(optim.RMSprop([p], lr=0.1, alpha=0.0, eps=0.0, weight_decay=3.0), p, [[0.0]])
@@ -390,6 +403,75 @@ def test_100_steps_agree_with_torch(backend, name, options):
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine.data, reference.detach().numpy(), rtol=0, atol=1e-6)
     assert not np.allclose(ours[0].data, start[0])  # the parameters did move
+    assert np.array_equal(ours[2].data, start[2])
+
+
+def documented_algorithm(name, options):
+    """One step of torch.optim.<name> as its documentation writes the algorithm (bias-corrected
+    moments m_hat, v_hat for Adam; the centred v - g_avg^2 for RMSprop), written here independently
+    of minigrad/optim.py: returns step(theta, g, state, t) -> new theta."""
+    lr, wd = options["lr"], options.get("weight_decay", 0.0)
+    if name == "SGD":
+        mu, tau, nesterov = options.get("momentum", 0.0), options.get("dampening", 0.0), options.get("nesterov", False)
+
+        def step(theta, g, state, t):
+            g = g + wd * theta
+            if mu != 0:
+                state["b"] = g if t == 1 else mu * state["b"] + (1 - tau) * g
+                g = g + mu * state["b"] if nesterov else state["b"]
+            return theta - lr * g
+    elif name == "Adam":
+        (beta1, beta2), eps, amsgrad = options.get("betas", (0.9, 0.999)), options.get("eps", 1e-8), options.get("amsgrad", False)
+
+        def step(theta, g, state, t):
+            g = g + wd * theta
+            state["m"] = beta1 * state.get("m", 0.0) + (1 - beta1) * g
+            state["v"] = beta2 * state.get("v", 0.0) + (1 - beta2) * g * g
+            m_hat = state["m"] / (1 - beta1 ** t)
+            if amsgrad:
+                state["v_max"] = np.maximum(state.get("v_max", 0.0), state["v"])
+                v_hat = state["v_max"] / (1 - beta2 ** t)
+            else:
+                v_hat = state["v"] / (1 - beta2 ** t)
+            return theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    else:
+        alpha, eps = options.get("alpha", 0.99), options.get("eps", 1e-8)
+        mu, centered = options.get("momentum", 0.0), options.get("centered", False)
+
+        def step(theta, g, state, t):
+            g = g + wd * theta
+            state["v"] = alpha * state.get("v", 0.0) + (1 - alpha) * g * g
+            v_tilde = state["v"]
+            if centered:
+                state["g_ave"] = alpha * state.get("g_ave", 0.0) + (1 - alpha) * g
+                v_tilde = v_tilde - state["g_ave"] ** 2
+            if mu > 0:
+                state["b"] = mu * state.get("b", 0.0) + g / (np.sqrt(v_tilde) + eps)
+                return theta - lr * state["b"]
+            return theta - lr * g / (np.sqrt(v_tilde) + eps)
+    return step
+
+
+@pytest.mark.parametrize("name, options", TORCH_CASES, ids=[f"{n}-{o}" for n, o in TORCH_CASES])
+def test_100_steps_agree_with_the_documented_algorithms(backend, name, options):
+    """The torch-free twin of the test above: the same 100 steps against the algorithms as PyTorch's
+    documentation writes them (the formulas of THEORY 7.1-7.3), computed here step by step."""
+    rng = np.random.default_rng(7)
+    shapes = [(3, 4), (5,), (2,)]  # the last parameter never gets a gradient
+    start = [rng.standard_normal(s) for s in shapes]
+    noise = [rng.standard_normal((100,) + s) for s in shapes[:2]]
+    ours = [nn.Parameter(x.copy()) for x in start]
+    our_opt = getattr(optim, name)(ours, **options)
+    step = documented_algorithm(name, options)
+    theirs, states = [x.copy() for x in start[:2]], [{}, {}]
+    for t in range(1, 101):
+        for i in range(2):
+            ours[i].grad = mg.tensor(ours[i].data + noise[i][t - 1])
+            theirs[i] = step(theirs[i], theirs[i] + noise[i][t - 1], states[i], t)
+        our_opt.step()
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.data, reference, rtol=0, atol=1e-10)
+    assert not np.allclose(ours[0].data, start[0], atol=1e-3)  # the parameters did move
     assert np.array_equal(ours[2].data, start[2])
 
 

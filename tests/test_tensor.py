@@ -225,6 +225,67 @@ def test_extreme_logits_stay_finite():
     assert ce.item() == pytest.approx(2e4)
 
 
+def test_functional_forward_values_at_ordinary_inputs():
+    """Forward values by hand and by NumPy: a gradcheck cannot see an error that the forward and
+    its backward share (a sum instead of a mean, a squared norm), a value check can."""
+    a = np.array([[1.0, 2.0, -1.0], [0.5, -2.0, 3.0]])
+    b = np.array([[0.0, 2.0, 1.0], [1.5, -1.0, 1.0]])
+    assert F.mse_loss(mg.tensor(a), mg.tensor(b)).item() == pytest.approx((1 + 0 + 4 + 1 + 1 + 4) / 6)
+    assert F.norm(mg.tensor([3.0, 4.0])).item() == pytest.approx(5.0)
+    np.testing.assert_allclose(F.norm(mg.tensor(a), axis=1).data, np.sqrt((a * a).sum(axis=1)), rtol=1e-12)
+    assert F.norm(mg.tensor(a), axis=0, keepdims=True).shape == (1, 3)
+    np.testing.assert_allclose(F.logsumexp(mg.tensor(a), axis=1).data, np.log(np.exp(a).sum(axis=1)), rtol=1e-12)
+    assert F.logsumexp(mg.tensor(a)).item() == pytest.approx(np.log(np.exp(a).sum()), rel=1e-12)
+    assert F.logsumexp(mg.tensor([0.0, 0.0])).item() == pytest.approx(np.log(2.0))
+    assert F.logsumexp(mg.tensor(a), axis=0, keepdims=True).shape == (1, 3)
+    log_probs = a - np.log(np.exp(a).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(F.log_softmax(mg.tensor(a)).data, log_probs, rtol=1e-12)
+    np.testing.assert_allclose(F.log_softmax(mg.tensor(a), axis=0).data,
+                               a - np.log(np.exp(a).sum(axis=0, keepdims=True)), rtol=1e-12)
+    np.testing.assert_allclose(F.softmax(mg.tensor(a)).data.sum(axis=1), [1.0, 1.0], rtol=1e-12)
+    assert F.cross_entropy(mg.tensor(a), np.array([1, 2])).item() == pytest.approx(-(log_probs[0, 1] + log_probs[1, 2]) / 2)
+    logits, targets = np.array([2.0, -0.5, 0.0, 1.5]), np.array([1.0, 0.0, 0.3, 0.8])
+    p = 1 / (1 + np.exp(-logits))
+    bce = -np.mean(targets * np.log(p) + (1 - targets) * np.log(1 - p))
+    assert F.binary_cross_entropy_with_logits(mg.tensor(logits), mg.tensor(targets)).item() == pytest.approx(bce, rel=1e-12)
+    assert F.binary_cross_entropy_with_logits(mg.tensor([0.0]), mg.tensor([1.0])).item() == pytest.approx(np.log(2.0))
+    np.testing.assert_allclose(F.softplus(mg.tensor(logits)).data, np.log1p(np.exp(logits)), rtol=1e-12)
+    np.testing.assert_allclose(F.log_sigmoid(mg.tensor(logits)).data, np.log(p), rtol=1e-12)
+    np.testing.assert_allclose(F.leaky_relu(mg.tensor(logits), 0.2).data, [2.0, -0.1, 0.0, 1.5], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_gradient_is_sigmoid_minus_target_at_extreme_logits(dtype):
+    # d/dl mean(softplus(l) - t l) = (sigmoid(l) - t) / n: bounded, exact at the extremes
+    logits = np.array([-1e4, -1e4, -50.0, 0.0, 50.0, 1e4, 1e4])
+    targets = np.array([0.0, 1.0, 1.0, 0.3, 0.0, 0.0, 1.0])
+    x = mg.tensor(logits.astype(dtype), requires_grad=True)
+    F.binary_cross_entropy_with_logits(x, mg.tensor(targets.astype(dtype))).backward()
+    sigmoid = np.exp(-np.logaddexp(0.0, -logits))
+    assert x.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad.data, (sigmoid - targets) / len(logits), rtol=1e-6, atol=1e-30)
+    np.testing.assert_array_equal(x.grad.data[[0, 6]], [0.0, 0.0])
+    assert x.grad.data[1] == pytest.approx(-1 / 7) and x.grad.data[5] == pytest.approx(1 / 7)
+
+
+def test_matmul_and_linear_gradients_by_hand():
+    """C = A B: dA = G B^T, dB = A^T G (THEORY 1.2), with numbers small enough to check by hand;
+    a linear layer u = x W^T + b: dx = G W, dW = G^T x, db = sum of G over the batch."""
+    A = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=np.float64)
+    B = mg.tensor([[1.0, -1.0, 0.0], [2.0, 0.0, 1.0]], requires_grad=True, dtype=np.float64)
+    G = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]])
+    (A @ B).backward(mg.tensor(G))
+    np.testing.assert_array_equal(A.grad.data, [[1.0, 4.0], [-1.0, -1.0]])           # G B^T
+    np.testing.assert_array_equal(B.grad.data, [[1.0, 3.0, -1.0], [2.0, 4.0, 0.0]])  # A^T G
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=np.float64)
+    W = mg.tensor([[1.0, -1.0], [0.0, 2.0], [1.0, 1.0]], requires_grad=True, dtype=np.float64)
+    b = mg.tensor([0.5, 0.0, -0.5], requires_grad=True, dtype=np.float64)
+    mg.linear(x, W, b).backward(mg.tensor(G))
+    np.testing.assert_array_equal(x.grad.data, [[3.0, 1.0], [-1.0, 1.0]])            # G W
+    np.testing.assert_array_equal(W.grad.data, [[1.0, 2.0], [3.0, 4.0], [-1.0, 0.0]])  # G^T x
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0, 1.0])                      # sum of G
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_softplus_derivative_is_the_sigmoid_to_a_few_ulps(dtype):
     # the plain backward computes sigmoid(a) = exp(min(a, 0) - log1p(e^-|a|)); compare with
