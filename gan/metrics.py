@@ -181,8 +181,10 @@ def sliced_wasserstein_2d(a, b, n_directions=36):
     if isinstance(n_directions, bool) or int(n_directions) != n_directions or n_directions < 1:
         raise ValueError(f"{name}: n_directions must be an int >= 1, got {n_directions!r}")
     angles = np.pi * np.arange(n_directions) / n_directions
-    directions = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    return float(np.mean([wasserstein_1d(a @ u, b @ u) for u in directions]))
+    directions = np.stack([np.cos(angles), np.sin(angles)], axis=0)  # (2, K)
+    if len(a) == len(b):  # equal sizes: W1 = (1/n) sum_i |a_(i) - b_(i)| for every direction at once
+        return float(np.mean(np.abs(np.sort(a @ directions, axis=0) - np.sort(b @ directions, axis=0))))
+    return float(np.mean([wasserstein_1d(a @ u, b @ u) for u in directions.T]))
 
 
 # ----------------------------------------------------------------------------
