@@ -41,10 +41,18 @@ neither vanish nor blow up, even far from the data.
 
 What to look at
 ---------------
-* ``playground.png``: the last frame. The arrows point up D's slope towards the green side; the purple mesh shows where G puts its samples: stretched thin between the modes it covers, folded onto a few if it collapsed.
-* ``playground.gif``: the run as a film (``frame_*.png`` are some of its frames): the samples leave the centre along the arrows, D's boundary wraps around the real modes, and the mesh spreads over them.
-* ``metrics.json``: ``saturation_check`` measures why the saturating loss starves G: after 100 D steps alone, the same D hands back arrows about ten times shorter under log(1 - D(G(z))) than under -log D(G(z)); the WGAN-GP critic keeps |grad f| near 1.
-* ``playground.npz``: the last frame as arrays (fake, arrows, z_grid_image, d_map on map_x x map_y): recompute any arrow with ``minigrad.grad`` and compare.
+* ``playground.png``: the last frame. The arrows point up D's slope towards the
+  green side; the purple mesh shows where G puts its samples: stretched thin between
+  the modes it covers, folded onto a few if it collapsed.
+* ``playground.gif``: the run as a film (``frame_*.png`` are some of its frames):
+  the samples leave the centre along the arrows, D's boundary wraps around the real
+  modes, and the mesh spreads over them.
+* ``metrics.json``: ``saturation_check`` measures why the saturating loss starves G:
+  after 100 D steps alone, the same D hands back arrows about ten times shorter
+  under log(1 - D(G(z))) than under -log D(G(z)); the WGAN-GP critic keeps |grad f|
+  near 1.
+* ``playground.npz``: the last frame as arrays (fake, arrows, z_grid_image, d_map on
+  map_x x map_y): recompute any arrow with ``minigrad.grad`` and compare.
 
 What the default run shows (seed 0, 2,000 iterations, the saturating minimax loss
 of the textbook's Algorithm 13.1 and the parabola tutorial): G covers all 8 modes
@@ -73,7 +81,7 @@ Things to try in the window
 
 Controls (a window opens when there is a display and neither --frames nor --quick is given)
 ------------------------------------------------------------------------------------------
-  play / pause [space]  train continuously (ITERATIONS_PER_TICK iterations per refresh)
+  play / pause [space]  train continuously (5 iterations per refresh)
   D step [d]            one discriminator step: G does not move, the arrows change with D
   G step [g]            one generator step: D does not move, the samples follow the arrows
   iteration [i]         one iteration of the textbook's Algorithm 13.1: k D steps, one G step
@@ -112,10 +120,11 @@ from pathlib import Path
 import numpy as np
 
 from demos import common
+from demos.playground_controls import Controls
 from demos.playground_state import DATASETS, LOSSES, N_SHOWN, PlaygroundState, Settings
 from demos.playground_view import DEFAULT_ARROW_SCALE, PlaygroundView
-from gan.checkpoint import NonFiniteError
 from gan.progress import ProgressBar
+from gan.train import ConfigError
 
 DEFAULT_ITERATIONS = 2000
 DEFAULT_FRAMES = 20
@@ -124,124 +133,8 @@ QUICK_FRAMES = 4
 RECORD_EVERY = 10            # iterations between two history records in a run without window
 PNG_SNAPSHOTS = 3            # frames written as frame_NNNNN.png besides the last one (playground.png)
 QUICK_PNG_SNAPSHOTS = 2
-ITERATIONS_PER_TICK = 5      # iterations per refresh while the window plays
-TICK_MS = 30
 SATURATION_D_STEPS = 100
 WGAN_GP_N_CRITIC = 3         # the default k for WGAN-GP (its paper uses 5; 3 covers the ring here)
-KEYS = {" ": "play", "d": "step_d", "g": "step_g", "i": "iterate", "r": "reset"}
-
-
-# ----------------------------------------------------------------------------- the window's controls
-
-class Controls:
-    """The widgets under a PlaygroundView and their callbacks: each changes the state as labelled,
-    then redraws. Tests press them under the Agg backend."""
-
-    BUTTONS = (("play", "play / pause [space]"), ("step_d", "D step [d]"), ("step_g", "G step [g]"),
-               ("iterate", "iteration [i]"), ("reset", "reset [r]"))
-
-    def __init__(self, state, view):
-        from matplotlib.widgets import Button, RadioButtons, Slider
-        self.state, self.view = state, view
-        fig = view.fig
-        self.playing = False
-        self.buttons = {}
-        for i, (name, label) in enumerate(self.BUTTONS):
-            button = Button(fig.add_axes([0.30 + 0.135 * i, 0.185, 0.125, 0.045]), label)
-            button.label.set_fontsize(9)
-            button.on_clicked(lambda event, name=name: self.press(name))
-            self.buttons[name] = button
-        s = state.settings
-        self.dataset_radio = self._radio(RadioButtons, fig, [0.015, 0.01, 0.12, 0.22], list(DATASETS), s.dataset, "data set")
-        self.dataset_radio.on_clicked(self.choose_dataset)
-        self.loss_radio = self._radio(RadioButtons, fig, [0.145, 0.01, 0.12, 0.22], list(LOSSES), s.loss, "loss")
-        self.loss_radio.on_clicked(self.choose_loss)
-        self.sliders = {}
-        rows = (("n_critic", "D steps per G step", 1, 10, s.n_critic, 1),
-                ("d_lr", "D learning rate (log10)", -5, -1.5, math.log10(s.d_lr), None),
-                ("g_lr", "G learning rate (log10)", -5, -1.5, math.log10(s.g_lr), None),
-                ("arrow_scale", "arrow scale (log10)", 0, 4, math.log10(view.arrow_scale), None))
-        for row, (name, label, low, high, value, step) in enumerate(rows):
-            slider = Slider(fig.add_axes([0.45, 0.13 - 0.037 * row, 0.30, 0.025]), label, low, high,
-                            valinit=value, valstep=step)
-            slider.label.set_fontsize(8)
-            slider.on_changed(lambda value, name=name: self.slide(name, value))
-            self.sliders[name] = slider
-            self._show_slider_value(name)
-        fig.text(0.84, 0.03, "keys:\n  space  play / pause\n  d  D step,  g  G step\n  i  one iteration\n  r  reset",
-                 fontsize=8, va="bottom")
-        fig.canvas.mpl_connect("key_press_event", self.key)
-        self.timer = fig.canvas.new_timer(interval=TICK_MS)
-        self.timer.add_callback(self.tick)
-        self.refresh()
-
-    @staticmethod
-    def _radio(RadioButtons, fig, rect, labels, active, title):
-        ax = fig.add_axes(rect)
-        ax.set_title(title, fontsize=9)
-        return RadioButtons(ax, labels, active=labels.index(active))
-
-    # ------------------------------------------------------------------ callbacks
-    def press(self, name):
-        """The buttons (and their keys)."""
-        if name == "play":
-            self.playing = not self.playing
-            (self.timer.start if self.playing else self.timer.stop)()
-            self.buttons["play"].label.set_text("pause [space]" if self.playing else "play / pause [space]")
-            self.view.fig.canvas.draw_idle()
-            return
-        actions = {"step_d": self.state.step_d, "step_g": self.state.step_g, "iterate": self.state.iterate,
-                   "reset": self.state.reset}
-        self._run(actions[name])
-
-    def choose_dataset(self, label):
-        self._run(lambda: self.state.set_dataset(label))
-
-    def choose_loss(self, label):
-        self._run(lambda: self.state.set_loss(label))
-
-    def slide(self, name, value):
-        if name == "n_critic":
-            self.state.set_n_critic(int(round(value)))
-        elif name == "d_lr":
-            self.state.set_learning_rates(d_lr=10.0 ** value)
-        elif name == "g_lr":
-            self.state.set_learning_rates(g_lr=10.0 ** value)
-        else:
-            self.view.arrow_scale = 10.0 ** value
-        self._show_slider_value(name)
-        self.refresh()
-
-    def key(self, event):
-        if event.key in KEYS:
-            self.press(KEYS[event.key])
-
-    def tick(self):
-        """One refresh while playing: ITERATIONS_PER_TICK iterations, then redraw."""
-        if self.playing:
-            self._run(lambda: self.state.iterate(ITERATIONS_PER_TICK))
-
-    # ------------------------------------------------------------------ helpers
-    def _run(self, action):
-        try:
-            action()
-        except NonFiniteError as error:  # e.g. a learning rate far too high: say so, keep the window
-            self.playing = False
-            self.timer.stop()
-            self.view.show_message(f"training stopped: {error}. Lower a learning rate or press reset.")
-            self.view.fig.canvas.draw_idle()
-            return
-        self.refresh()
-
-    def _show_slider_value(self, name):
-        slider = self.sliders[name]
-        if name != "n_critic":  # the slider moves the exponent; show the value itself
-            slider.valtext.set_text(f"{10.0 ** slider.val:.2g}" if name.endswith("lr") else f"{10.0 ** slider.val:.3g}")
-
-    def refresh(self):
-        self.view.draw(self.state.snapshot())
-        self.view.fig.canvas.draw_idle()
-
 
 
 # ----------------------------------------------------------------------------- measurements
@@ -407,11 +300,16 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    if not (args.arrow_scale > 0 and math.isfinite(args.arrow_scale)):
-        parser.error(f"--arrow-scale must be a positive number, got {args.arrow_scale}")
+    for option in ("arrow_scale", "d_lr", "g_lr"):
+        value = getattr(args, option)
+        if not (value > 0 and math.isfinite(value)):
+            parser.error(f"--{option.replace('_', '-')} must be a positive number, got {value}")
     n_critic = args.n_critic or (WGAN_GP_N_CRITIC if args.loss == "wgan-gp" else 1)
-    settings = Settings(dataset=args.dataset, loss=args.loss, n_critic=n_critic, d_lr=args.d_lr, g_lr=args.g_lr,
-                        seed=args.seed).validate()
+    try:
+        settings = Settings(dataset=args.dataset, loss=args.loss, n_critic=n_critic, d_lr=args.d_lr, g_lr=args.g_lr,
+                            seed=args.seed).validate()
+    except ConfigError as error:
+        parser.error(str(error))
     window = args.frames is None and not args.quick and has_display()
     args.show = args.show or window  # common.setup keeps an interactive backend only with show
     out = common.setup(args)

@@ -58,7 +58,7 @@ DATASETS = {
 LOSSES = {
     "minimax": "probability",        # D(x) = sigmoid(logit); G minimises log(1 - D(G(z))) (saturating)
     "nonsaturating": "probability",  # the same D; G minimises -log D(G(z))
-    "wgan-gp": "critic",             # f(x), a critic value (any real number); the gradient penalty keeps |grad f| near 1
+    "wgan-gp": "critic",             # f(x), any real number; the gradient penalty keeps |grad f| near 1
     "lsgan": "score",                # a score with targets 1 (real) and 0 (fake); 1/2 is the boundary
 }
 
@@ -289,7 +289,8 @@ class PlaygroundState:
         map_x = map_y = np.linspace(-extent, extent, MAP_POINTS)
         points = np.stack(np.meshgrid(map_x, map_y, indexing="xy"), axis=-1).reshape(-1, 2)
         return Snapshot(
-            dataset=self.settings.dataset, dataset_label=self.dataset.label, loss=self.settings.loss, map_kind=LOSSES[self.settings.loss],
+            dataset=self.settings.dataset, dataset_label=self.dataset.label, loss=self.settings.loss,
+            map_kind=LOSSES[self.settings.loss],
             extent=extent, centers=self.dataset.centers, real=self.real.astype(np.float64), z=self.z.astype(np.float64),
             fake=fake, arrows=arrows, z_grid=z_grid,
             z_grid_image=self.generate(z_grid.reshape(-1, 2)).reshape(Z_LINES, Z_LINES, 2),

@@ -4,7 +4,7 @@ gradient: every drawn number comes from `demos.playground_state.Snapshot`."""
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 REAL_COLOR, FAKE_COLOR, ARROW_COLOR = "#1b7837", "#762a83", "#d95f02"
 MAP_COLORMAP = "PRGn"            # purple where D says "generated", green where it says "real"
@@ -16,6 +16,7 @@ KIND_TITLES = {
     "score": "LSGAN score D(x) (real target 1, fake 0), black line: D = 1/2",
     "critic": "critic value f(x) (no 1/2: only differences matter), level lines",
 }
+MAP_LABELS = {"probability": "D(x)", "score": "D(x), a score", "critic": "f(x)"}
 LOSS_NAMES = {"minimax": "minimax (saturating) loss", "nonsaturating": "non-saturating loss",
               "wgan-gp": "WGAN-GP", "lsgan": "LSGAN"}
 
@@ -29,7 +30,7 @@ class PlaygroundView:
         # without pyplot: a figure that no window owns (it can still be saved), e.g. after the window closed
         self.fig = fig = plt.figure(figsize=figsize) if plt is not None else Figure(figsize=figsize)
         self.arrow_scale = float(arrow_scale)
-        top, low = 0.88, bottom + 0.07
+        top, low = 0.86, bottom + 0.07
         height = top - low
         self.title = fig.text(0.5, 0.965, "", ha="center", va="center", fontsize=11)
 
@@ -63,6 +64,7 @@ class PlaygroundView:
         self.half = d_ax.axhline(0.5, color="k", ls=":", lw=0.8)
         self.quality_target = quality_ax.axhline(0.0, color="k", ls=":", lw=0.8)
         arrow_ax.set_yscale("log")
+        arrow_ax.yaxis.set_minor_formatter(NullFormatter())
         losses_ax.set_title("losses on the shown samples", fontsize=8, pad=2)
         arrow_ax.set_title("median arrow |dL_G/dG(z)| (log scale)", fontsize=8, pad=2)
         quality_ax.set_xlabel("updates (D steps + G steps)", fontsize=8)
@@ -97,17 +99,19 @@ class PlaygroundView:
         self.map.set_data(snap.d_map)
         self.map.set_extent((-e, e, -e, e))
         self.map.set_clim(*((float(snap.d_map.min()), float(snap.d_map.max())) if critic else (0.0, 1.0)))
+        self.colorbar.set_label(MAP_LABELS[snap.map_kind], fontsize=8)
         for artist in (self.contours, self.arrows):
             if artist is not None:
-                artist.remove()
+                _remove(artist)
         if critic:
             self.contours = ax.contour(snap.map_x, snap.map_y, snap.d_map, levels=12, colors="0.35", linewidths=0.5)
         elif snap.d_map.min() < 0.5 < snap.d_map.max():
             self.contours = ax.contour(snap.map_x, snap.map_y, snap.d_map, levels=[0.5], colors="k", linewidths=1.3)
         else:
             self.contours = None  # D is above (or below) 1/2 everywhere in view: no boundary to draw
-        image = snap.z_grid_image
-        self.manifold.set_segments([image[i] for i in range(image.shape[0])] + [image[:, j] for j in range(image.shape[1])])
+        image = snap.z_grid_image  # its rows and its columns, each a polyline through G
+        rows, columns = [image[i] for i in range(image.shape[0])], [image[:, j] for j in range(image.shape[1])]
+        self.manifold.set_segments(rows + columns)
         self.real.set_offsets(snap.real)
         self.fake.set_offsets(snap.fake)
         shown = self.arrow_scale * snap.arrows
@@ -118,7 +122,7 @@ class PlaygroundView:
         ax.set_ylim(-e, e)
         median = np.median(np.linalg.norm(snap.arrows, axis=1))
         outside = int(np.sum(np.any(np.abs(snap.fake) > e, axis=1)))
-        outside = f"; {outside} of {len(snap.fake)} generated samples outside the view" if outside else ""
+        outside = f"\n{outside} of {len(snap.fake)} generated samples are outside the view" if outside else ""
         ax.set_title(f"{KIND_TITLES[snap.map_kind]}\narrows: {self.arrow_scale:g} x (-dL_G/dG(z)), "
                      f"median |dL_G/dG(z)| = {median:.2e}{outside}", fontsize=9)
         ax.legend(loc="lower left", fontsize=7, framealpha=0.8, markerscale=2.5)
@@ -160,3 +164,12 @@ class PlaygroundView:
             quality_ax.set_ylim(-0.5, len(snap.centers) + 0.5)
         else:
             quality_ax.set_ylim(0, 1.1 * max(np.nanmax(h["sliced_w1"]), snap.sliced_w1_floor))
+
+
+def _remove(artist):
+    """Take an artist off its axes (a contour set before matplotlib 3.8 is removed line by line)."""
+    try:
+        artist.remove()
+    except (AttributeError, NotImplementedError):
+        for collection in artist.collections:
+            collection.remove()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from demos import playground
+from demos import playground, playground_controls
 from demos.playground_state import (DATASETS, LOSSES, MAP_POINTS, N_SHOWN, Z_EXTENT, Z_LINES, PlaygroundState,
                                     Settings)
 from demos.playground_view import PlaygroundView
@@ -119,23 +119,30 @@ def test_bad_settings_name_the_option():
 
 # ----------------------------------------------------------------------------- the widgets, under Agg
 
-@pytest.fixture
-def window(monkeypatch):
+@pytest.fixture(scope="module")
+def window_controls():
+    """One window for all widget tests (building its axes and widgets is the slow part)."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    state = PlaygroundState(Settings(**SMALL))
     view = PlaygroundView(plt, figsize=(13.0, 8.6), bottom=0.24)
     # Agg renders at every draw_idle (a window would wait for a quiet moment): skip the pixels, keep the callbacks
-    monkeypatch.setattr(view.fig.canvas, "draw_idle", lambda *args, **kwargs: None)
-    controls = playground.Controls(state, view)
-    yield state, controls
+    view.fig.canvas.draw_idle = lambda *args, **kwargs: None
+    yield playground_controls.Controls(PlaygroundState(Settings(**SMALL)), view)
     plt.close(view.fig)
+
+
+@pytest.fixture
+def window(window_controls):
+    """The window's controls driving a fresh state (the widgets keep their last positions)."""
+    window_controls.state = PlaygroundState(Settings(**SMALL))
+    window_controls.playing = False
+    return window_controls.state, window_controls
 
 
 def test_the_window_renders_with_its_controls(window, tmp_path):
     state, controls = window
-    controls.view.fig.savefig(tmp_path / "window.png", dpi=60)
-    assert (tmp_path / "window.png").stat().st_size > 10000
+    controls.view.fig.savefig(tmp_path / "window.png", dpi=40)
+    assert (tmp_path / "window.png").stat().st_size > 5000
     assert controls.view.fig.canvas.callbacks.callbacks["key_press_event"]
 
 
@@ -216,10 +223,10 @@ def test_play_runs_iterations_on_each_tick_until_paused(window):
     assert state.g_steps == 0                      # not playing: a tick does nothing
     click(controls.buttons["play"])
     controls.tick()                                # the timer's callback (Agg has no running timer)
-    assert state.g_steps == playground.ITERATIONS_PER_TICK
+    assert state.g_steps == playground_controls.ITERATIONS_PER_TICK
     press_key(controls, " ")                       # pause
     controls.tick()
-    assert state.g_steps == playground.ITERATIONS_PER_TICK
+    assert state.g_steps == playground_controls.ITERATIONS_PER_TICK
 
 
 def test_data_set_switch_takes_effect_and_starts_afresh(window):
