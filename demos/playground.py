@@ -129,10 +129,10 @@ from gan.train import ConfigError
 DEFAULT_ITERATIONS = 2000
 DEFAULT_FRAMES = 20
 QUICK_ITERATIONS = 300
-QUICK_FRAMES = 4
+QUICK_FRAMES = 3
 RECORD_EVERY = 10            # iterations between two history records in a run without window
 PNG_SNAPSHOTS = 3            # frames written as frame_NNNNN.png besides the last one (playground.png)
-QUICK_PNG_SNAPSHOTS = 2
+QUICK_PNG_SNAPSHOTS = 1
 SATURATION_D_STEPS = 100
 WGAN_GP_N_CRITIC = 3         # the default k for WGAN-GP (its paper uses 5; 3 covers the ring here)
 

@@ -264,6 +264,28 @@ def test_learning_rate_and_arrow_sliders(window):
     assert controls.view.arrow_scale == pytest.approx(10.0)
 
 
+def test_without_a_display_no_window_is_opened():
+    matplotlib.use("Agg")
+    assert not playground.has_display()
+
+
+def test_closing_the_window_writes_the_last_state(tmp_path, monkeypatch):
+    # under Agg plt.show() returns at once, as if the window had been closed straight away
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    monkeypatch.setattr(FigureCanvasAgg, "draw_idle", lambda self, *args, **kwargs: None)  # as in window_controls
+    monkeypatch.setattr(playground, "has_display", lambda: True)
+    check = playground.saturation_check
+    monkeypatch.setattr(playground, "saturation_check", lambda settings: check(settings, d_steps=2))
+    with matplotlib.rc_context():  # the window takes the keys g and r from matplotlib's keymap
+        results = playground.main(["--out", str(tmp_path), "--loss", "wgan-gp"])
+    assert results["frames"] is None and results["settings"]["n_critic"] == playground.WGAN_GP_N_CRITIC
+    assert (tmp_path / "playground.png").stat().st_size > 20000
+    with np.load(tmp_path / "playground.npz", allow_pickle=False) as frame:
+        assert str(frame["map_kind"]) == "critic" and frame["d_map"].shape == (MAP_POINTS, MAP_POINTS)
+    assert json.loads((tmp_path / "metrics.json").read_text())["loss"] == "wgan-gp"
+
+
 # ----------------------------------------------------------------------------- the --quick run
 
 @pytest.fixture(scope="module")
