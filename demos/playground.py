@@ -145,24 +145,25 @@ def saturation_check(settings, d_steps=SATURATION_D_STEPS):
     confident, the non-saturating loss's -(1 - D(G(z))) does not. The same for a WGAN-GP critic,
     whose arrows are grad f / n exactly (l' = -1): their median times n is the median |grad f(G(z))|."""
     classic = PlaygroundState(settings, loss="minimax", n_critic=1)
-    for _ in range(d_steps):
-        classic.trainer.discriminator_step()
-    _, saturating = classic.arrows("minimax")
-    _, nonsaturating = classic.arrows("nonsaturating")
-    fake, _ = classic.arrows()
     critic = PlaygroundState(settings, loss="wgan-gp", n_critic=1)
-    for _ in range(d_steps):
-        critic.trainer.discriminator_step()
+    for state in (classic, critic):
+        for _ in range(d_steps):
+            state.trainer.discriminator_step()  # step_d without its history record
+    fake, saturating = classic.arrows("minimax")
+    _, nonsaturating = classic.arrows("nonsaturating")
     _, critic_arrows = critic.arrows()
-    median = lambda arrows: float(np.median(np.linalg.norm(arrows, axis=1)))  # noqa: E731
     return {
         "d_steps": d_steps,
         "d_fake": float(classic.d_values(fake).mean()),
-        "arrow_median_saturating": median(saturating),
-        "arrow_median_nonsaturating": median(nonsaturating),
-        "ratio_saturating_to_nonsaturating": median(saturating) / median(nonsaturating),
-        "critic_gradient_norm_median": N_SHOWN * median(critic_arrows),
+        "arrow_median_saturating": _median_length(saturating),
+        "arrow_median_nonsaturating": _median_length(nonsaturating),
+        "ratio_saturating_to_nonsaturating": _median_length(saturating) / _median_length(nonsaturating),
+        "critic_gradient_norm_median": N_SHOWN * _median_length(critic_arrows),
     }
+
+
+def _median_length(arrows):
+    return float(np.median(np.linalg.norm(arrows, axis=1)))
 
 
 def run_metrics(state, untrained, saturation, frames, interrupted, seconds):
