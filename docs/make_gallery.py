@@ -19,6 +19,10 @@ FIGURE = {  # lesson -> the figure the README shows
     "mode_collapse": "snapshots.png",
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
+    "playground": "playground.png",
+}
+OPTIONS = {  # lesson -> extra command-line options
+    "playground": ["--frames", "20"],  # frames, not the window it opens when there is a display
 }
 
 
@@ -28,7 +32,8 @@ def main(names):
     for name in names or FIGURE:
         out = ROOT / "runs" / "gallery" / name
         print(f"== {name}", flush=True)
-        subprocess.run([sys.executable, "-m", "demos", name, "--out", str(out)], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-m", "demos", name, "--out", str(out), *OPTIONS.get(name, [])], cwd=ROOT,
+                       check=True)
         shutil.copyfile(out / FIGURE[name], images / f"{name}.png")
         print(f"   -> docs/images/{name}.png")
 

@@ -10,6 +10,8 @@ with one sample per row. The same seed always gives the same samples.
     ring8(n, rng)               (n, 2)   8 Gaussians evenly spaced on a circle
     grid25(n, rng)              (n, 2)   25 Gaussians on a 5 x 5 grid
     swiss_roll(n, rng)          (n, 2)   a noisy 2-D spiral
+    two_moons(n, rng)           (n, 2)   two interleaved half circles
+    two_lines(n, rng)           (n, 2)   two parallel segments: disjoint supports of zero width
     load_mnist(folder=None)     images (n, 784) in [-1, 1], labels (n,)
 
 Nothing here downloads anything: handwritten digits are read from files that
@@ -260,6 +262,53 @@ def swiss_roll(n, rng, noise=0.05):
     t = rng.uniform(1.5 * np.pi, 4.5 * np.pi, size=n)
     spiral = SWISS_ROLL_SCALE * np.stack([t * np.cos(t), t * np.sin(t)], axis=1)
     samples = spiral + noise * rng.standard_normal((n, 2))
+    return samples.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------
+# two moons and two lines
+# ----------------------------------------------------------------------------
+
+TWO_MOONS_SCALE = 1.5
+"""The moons are stretched by this factor (after centring) so that they span about [-2.3, 2.3]."""
+
+
+def two_moons(n, rng, noise=0.05, scale=TWO_MOONS_SCALE):
+    """Two interleaved half circles of radius 1, shape (n, 2), each chosen with probability 1/2.
+
+    t ~ U[0, pi];  upper moon (cos t, sin t),  lower moon (1 - cos t, 1/2 - sin t);
+    then both are shifted by (-1/2, -1/4) (so the pair is centred at 0), multiplied by
+    ``scale`` and get Gaussian noise of std ``noise`` per coordinate (0: exactly on the arcs).
+    """
+    n = _check_n(n, "two_moons")
+    _check_rng(rng, "two_moons")
+    _check_non_negative(noise, "noise", "two_moons")
+    _check_positive(scale, "scale", "two_moons")
+    t = rng.uniform(0.0, np.pi, size=n)
+    lower = rng.random(n) < 0.5
+    x = np.where(lower, 1.0 - np.cos(t), np.cos(t))
+    y = np.where(lower, 0.5 - np.sin(t), np.sin(t))
+    moons = scale * (np.stack([x, y], axis=1) - np.array([0.5, 0.25]))
+    samples = moons + noise * rng.standard_normal((n, 2))
+    return samples.astype(np.float32)
+
+
+def two_lines(n, rng, offset=1.0, length=3.0, noise=0.0):
+    """Two parallel vertical segments, shape (n, 2): the data have two disjoint supports of zero width.
+
+    Each sample picks a side s = -1 or +1 with probability 1/2 and a height y ~ U[-length/2,
+    length/2]:  x = (s * offset, y), plus Gaussian noise of std ``noise`` (default 0: exactly on
+    the lines). A continuous generator cannot map its connected noise space onto two separate
+    pieces without also putting some samples in the gap between them.
+    """
+    n = _check_n(n, "two_lines")
+    _check_rng(rng, "two_lines")
+    _check_positive(offset, "offset", "two_lines")
+    _check_positive(length, "length", "two_lines")
+    _check_non_negative(noise, "noise", "two_lines")
+    side = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    height = rng.uniform(-length / 2.0, length / 2.0, size=n)
+    samples = np.stack([side * offset, height], axis=1) + noise * rng.standard_normal((n, 2))
     return samples.astype(np.float32)
 
 

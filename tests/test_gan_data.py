@@ -188,6 +188,52 @@ def test_swiss_roll_noise_is_added():
     assert data.swiss_roll(5, rng).dtype == np.float32
 
 
+def test_two_moons_without_noise_lie_on_their_half_circles():
+    x = data.two_moons(4000, np.random.default_rng(12), noise=0.0).astype(np.float64)
+    assert x.shape == (4000, 2)
+    # undo the scaling and the centring: the moons of radius 1 before they were moved
+    u = x / data.TWO_MOONS_SCALE + np.array([0.5, 0.25])
+    upper = np.abs(np.hypot(u[:, 0], u[:, 1]) - 1.0) < 1e-5
+    lower = np.abs(np.hypot(u[:, 0] - 1.0, u[:, 1] - 0.5) - 1.0) < 1e-5
+    assert np.all(upper | lower)
+    assert np.all(u[upper & ~lower, 1] >= -1e-5)          # the upper moon is the top half of its circle
+    assert np.all(u[lower & ~upper, 1] <= 0.5 + 1e-5)     # the lower moon the bottom half of its own
+    # each moon has probability 1/2 (binomial standard error 0.008)
+    assert abs(upper.mean() - 0.5) < 0.03
+    # and the pair is centred: the mean of the points is 0 up to sampling error
+    assert np.all(np.abs(x.mean(axis=0)) < 0.05)
+
+
+def test_two_moons_noise_is_added():
+    clean = data.two_moons(3000, np.random.default_rng(13), noise=0.0)
+    noisy = data.two_moons(3000, np.random.default_rng(13), noise=0.1)
+    assert abs((noisy - clean).std() - 0.1) < 0.005
+    assert noisy.dtype == np.float32
+
+
+def test_two_lines_lie_on_two_parallel_segments_with_equal_weight():
+    x = data.two_lines(20000, np.random.default_rng(14), offset=1.5, length=2.0).astype(np.float64)
+    assert x.shape == (20000, 2)
+    assert np.allclose(np.abs(x[:, 0]), 1.5)                  # zero width: exactly on x = -1.5 or +1.5
+    right = x[:, 0] > 0
+    assert abs(right.mean() - 0.5) < 0.02                     # standard error 0.0035
+    assert x[:, 1].min() >= -1.0 and x[:, 1].max() <= 1.0
+    # the height is uniform on [-1, 1] on each line: each quarter gets a quarter of the points
+    for side in (right, ~right):
+        quarters = np.histogram(x[side, 1], bins=4, range=(-1, 1))[0] / side.sum()
+        assert np.all(np.abs(quarters - 0.25) < 0.03)
+
+
+def test_two_lines_noise_and_bad_arguments():
+    noisy = data.two_lines(5000, np.random.default_rng(15), noise=0.1)
+    assert abs((np.abs(noisy[:, 0]) - 1.0).std() - 0.1) < 0.01
+    for kwargs in ({"offset": 0.0}, {"length": -1.0}, {"noise": -0.1}):
+        with pytest.raises(ValueError, match="two_lines"):
+            data.two_lines(5, np.random.default_rng(0), **kwargs)
+    with pytest.raises(ValueError, match="two_moons: noise"):
+        data.two_moons(5, np.random.default_rng(0), noise=-1.0)
+
+
 @pytest.mark.parametrize(
     "sample",
     [
@@ -197,6 +243,8 @@ def test_swiss_roll_noise_is_added():
         lambda rng: data.ring8(10, rng),
         lambda rng: data.grid25(10, rng),
         lambda rng: data.swiss_roll(10, rng),
+        lambda rng: data.two_moons(10, rng),
+        lambda rng: data.two_lines(10, rng),
     ],
 )
 def test_same_seed_same_samples_other_seed_other_samples(sample):

@@ -93,6 +93,37 @@ def test_w1_to_uniform_matches_monte_carlo_uniform_sample():
     assert metrics.wasserstein_1d(a, uniform_sample) == pytest.approx(exact, abs=0.005)
 
 
+def test_sliced_w1_of_a_shift_is_the_mean_projected_shift():
+    a = np.random.default_rng(5).normal(size=(200, 2))
+    t = np.array([0.6, -1.2])
+    k = 36
+    angles = np.pi * np.arange(k) / k
+    expected = np.mean(np.abs(t[0] * np.cos(angles) + t[1] * np.sin(angles)))
+    assert metrics.sliced_wasserstein_2d(a, a + t, n_directions=k) == pytest.approx(expected, abs=1e-12)
+    # about 2/pi of the shift's length for many directions
+    assert expected == pytest.approx(2 / np.pi * np.linalg.norm(t), rel=0.01)
+    assert metrics.sliced_wasserstein_2d(a, a) == 0.0
+
+
+def test_sliced_w1_of_points_on_a_line_scales_the_1d_w1():
+    # both sets on the x axis: the projection on u_k multiplies every x by cos(pi k / K)
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=50), rng.exponential(size=80)
+    a = np.stack([x, np.zeros_like(x)], axis=1)
+    b = np.stack([y, np.zeros_like(y)], axis=1)
+    k = 8
+    scale = np.mean(np.abs(np.cos(np.pi * np.arange(k) / k)))
+    assert metrics.sliced_wasserstein_2d(a, b, n_directions=k) == pytest.approx(
+        scale * metrics.wasserstein_1d(x, y), rel=1e-12)
+
+
+def test_sliced_w1_rejects_other_dimensions():
+    with pytest.raises(ValueError, match=r"sliced_wasserstein_2d: b must have shape \(n, 2\)"):
+        metrics.sliced_wasserstein_2d(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="n_directions"):
+        metrics.sliced_wasserstein_2d(np.zeros((3, 2)), np.zeros((3, 2)), n_directions=0)
+
+
 def test_w1_to_uniform_rejects_empty_interval():
     with pytest.raises(ValueError, match="low < high"):
         metrics.wasserstein_1d_to_uniform([1.0], 2.0, 2.0)
