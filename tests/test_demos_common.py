@@ -32,7 +32,7 @@ def test_every_lesson_has_a_what_to_look_at_section_in_the_agreed_format(name):
     raw = [line for line in lines[start + 2:] if line.startswith("* ")]
     assert len(raw) >= len(bullets)
     for filename, explanation in bullets:
-        assert re.fullmatch(r"[\w/]+\.(png|gif|txt|dot|json|npy)", filename), f"{name}: {filename!r}"
+        assert re.fullmatch(r"[\w/]+\.(png|gif|txt|dot|json|npy|npz)", filename), f"{name}: {filename!r}"
         assert len(explanation) > 10 and explanation.endswith("."), f"{name}: {filename}: {explanation!r}"
 
 
