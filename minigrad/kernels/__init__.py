@@ -20,6 +20,7 @@ kernel. Which one runs is decided by the *backend*:
     act_forward    elementwise.act_forward                _nb_elementwise           not for tanh
     act_backward   elementwise.act_backward               _nb_elementwise           always
     bias_grad      elementwise.bias_grad                  _nb_elementwise           never
+    unfold, fold   conv.py                                (NumPy only, for now)
 
 Threads. No Numba kernel uses ``prange``: a Numba parallel region is expensive next to the small
 tensors of the toy GANs, and on 2 cores it would compete with the OpenBLAS threads of NumPy's
@@ -37,10 +38,12 @@ from .backend import AUTO_RULE, BACKENDS, get_backend, set_backend, use_numba
 from .matmul import matmul, matmul_nt, matmul_tn
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
+from .conv import fold, unfold
 
 __all__ = [
     "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",
+    "unfold", "fold",
 ]

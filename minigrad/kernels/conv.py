@@ -1,0 +1,83 @@
+"""im2col and col2im: `unfold` copies every kernel-sized patch of an image into a column, `fold`
+adds columns back into an image. With them a convolution is one matrix product (see
+minigrad/convolution.py). The shapes and the index order are torch.nn.functional's:
+
+    unfold: x (N, C, H, W) -> cols (N, C*kh*kw, L),   L = oh * ow patches,
+            cols[n, (c*kh + i)*kw + j, p*ow + q] = x_padded[n, c, p*sh + i*dh, q*sw + j*dw]
+    fold:   cols (N, C*kh*kw, L) -> x (N, C, H, W), the adjoint: every column entry is ADDED
+            to the pixel unfold copied it from (pixels in the padding are dropped)
+
+    oh = (H + 2 ph - dh (kh - 1) - 1) // sh + 1     (and ow likewise)
+
+The columns returned by `unfold` are stored as a C-contiguous (C*kh*kw, N, L) array seen
+through a transpose: the convolution then multiplies the weights (O, C*kh*kw) with the columns
+as one (C*kh*kw, N*L) matrix, without copying them. `fold` reads columns of any layout.
+Sizes are given as pairs: kernel (kh, kw), dilation (dh, dw), padding (ph, pw), stride (sh, sw).
+"""
+import numpy as np
+
+
+def output_size(size, kernel, dilation, padding, stride):
+    """Patches along one axis: (size + 2 padding - dilation (kernel - 1) - 1) // stride + 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _patch_grid(H, W, kernel, dilation, padding, stride, op):
+    """(oh, ow) for an H x W image, or a ValueError naming the op and the sizes."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+    oh = output_size(H, kh, dh, ph, sh)
+    ow = output_size(W, kw, dw, pw, sw)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}) is larger than the padded input "
+                         f"{(H + 2 * ph, W + 2 * pw)} (input {(H, W)}, padding {padding}): output size {(oh, ow)}")
+    return oh, ow
+
+
+# ---- NumPy references: one slice assignment per kernel position ---------------------------
+
+def _unfold_numpy(x, kernel, dilation, padding, stride, oh, ow):
+    N, C = x.shape[:2]
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((C, kh, kw, N, oh, ow), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            window = padded[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
+            cols[:, i, j] = window.transpose(1, 0, 2, 3)
+    return cols.reshape(C * kh * kw, N, oh * ow)
+
+
+def _fold_numpy(cols, H, W, kernel, dilation, padding, stride, oh, ow):
+    CKK, N, _ = cols.shape
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+    C = CKK // (kh * kw)
+    blocks = cols.reshape(C, kh, kw, N, oh, ow)
+    padded = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            padded[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw] += \
+                blocks[:, i, j].transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(padded[:, :, ph: ph + H, pw: pw + W])
+
+
+# ---- public API ---------------------------------------------------------------------------
+
+def unfold(x, kernel, dilation, padding, stride):
+    """cols (N, C*kh*kw, L) of x (N, C, H, W) (module docstring), stored (C*kh*kw, N, L)."""
+    if x.ndim != 4:
+        raise ValueError(f"unfold: input must be (N, C, H, W), got shape {x.shape}")
+    oh, ow = _patch_grid(x.shape[2], x.shape[3], kernel, dilation, padding, stride, "unfold")
+    return _unfold_numpy(x, kernel, dilation, padding, stride, oh, ow).transpose(1, 0, 2)
+
+
+def fold(cols, size, kernel, dilation, padding, stride):
+    """x (N, C, H, W) with size = (H, W): the sum of the columns cols (N, C*kh*kw, L) put back."""
+    H, W = size
+    if cols.ndim != 3:
+        raise ValueError(f"fold: input must be (N, C*kh*kw, L), got shape {cols.shape}")
+    oh, ow = _patch_grid(H, W, kernel, dilation, padding, stride, "fold")
+    kk = kernel[0] * kernel[1]
+    if cols.shape[1] % kk or cols.shape[2] != oh * ow:
+        raise ValueError(f"fold: input of shape {cols.shape} does not fit output size {(H, W)} with kernel "
+                         f"{kernel}: need (N, C*{kk}, {oh * ow}) ({oh} x {ow} patches)")
+    return _fold_numpy(cols.transpose(1, 0, 2), H, W, kernel, dilation, padding, stride, oh, ow)
