@@ -27,6 +27,7 @@ Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `chec
 given), prints how to resume, and re-raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
 then continues exactly where the run stopped.
 """
+import contextlib
 import math
 import numbers
 import os
@@ -103,7 +104,8 @@ class Trainer:
         self.generator, self.discriminator = generator, discriminator
         self.data = _as_data(data)
         self.rng = np.random.default_rng(self.config.seed)
-        self.dtype = _parameter_dtype(generator)   # batches and noise are given the models' dtype
+        params = generator.parameters()
+        self._dtype_source = params[0] if params else None
         self.noise_dim = self._check_models()
         cfg = self.config
         self.g_optimizer = make_optimizer(cfg.g_optimizer, generator.parameters(), cfg.g_lr, cfg.g_betas, cfg.momentum)
@@ -115,6 +117,12 @@ class Trainer:
         self._in_step = False  # True while an iteration is half done (its state must not be saved)
         self._checkpoint = None  # (path, iteration) of the last checkpoint fit wrote, for messages
 
+    @property
+    def dtype(self):
+        """The models' dtype, given to real batches and noise (read from G's first parameter each
+        time, so that generator.double() after the Trainer was made is followed)."""
+        return self._dtype_source.data.dtype if self._dtype_source is not None else np.dtype(np.float32)
+
     # ------------------------------------------------------------------ checks before training
     def _check_models(self):
         """Probe G and D with a batch of 2 (zeros, so the RNG is untouched); return noise_dim."""
@@ -124,7 +132,8 @@ class Trainer:
             if not sizes:
                 raise ConfigError("TrainConfig.noise_dim: cannot read it from the generator; please set it")
             noise_dim = sizes[0]
-        with mg.no_grad():
+        # eval mode: the probe must not move BatchNorm's running statistics or draw dropout masks
+        with mg.no_grad(), _eval_mode(self.generator, self.discriminator):
             try:
                 fake = self.generator(mg.zeros(2, noise_dim, dtype=self.dtype))
             except ValueError as error:
@@ -389,18 +398,21 @@ class Trainer:
 
     @staticmethod
     def _eval_forward(module, x):
-        was_training = module.training
-        module.eval()
-        try:
-            with mg.no_grad():
-                return module(x).data
-        finally:
-            module.train(was_training)
+        with _eval_mode(module), mg.no_grad():
+            return module(x).data
 
 
-def _parameter_dtype(module):
-    params = module.parameters()
-    return params[0].dtype if params else np.dtype(np.float32)
+@contextlib.contextmanager
+def _eval_mode(*modules):
+    """The modules in eval mode for the block, then each back in the mode it was in."""
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)
 
 
 def _as_config(config):

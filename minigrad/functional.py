@@ -14,6 +14,8 @@ log term next to a large m.
 import numpy as np
 
 from . import ops
+from .convolution import (avg_pool2d, conv2d, conv_transpose2d, fold, interpolate, max_pool2d,  # noqa: F401
+                          pad, unfold)
 from .fused import linear  # noqa: F401  (re-exported, as torch.nn.functional.linear)
 from .ops import activation, relu, sigmoid, tanh  # noqa: F401  (re-exported)
 from .tensor import Tensor, lift

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 TESTS = Path(__file__).parent
-ENGINE_TESTS = ["test_tensor.py", "test_gradcheck_ops.py", "test_against_torch.py", "test_nn.py", "test_optim.py"]
+ENGINE_TESTS = ["test_tensor.py", "test_gradcheck_ops.py", "test_against_torch.py", "test_nn.py", "test_optim.py",
+                "test_semantics.py", "test_conv.py", "test_nn_conv.py", "test_against_torch_conv.py"]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])

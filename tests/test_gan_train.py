@@ -750,3 +750,14 @@ def test_non_finite_loss_without_a_checkpoint_mentions_none():
         trainer.fit(3, progress=False)
     assert "parameter generator.0.weight is already not finite" in str(caught.value)
     assert "checkpoint" not in str(caught.value)
+
+
+def test_making_a_trainer_does_not_move_batchnorm_statistics():
+    rng = np.random.default_rng(0)
+    G = mg.nn.Sequential(mg.nn.Linear(3, 8, rng=rng), mg.nn.BatchNorm1d(8), mg.nn.ReLU(), mg.nn.Linear(8, 2, rng=rng))
+    D = models.mlp_discriminator(2, hidden=(8,), rng=rng)
+    Trainer(G, D, lambda n, r: r.standard_normal((n, 2)),
+            TrainConfig(noise_dim=3, batch_size=8))
+    np.testing.assert_array_equal(G[1].running_var, np.ones(8, np.float32))
+    np.testing.assert_array_equal(G[1].running_mean, np.zeros(8, np.float32))
+    assert G.training and G[1].training

@@ -5,16 +5,25 @@ One file per family, as in torch.nn:
     module.py       Module, Parameter, StateDictError (registration, train/eval, state_dict)
     linear.py       Linear
     activation.py   ReLU, LeakyReLU, Tanh, Sigmoid
-    dropout.py      Dropout
-    norm.py         BatchNorm1d
+    dropout.py      Dropout, Dropout2d
+    norm.py         BatchNorm1d, BatchNorm2d, LayerNorm
+    conv.py         Conv2d, ConvTranspose2d
+    pooling.py      MaxPool2d, AvgPool2d
+    upsampling.py   Upsample
+    flatten.py      Flatten, Unflatten
     container.py    Sequential, MLP
 """
 from .module import Module, Parameter, StateDictError
 from .linear import Linear
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
-from .dropout import Dropout
-from .norm import BatchNorm1d
+from .dropout import Dropout, Dropout2d
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .conv import Conv2d, ConvTranspose2d
+from .pooling import AvgPool2d, MaxPool2d
+from .upsampling import Upsample
+from .flatten import Flatten, Unflatten
 from .container import MLP, Sequential
 
 __all__ = ["Module", "Parameter", "StateDictError", "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
-           "Dropout", "BatchNorm1d", "Sequential", "MLP"]
+           "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Conv2d", "ConvTranspose2d",
+           "MaxPool2d", "AvgPool2d", "Upsample", "Flatten", "Unflatten", "Sequential", "MLP"]
