@@ -135,9 +135,12 @@ def _module_state_problem(module, saved):
         return f"{' and '.join(parts)} (the model has {list(ours)}): another architecture?"
     for name, array in ours.items():
         value = saved[name]
-        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+        # floats where the model has floats; integers where it has integer counters (num_batches_tracked)
+        kinds = "f" if array.dtype.kind == "f" else "iu"
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in kinds:
             what = f"dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
-            return f"'{name}' holds {what} values; parameters and buffers must be floating-point arrays"
+            need = "floating-point arrays" if kinds == "f" else f"integer arrays like the model's {array.dtype}"
+            return f"'{name}' holds {what} values; it must hold {need}"
         if value.shape != array.shape:
             return f"'{name}' has shape {value.shape} in the checkpoint but {array.shape} in the model"
     return None

@@ -130,7 +130,8 @@ def test_state_dict_includes_batchnorm_buffers():
     net(mg.tensor(np.random.default_rng(0).standard_normal((8, 2)), dtype=np.float32))
     assert net[1].running_var.dtype == np.float32
     state = net.state_dict()
-    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var"]
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+                           "1.num_batches_tracked"]
     fresh = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     fresh.load_state_dict(state)
     assert np.array_equal(fresh[1].running_var, net[1].running_var)
