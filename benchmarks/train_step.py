@@ -40,8 +40,25 @@ CONFIGS = {
     "mnist64": ([100, 256, 512, 784], [784, 512, 256, 1], ("leaky_relu", 0.2), "tanh", 64, 1, False),
     "mnist256": ([100, 256, 512, 784], [784, 512, 256, 1], ("leaky_relu", 0.2), "tanh", 256, 1, False),
     "wgangp": ([2, 512, 512, 512, 2], [2, 512, 512, 512, 1], "relu", None, 256, 5, True),
+    # the classic MNIST DCGAN (issue 13): G Linear(100, 128*7*7)-BN-ReLU-Unflatten-ConvT(128, 64, 4, 2, 1)-BN-ReLU-
+    # ConvT(64, 1, 4, 2, 1)-Tanh; D Conv(1, 64, 4, 2, 1)-LReLU-Conv(64, 128, 4, 2, 1)-BN-LReLU-Flatten-Linear(6272, 1)
+    "dcgan64": ("dcgan", "dcgan", None, None, 64, 1, False),
+    "dcgan256": ("dcgan", "dcgan", None, None, 256, 1, False),
 }
-ITERATIONS = {"toy": 200, "mnist64": 30, "mnist256": 15, "wgangp": 3}
+ITERATIONS = {"toy": 200, "mnist64": 30, "mnist256": 15, "wgangp": 3, "dcgan64": 5, "dcgan256": 2}
+
+
+def dcgan_layers(nn_module, make_rng=None):
+    """The DCGAN's two Sequentials in minigrad.nn or torch.nn (the same layers, the same order)."""
+    kw = {} if make_rng is None else {"rng": make_rng}
+    G = nn_module.Sequential(
+        nn_module.Linear(100, 128 * 7 * 7, **kw), nn_module.BatchNorm1d(128 * 7 * 7), nn_module.ReLU(),
+        nn_module.Unflatten(1, (128, 7, 7)), nn_module.ConvTranspose2d(128, 64, 4, 2, 1, **kw),
+        nn_module.BatchNorm2d(64), nn_module.ReLU(), nn_module.ConvTranspose2d(64, 1, 4, 2, 1, **kw), nn_module.Tanh())
+    D = nn_module.Sequential(
+        nn_module.Conv2d(1, 64, 4, 2, 1, **kw), nn_module.LeakyReLU(0.2), nn_module.Conv2d(64, 128, 4, 2, 1, **kw),
+        nn_module.BatchNorm2d(128), nn_module.LeakyReLU(0.2), nn_module.Flatten(), nn_module.Linear(6272, 1, **kw))
+    return G, D
 
 
 # ----------------------------------------------------------------------------- minigrad
@@ -50,15 +67,19 @@ class MinigradGAN:
     def __init__(self, config, seed=0):
         g_sizes, d_sizes, act, out_act, self.batch, self.n_critic, self.gp = config
         rng = np.random.default_rng(seed)
-        self.G = nn.MLP(g_sizes, act, out_act, rng=rng)
-        self.D = nn.MLP(d_sizes, act, rng=rng)
+        if g_sizes == "dcgan":
+            self.G, self.D = dcgan_layers(nn, rng)
+            self.noise_dim, self.data_shape = 100, (1, 28, 28)
+        else:
+            self.G = nn.MLP(g_sizes, act, out_act, rng=rng)
+            self.D = nn.MLP(d_sizes, act, rng=rng)
+            self.noise_dim, self.data_shape = g_sizes[0], (d_sizes[0],)
         self.opt_g = optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.5, 0.999))
         self.opt_d = optim.Adam(self.D.parameters(), lr=1e-4, betas=(0.5, 0.999))
-        self.noise_dim, self.data_dim = g_sizes[0], d_sizes[0]
         self.rng = np.random.default_rng(seed + 1)
 
     def batches(self):
-        real = self.rng.standard_normal((self.batch, self.data_dim)).astype(np.float32)
+        real = self.rng.standard_normal((self.batch,) + self.data_shape).astype(np.float32)
         z = self.rng.standard_normal((self.batch, self.noise_dim)).astype(np.float32)
         return real, z
 
@@ -124,12 +145,11 @@ def torch_gan(config, fused, seed=0, form="paper"):
             layers.append(torch.nn.Tanh())
         return torch.nn.Sequential(*layers)
 
-    G, D = mlp(g_sizes, out_act), mlp(d_sizes)
-    mine = MinigradGAN(config, seed)          # copy minigrad's initial weights
-    with torch.no_grad():
-        for module, source in ((G, mine.G), (D, mine.D)):
-            for p, q in zip(module.parameters(), source.parameters()):
-                p.copy_(torch.from_numpy(q.data))
+    G, D = dcgan_layers(torch.nn) if g_sizes == "dcgan" else (mlp(g_sizes, out_act), mlp(d_sizes))
+    mine = MinigradGAN(config, seed)          # copy minigrad's initial weights (and buffers)
+    for module, source in ((G, mine.G), (D, mine.D)):
+        module.load_state_dict({k: torch.from_numpy(v) for k, v in source.state_dict().items()})
+    data_shape = mine.data_shape
     kwargs = {"fused": True} if fused else {}
     opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.999), **kwargs)
     opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.999), **kwargs)
@@ -137,8 +157,8 @@ def torch_gan(config, fused, seed=0, form="paper"):
     softplus = torch.nn.functional.softplus
 
     def batches():
-        real = torch.from_numpy(rng.standard_normal((batch, d_sizes[0])).astype(np.float32))
-        z = torch.from_numpy(rng.standard_normal((batch, g_sizes[0])).astype(np.float32))
+        real = torch.from_numpy(rng.standard_normal((batch,) + data_shape).astype(np.float32))
+        z = torch.from_numpy(rng.standard_normal((batch, mine.noise_dim)).astype(np.float32))
         return real, z
 
     def d_step(real, fake):
@@ -241,15 +261,16 @@ def resident_mb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
-def run_memory(iterations=2000):
-    gan = MinigradGAN(CONFIGS["mnist64"])
-    for _ in range(50):
-        gan.iteration()
+def run_memory(config="mnist64", iterations=2000):
+    gan = MinigradGAN(CONFIGS[config])
+    step = gan.iteration_dcgan if config.startswith("dcgan") else gan.iteration
+    for _ in range(min(50, iterations // 10)):
+        step()
     before = resident_mb()
     for i in range(iterations):
-        gan.iteration()
+        step()
     after = resident_mb()
-    print(f"MNIST-size GAN, batch 64: resident memory {before:.1f} MB -> {after:.1f} MB after "
+    print(f"{config}: resident memory {before:.1f} MB -> {after:.1f} MB after "
           f"{iterations} iterations (growth {after - before:+.1f} MB)")
 
 
@@ -283,6 +304,7 @@ def main():
     args = parser.parse_args()
     if args.memory:
         run_memory()
+        run_memory("dcgan64", 500)
     elif args.startup:
         run_startup()
     else:

@@ -44,16 +44,13 @@ Which form runs: gemm() takes the dot form exactly when B's columns are contiguo
 that Bt = B.T is a view and needs no copy; any other layout goes to the rank form (a
 strided B is first copied, C-contiguous). For a B with contiguous rows the dot form needs
 a transposed copy Bt (and, for dY.T @ X, a copy of A too, since A = dY.T is a transposed
-view). matmul.py makes these copies, with transpose() below, only when it pays; measured
-(MNIST backward shapes, serial kernels, float32):
+view). matmul.py makes these copies, with transpose() below, only when it pays:
 
-  * the dot form itself, no copy, vs the rank form: 1.1-1.6x faster for k >= 256, but
-    0.7-0.9x for k = 64 (the weight gradient at batch 64: 12 horizontal sums per tile
-    for only 8 vector steps of k);
-  * the copy: 2-3 cycles per element when the source is in L2, 3-6 when it comes from
-    L3 (as in training, where the operand was written long before). dY @ W copies W,
-    k * n values, for m * k * n multiply-adds: m = batch reuses per copied value. At
-    batch 64 the copy took 30-40% of the product and ate the gain; at batch 256, 5-10%.
+  * the dot form itself beats the rank form only for a long k (its 12 horizontal sums per
+    tile are amortised over k; the weight gradient at batch 64 has k = 64);
+  * the copy costs a few cycles per element, and dY @ W copies W (k * n values) for
+    m * k * n multiply-adds: m = batch reuses per copied value, too few at batch 64.
+  (Figures: benchmarks/README.md, "Matrix products".)
 
 Hence the rule in matmul.py: copy when k >= DOT_MIN_K (256) and there are at least
 TRANSPOSE_MIN_REUSE (256) multiply-adds per copied value; otherwise the rank form. On
@@ -62,8 +59,7 @@ half of C (two hand-offs to the helper thread).
 
 Why a blocked transpose: a plain double loop D[j, i] = S[i, j] writes one value into
 each of n different cache lines of D per row of S; with rows of 1-4 KB those lines also
-fall into the same few L1 sets, so they are evicted before they are full (9-22 cycles
-per value on 4 of the 6 shapes measured: the "4-8 cycles" of a previous version).
+fall into the same few L1 sets, so they are evicted before they are full.
 transpose() works on 32 x 32 tiles (32 lines of D stay in L1 until filled) and, inside
 a tile, on 4 x 4 blocks held in 16 scalars: 4 short row reads of S, 4 row writes of D.
 
@@ -218,11 +214,10 @@ def transpose(S, D):
     """D[:] = S.T (S (m, n) any strides, D (n, m) C-contiguous): a cache-blocked copy.
 
     A plain double loop reads S row by row but writes D one value per row of D, each in
-    a different cache line, evicted before it is full (9-22 cycles per value on most
-    MNIST shapes). Within a 32 x 32 tile the 32 lines being written stay in L1 until
-    full; inside the tile a 4 x 4 block is loaded into 16 scalars (4 row reads of S) and
-    stored as 4 rows of D: 2-3 cycles per value with S in L2, 3-6 from L3 (a blocked
-    double loop without the 4 x 4 block: 4-8 cycles, loop overhead per value)."""
+    a different cache line, evicted before it is full. Within a 32 x 32 tile the 32 lines
+    being written stay in L1 until full; inside the tile a 4 x 4 block is loaded into 16
+    scalars (4 row reads of S) and stored as 4 rows of D, which also saves the loop
+    overhead per value."""
     m, n = S.shape
     T = TRANSPOSE_TILE
     for i0 in range(0, m, T):

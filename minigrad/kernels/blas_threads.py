@@ -1,12 +1,11 @@
 """Give small matrix products one OpenBLAS thread, large ones all of them.
 
-OpenBLAS splits any product above a small size (about 2^18 multiply-adds) over all its threads.
-For the products of small MLPs that saves a few microseconds on an idle machine, but when another
-process holds a core, the split product waits for it: on the 2-core dev machine a (512, 32)^T
-(512, 32) product took 12 ms with two threads under load against 57 us with one, and whole
-training runs were 5-15x slower. So products below SINGLE_THREAD_BELOW multiply-adds run on one
-thread and larger ones on OpenBLAS's own default; the thread count is only changed when it has to
-(a call costs under 1 us).
+OpenBLAS splits any product above a small size over all its threads. For the products of small
+MLPs that saves little on an idle machine, but when another process holds a core the split
+product waits for it, and whole training runs became several times slower (figures in
+benchmarks/README.md, "Why auto picks what it picks"). So products below SINGLE_THREAD_BELOW
+multiply-adds run on one thread and larger ones on OpenBLAS's own default; the thread count is
+only changed when it has to.
 
 NumPy's OpenBLAS is reached through ctypes (the `scipy_openblas` library in numpy.libs). Where it
 cannot be found (another BLAS, another NumPy build) this module does nothing.
