@@ -68,7 +68,7 @@ def train_classifier(images, labels, rng, epochs=EPOCHS, batch_size=BATCH_SIZE, 
         order = rng.permutation(len(images))
         for start in range(0, len(images), batch_size):
             batch = order[start:start + batch_size]
-            loss = F.cross_entropy(model(mg.tensor(images[batch])), labels[batch])
+            loss = F.cross_entropy(model.head(model.features(mg.tensor(images[batch]))), labels[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import minigrad as mg
 from minigrad import nn
 from gan import judge, metrics
 
