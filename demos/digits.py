@@ -60,12 +60,9 @@ import time
 
 import numpy as np
 
-import minigrad as mg
-from minigrad import functional as F
-from minigrad import nn, optim
-
 from demos import common
-from gan import data, metrics, models
+from gan import data, models
+from gan.judge import DigitJudge
 from gan.train import Trainer, TrainConfig
 
 DEFAULT_ITERATIONS = 6000
@@ -74,61 +71,6 @@ N_HELD_OUT = 1000
 N_SCORED = 1000          # generated images scored by the classifier
 BATCH_SIZE = 64
 NOISE_DIM = 100
-CLASSIFIER_EPOCHS = 8
-COVERAGE_MIN_SHARE = 0.01
-
-
-# ----------------------------------------------------------------------------- the judge: a digit classifier
-
-class DigitClassifier(nn.Module):
-    """784 -> 256 -> 128 -> 10 (ReLU). `features` is the 128-d layer the Frechet distance uses."""
-
-    def __init__(self, rng):
-        super().__init__()
-        self.body = nn.MLP([784, 256, 128], activation="relu", out_activation="relu", rng=rng)
-        self.head = nn.Linear(128, 10, rng=rng)
-
-    def features(self, x):
-        return self.body(x)
-
-    def forward(self, x):
-        return self.head(self.body(x))
-
-
-def train_classifier(images, labels, rng, epochs=CLASSIFIER_EPOCHS, batch_size=128):
-    """Plain supervised learning with cross-entropy and Adam(1e-3), `epochs` passes over shuffled data."""
-    classifier = DigitClassifier(rng)
-    optimizer = optim.Adam(classifier.parameters(), lr=1e-3)
-    for _ in range(epochs):
-        order = rng.permutation(len(images))
-        for start in range(0, len(images), batch_size):
-            batch = order[start:start + batch_size]
-            loss = F.cross_entropy(classifier(mg.tensor(images[batch])), labels[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return classifier
-
-
-@mg.no_grad()
-def classify(classifier, images):
-    """(class probabilities (n, 10), penultimate features (n, 128)) as float64 arrays."""
-    features = classifier.features(mg.tensor(images))
-    probs = F.softmax(classifier.head(features), axis=1)
-    return probs.data.astype(np.float64), features.data.astype(np.float64)
-
-
-def score(classifier, images, reference_features):
-    """Coverage, classifier score and Frechet distance of `images` (against real training features)."""
-    probs, features = classify(classifier, images)
-    covered = metrics.class_coverage(probs.argmax(axis=1), 10, min_count=max(1, round(COVERAGE_MIN_SHARE * len(images))))
-    return {
-        "classes_covered": covered["classes"],
-        "class_counts": covered["counts"],
-        "class_kl": covered["kl"],
-        "classifier_score": metrics.classifier_score(probs),
-        "frechet_distance": metrics.frechet_distance(features, reference_features),
-    }
 
 
 # ----------------------------------------------------------------------------- the GAN
@@ -229,17 +171,15 @@ def main(argv=None):
     iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
 
     print(f"digits: training the judge (a digit classifier) on {len(train_x)} real digits ...")
-    classifier = train_classifier(train_x, train_y, rng)
-    held_probs, _ = classify(classifier, held_x)
-    accuracy = float(np.mean(held_probs.argmax(axis=1) == held_y))
-    _, train_features = classify(classifier, train_x)
-    real = score(classifier, held_x, train_features)
+    judge = DigitJudge.train(train_x, train_y, rng)
+    accuracy = judge.accuracy(held_x, held_y)
+    real = judge.score(held_x)
     print(f"classifier accuracy on {len(held_x)} held-out digits: {accuracy:.3f}")
 
     trainer = build_trainer(train_x, args.seed)
     iterations_per_epoch = max(1, len(train_x) // BATCH_SIZE)
     untrained_samples = trainer.sample(N_SCORED)
-    untrained = score(classifier, untrained_samples, train_features)
+    untrained = judge.score(untrained_samples)
     grids = [(0, tile(untrained_samples[:100]))]
     frechet_history = [[0, untrained["frechet_distance"]]]
 
@@ -248,13 +188,13 @@ def main(argv=None):
         epoch = iteration // iterations_per_epoch
         grids.append((epoch, tile(samples[:100])))
         common.pyplot().imsave(out / "epochs" / f"epoch_{epoch:03d}.png", grids[-1][1], cmap="gray", vmin=0, vmax=1)
-        frechet_history.append([iteration, score(classifier, samples, train_features)["frechet_distance"]])
+        frechet_history.append([iteration, judge.score(samples)["frechet_distance"]])
 
     print(f"training the GAN for {iterations} iterations ({iterations / iterations_per_epoch:.1f} epochs "
           f"of {len(train_x)} images) ...")
     trainer.fit(iterations, callback=end_of_epoch, callback_every=iterations_per_epoch)
     samples = trainer.sample(N_SCORED)
-    generated = score(classifier, samples, train_features)
+    generated = judge.score(samples)
 
     results = {**generated, "classifier_accuracy": accuracy, "frechet_history": frechet_history,
                "iterations": iterations, "epochs": iterations / iterations_per_epoch, "n_train": len(train_x)}

@@ -20,6 +20,7 @@ FIGURE = {  # lesson -> the figure the README shows
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
     "playground": "playground.png",
+    "vae_vs_gan": "samples.png",
 }
 OPTIONS = {  # lesson -> extra command-line options
     "playground": ["--frames", "20"],  # frames, not the window it opens when there is a display

@@ -28,7 +28,15 @@ metrics
     Numbers that say how good a generator is: modes covered and share of
     high-quality samples, exact 1-D Wasserstein-1 distances, histogram JS
     estimates, the curve fit of the parabola demo, and digit-classifier scores
-    (classifier score, Frechet distance, class coverage). Pure NumPy.
+    (classifier score, Frechet distance, class coverage), image sharpness
+    (mean absolute Laplacian). Pure NumPy.
+judge
+    The digit judge: a digit classifier trained with minigrad on real digits,
+    and the scores it gives a set of images (classes covered, classifier score,
+    Frechet distance in its features, sharpness).
+vae
+    The GAN's neighbours on the same engine: an autoencoder and a VAE (ELBO,
+    reparameterisation, Gaussian KL, importance-weighted log p(x)).
 theory
     Closed forms on densities sampled on a grid: the optimal discriminator
     D* = p_data / (p_data + p_g), the value function V(D, G), KL and JS

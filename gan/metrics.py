@@ -9,6 +9,7 @@
     classifier_score(probs)                exp(E_x KL(p(y|x) || p(y))), "inception score"
     frechet_distance(feats_a, feats_b)     distance between Gaussians fitted to features
     class_coverage(labels_pred)            which digits a generator draws, and how evenly
+    sharpness(images)                      mean absolute 4-neighbour Laplacian: blur lowers it
 
 All divergences are in nats.
 """
@@ -393,3 +394,52 @@ def class_coverage(labels_pred, n_classes=10, min_count=1):
         "counts": counts,
         "kl": _kl_from_uniform(counts),
     }
+
+
+# ----------------------------------------------------------------------------
+# image sharpness
+# ----------------------------------------------------------------------------
+
+
+def _as_images(images, function_name):
+    """(n, H, W) float64 from (n, H, W), (n, 1, H, W) or flat square images (n, H*W)."""
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim == 4 and x.shape[1] == 1:
+        x = x[:, 0]
+    elif x.ndim == 2:
+        side = int(round(np.sqrt(x.shape[1])))
+        if side * side != x.shape[1]:
+            raise ValueError(f"{function_name}: flat images of {x.shape[1]} pixels are not square; "
+                             "pass them as (n, H, W)")
+        x = x.reshape(len(x), side, side)
+    if x.ndim != 3 or x.shape[0] == 0 or x.shape[1] < 3 or x.shape[2] < 3:
+        raise ValueError(f"{function_name}: images must have shape (n, H*W), (n, H, W) or (n, 1, H, W) "
+                         f"with n >= 1 and H, W >= 3, got {np.shape(images)}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{function_name}: images contain NaN or inf")
+    return x
+
+
+def sharpness(images):
+    """Mean absolute 4-neighbour Laplacian of the pixels: how much edges there are.
+
+    For an image x (pixels in [-1, 1], as the generators draw them: -1 black, +1 white),
+    at every interior pixel (i, j), 1 <= i <= H-2, 1 <= j <= W-2,
+
+        L(i, j) = 4 x(i, j) - x(i-1, j) - x(i+1, j) - x(i, j-1) - x(i, j+1)
+
+    (the discrete Laplacian, with its sign flipped), and
+
+        sharpness = mean over all images and all interior pixels of |L(i, j)|.
+
+    Flat regions give 0; a sharp stroke edge gives large |L|; blurring spreads each edge over
+    more pixels with smaller differences, so a blurry image scores lower. Border pixels are left
+    out (no padding convention enters). The scale is that of the pixels: on [0, 1] pixels the
+    value is half of this. On [-1, 1] pixels, held-out real MNIST digits score about 0.41.
+
+    images: (n, H*W) square images, (n, H, W) or (n, 1, H, W). Returns a float.
+    """
+    x = _as_images(images, "sharpness")
+    laplacian = (4.0 * x[:, 1:-1, 1:-1] - x[:, :-2, 1:-1] - x[:, 2:, 1:-1]
+                 - x[:, 1:-1, :-2] - x[:, 1:-1, 2:])
+    return float(np.mean(np.abs(laplacian)))

@@ -36,7 +36,9 @@ BLOCK_START = re.compile(r"^\s{0,3}(?:[-+*]\s|>|#{1,6}\s|\d+[.)]\s)")
 #: a formula subsection may say this instead of linking a test; such formulas are listed in the issue
 NO_TEST_MARKER = "No test checks this yet"
 #: the numbered sections THEORY.md must have (issue #7), in this order
-THEORY_SECTIONS = 9
+THEORY_SECTIONS = 10
+#: numbers pre-assigned to sections another branch writes; they may be missing until it lands
+RESERVED_SECTIONS = set()
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -274,7 +276,8 @@ def check_formula_sections(text, doc_dir, n_sections=THEORY_SECTIONS):
     problems = []
     numbered = [(h, b) for h, b in sections(text, 2) if re.match(r"^\d+\.", h)]
     numbers = [int(re.match(r"^(\d+)\.", h).group(1)) for h, _ in numbered]
-    if numbers != list(range(1, n_sections + 1)):
+    expected = [n for n in range(1, n_sections + 1) if n in numbers or n not in RESERVED_SECTIONS]
+    if numbers != expected:
         problems.append(f"numbered sections are {numbers}, expected 1..{n_sections} in order")
     for heading, body in numbered:
         code, test = kinds_linked(body, doc_dir)

@@ -380,3 +380,42 @@ def test_class_coverage_counts_classes_and_kl():
 def test_class_coverage_rejects_out_of_range_labels():
     with pytest.raises(ValueError, match="class_coverage"):
         metrics.class_coverage(np.array([0, 10]), n_classes=10)
+
+
+# ----------------------------------------------------------------------------
+# sharpness (mean absolute 4-neighbour Laplacian)
+# ----------------------------------------------------------------------------
+
+
+def test_sharpness_of_one_bright_pixel_by_hand():
+    # 5x5 black image (-1) with one white pixel (+1) in the middle; the interior is the 3x3 block.
+    # centre: 4*1 - 4*(-1) = 8; its 4 neighbours: 4*(-1) - (1 - 3) = -2; the 4 corners: 0.
+    image = -np.ones((5, 5))
+    image[2, 2] = 1.0
+    assert metrics.sharpness(image[None]) == pytest.approx((8 + 4 * 2) / 9, rel=1e-12)
+
+
+def test_sharpness_is_0_on_flat_and_linear_images_and_accepts_every_layout():
+    assert metrics.sharpness(np.full((3, 28, 28), 0.5)) == 0.0
+    ramp = np.add.outer(np.arange(6.0), 2 * np.arange(6.0)) / 20  # a linear image: Laplacian 0
+    assert metrics.sharpness(ramp[None]) == pytest.approx(0.0, abs=1e-12)
+    images = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28))
+    value = metrics.sharpness(images)
+    assert metrics.sharpness(images.reshape(4, 784)) == value
+    assert metrics.sharpness(images[:, None]) == value
+    assert metrics.sharpness((images + 1) / 2) == pytest.approx(value / 2, rel=1e-12)
+
+
+def test_blurring_lowers_sharpness():
+    rng = np.random.default_rng(1)
+    strokes = np.where(rng.uniform(size=(8, 28, 28)) < 0.2, 1.0, -1.0)
+    padded = np.pad(strokes, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    blurred = sum(padded[:, i:i + 28, j:j + 28] for i in range(3) for j in range(3)) / 9  # 3x3 box blur
+    assert metrics.sharpness(blurred) < 0.5 * metrics.sharpness(strokes)
+
+
+def test_sharpness_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="sharpness: flat images of 780 pixels"):
+        metrics.sharpness(np.zeros((2, 780)))
+    with pytest.raises(ValueError, match="sharpness: images must have shape"):
+        metrics.sharpness(np.zeros((2, 3, 28, 28)))
