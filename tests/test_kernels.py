@@ -444,3 +444,20 @@ def test_fused_optimizer_rejects_arrays_it_cannot_take():
     with pytest.raises(ValueError, match="adam_update: the fused kernel needs"):
         K.adam_update(p, np.zeros((6, 4)).T, np.zeros_like(p), np.zeros_like(p), None, 1, 1e-3, 0.9, 0.999,
                       1e-8, 0.0)
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "sigmoid"])
+def test_elementwise_kernels_take_permuted_layouts(act):
+    """The NCHW view of a convolution's CNHW-ordered output is not C-contiguous, but it is a
+    permutation of a contiguous array: the Numba kernels run on it (no copy) and give the reference."""
+    rng = np.random.default_rng(9)
+    view = rng.standard_normal((2, 3, 4, 5)).astype(np.float32).transpose(1, 0, 2, 3).copy().transpose(1, 0, 2, 3)
+    assert not view.flags.c_contiguous
+    grad = rng.standard_normal((2, 3, 4, 5)).astype(np.float32).transpose(1, 0, 2, 3).copy().transpose(1, 0, 2, 3)
+    y = run("numba", K.act_forward, view, act, 0.2)
+    assert y.strides == view.strides
+    np.testing.assert_allclose(y, run("numpy", K.act_forward, view, act, 0.2), rtol=1e-6)
+    np.testing.assert_allclose(run("numba", K.act_backward, grad, y, act, 0.2),
+                               run("numpy", K.act_backward, grad, y, act, 0.2), rtol=1e-6)
+    sliced = rng.standard_normal((4, 6)).astype(np.float32)[:, ::2]     # not a permutation: the NumPy path
+    np.testing.assert_allclose(run("numba", K.act_forward, sliced, act, 0.2), run("numpy", K.act_forward, sliced, act, 0.2), rtol=1e-6)

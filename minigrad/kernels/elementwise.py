@@ -16,8 +16,16 @@ def _unknown(act, op):
 
 
 def _flat(x):
-    """A 1-D view of a C-contiguous array (no copy), or None if x is not contiguous."""
-    return x.reshape(-1) if x.flags.c_contiguous else None
+    """A 1-D view of all of x's elements (no copy), or None if there is none.
+
+    Besides C-contiguous arrays this takes any axis permutation of one (e.g. the NCHW view of a
+    convolution's output, whose memory is ordered CNHW): an elementwise kernel does not care in
+    which order it visits the elements, and np.empty_like keeps the layout, so the output's
+    flat view lines up with the input's."""
+    if x.flags.c_contiguous:
+        return x.reshape(-1)
+    t = x.transpose(np.argsort(x.strides)[::-1])
+    return t.reshape(-1) if t.flags.c_contiguous else None
 
 
 def act_forward(x, act, slope=0.01):
@@ -28,7 +36,7 @@ def act_forward(x, act, slope=0.01):
     flat = _flat(x)
     if flat is not None and is_float(x) and use_numba("act_forward", act=act):
         out = np.empty_like(x)
-        kernel("elementwise", "act_forward", x.dtype)(flat, out.reshape(-1), code, slope)
+        kernel("elementwise", "act_forward", x.dtype)(flat, _flat(out), code, slope)
         return out
     return x.copy() if act == NONE else ACTIVATIONS[act].forward(x, slope)
 
@@ -42,9 +50,10 @@ def act_backward(g, y, act, slope=0.01):
     if g.shape != y.shape:
         raise ValueError(f"act_backward: shapes {g.shape} and {y.shape} differ")
     fg, fy = _flat(g), _flat(y)
-    if fg is not None and fy is not None and is_float(g, y) and use_numba("act_backward", act=act):
+    if (fg is not None and fy is not None and g.strides == y.strides and is_float(g, y)
+            and use_numba("act_backward", act=act)):
         out = np.empty_like(g)
-        kernel("elementwise", "act_backward", g.dtype)(fg, fy, out.reshape(-1), code, slope)
+        kernel("elementwise", "act_backward", g.dtype)(fg, fy, _flat(out), code, slope)
         return out
     return g.copy() if act == NONE else g * ACTIVATIONS[act].slope(y, slope)
 
