@@ -15,9 +15,9 @@ mutated module (the whole suite per mutant would take hours). `TRAIN_TESTS` leav
 Two sections:
 
 * FORMULAS: gan/ (losses, train, config, metrics, theory), minigrad/optim.py, minigrad/gradcheck.py.
-* ENGINE: minigrad/ops.py, minigrad/functional.py, minigrad/nn/. Written against the engine as it
-  was before the rewrite of its core (one backward rule per op); the snippets must be refreshed
-  after that rewrite (`python benchmarks/mutation.py --check` lists the ones that no longer apply).
+* ENGINE: minigrad/ops.py, activations.py, fused.py, tensor.py, functional.py, convolution.py,
+  kernels/conv.py, nn/norm.py: the engine after the rewrite of its core (one backward rule per op).
+  `python benchmarks/mutation.py --check` lists any snippet that no longer applies after an edit.
 
 ESCAPED names the nine mutations that issue 18 found passing the whole suite.
 """
@@ -32,6 +32,7 @@ THEORY_TESTS = ["tests/test_gan_theory.py"]
 OPTIM_TESTS = ["tests/test_optim.py", "tests/test_kernels.py"]
 GRADCHECK_TESTS = ["tests/test_gradcheck_ops.py"]
 ENGINE_TESTS = ["tests/test_gradcheck_ops.py", "tests/test_tensor.py", "tests/test_nn.py"]
+CONV_TESTS = ["tests/test_conv.py", "tests/test_nn_conv.py"]
 
 
 def _m(name, file, original, replacement, tests):
@@ -88,8 +89,8 @@ FORMULAS = [
        "return self._eval_forward(self.generator, z)",
        "with mg.no_grad():\n            return self.generator(z).data", TRAIN_TESTS),
     _m("Trainer: discriminate() not in eval mode", "gan/train.py",
-       "scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=np.float32)))[:, 0]",
-       "scores = self.discriminator(mg.Tensor(np.asarray(x, dtype=np.float32))).data[:, 0]", TRAIN_TESTS),
+       "scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=self.dtype)))[:, 0]",
+       "scores = self.discriminator(mg.Tensor(np.asarray(x, dtype=self.dtype))).data[:, 0]", TRAIN_TESTS),
     _m("Trainer: n_critic + 1 D steps (off by one)", "gan/train.py",
        "for _ in range(cfg.n_critic):", "for _ in range(cfg.n_critic + 1):", TRAIN_TESTS),
     _m("Trainer: gp_lambda ignored (weight 10)", "gan/train.py",
@@ -101,8 +102,8 @@ FORMULAS = [
     _m("Trainer: instance noise on real samples only", "gan/train.py",
        "fake = self._with_instance_noise(fake, sigma)", "fake = fake", TRAIN_TESTS),
     _m("Trainer: instance noise not scaled by sigma", "gan/train.py",
-       "mg.Tensor(sigma * self.rng.standard_normal(x.shape, dtype=np.float32))",
-       "mg.Tensor(self.rng.standard_normal(x.shape, dtype=np.float32))", TRAIN_TESTS),
+       "mg.Tensor((sigma * self.rng.standard_normal(x.shape, dtype=np.float32))",
+       "mg.Tensor((self.rng.standard_normal(x.shape, dtype=np.float32))", TRAIN_TESTS),
     _m("Trainer: D step without zero_grad (dropped term)", "gan/train.py",
        "self.d_optimizer.zero_grad()  # also clears", "pass  # also clears", TRAIN_TESTS),
     _m("Trainer: Wasserstein estimate sign", "gan/train.py",
@@ -237,35 +238,53 @@ FORMULAS = [
 ]
 
 ENGINE = [
-    # ------------------------------------------------------------------ minigrad/ops.py (refresh after the rewrite)
-    _m("linear+sigmoid: g y on the create_graph path (escaped)", "minigrad/ops.py",
-       "    return g * y * (1.0 - y)\n", "    return g * y\n", ENGINE_TESTS),
-    _m("linear+leaky_relu: slope doubled on the create_graph path (escaped)", "minigrad/ops.py",
-       "np.where(y.data > 0, 1.0, negative_slope)", "np.where(y.data > 0, 1.0, 2 * negative_slope)", ENGINE_TESTS),
-    _m("mean (all): create_graph gradient n times too large (escaped)", "minigrad/ops.py",
-       "return (broadcast_to((g * scale).reshape((1,) * x.ndim), x.shape),)",
-       "return (broadcast_to(g.reshape((1,) * x.ndim), x.shape),)", ENGINE_TESTS),
-    _m("mean (axis): create_graph gradient n times too large (escaped)", "minigrad/ops.py",
-       "return (broadcast_to((g * scale).reshape(kept), a.shape),)", "return (broadcast_to(g.reshape(kept), a.shape),)",
+    # ------------------------------------------------------------------ minigrad/ops.py and activations.py
+    # (one rule per op since the engine rewrite: a mutant breaks the plain and the create_graph
+    # backward alike; the escaped create_graph-only slips of issue 18 are no longer expressible)
+    _m("sigmoid: derivative y instead of y (1 - y), one rule for both paths now (escaped)", "minigrad/activations.py",
+       "slope=lambda y, s: y * (1 - y),", "slope=lambda y, s: y,", ENGINE_TESTS),
+    _m("leaky_relu: slope doubled in the derivative, one rule for both paths now (escaped)", "minigrad/activations.py",
+       "slope=lambda y, s: np.where(y > 0, y.dtype.type(1), y.dtype.type(s)),",
+       "slope=lambda y, s: np.where(y > 0, y.dtype.type(1), y.dtype.type(2 * s)),", ENGINE_TESTS),
+    _m("tanh: derivative 1 - y", "minigrad/activations.py",
+       "slope=lambda y, s: 1 - y * y,", "slope=lambda y, s: 1 - y,", ENGINE_TESTS),
+    _m("tanh: curvature sign (second derivative only)", "minigrad/activations.py",
+       "curvature=lambda y, s: -2 * y),", "curvature=lambda y, s: 2 * y),", ENGINE_TESTS),
+    _m("sigmoid: curvature 1 + 2y (second derivative only)", "minigrad/activations.py",
+       "curvature=lambda y, s: 1 - 2 * y),", "curvature=lambda y, s: 1 + 2 * y),", ENGINE_TESTS),
+    _m("act_backward: no curvature term (second derivative only)", "minigrad/ops.py",
+       "h * g * curvature(y, slope) if need[1] and curvature is not None else None)",
+       "None)", ENGINE_TESTS),
+    _m("mean: gradient n times too large (escaped)", "minigrad/ops.py",
+       "_copy_back(g * (y.size / builtins.max(a.size, 1)), a.shape, axis, keepdims)",
+       "_copy_back(g, a.shape, axis, keepdims)", ENGINE_TESTS),
+    _m("mean: forward is the sum", "minigrad/ops.py",
+       "return total * a.dtype.type(total.size / builtins.max(a.size, 1))", "return total", ENGINE_TESTS),
+    _m("softplus: sigmoid(-a)", "minigrad/ops.py",
+       "lambda g, y, a: g * sigmoid(a), _as_input(a))", "lambda g, y, a: g * sigmoid(-a), _as_input(a))", ENGINE_TESTS),
+    _m("linear: bias gradient doubled", "minigrad/fused.py",
+       "sum(gu, axis=0) if len(need) == 3 and need[2] else None)", "sum(gu, axis=0) * 2.0 if len(need) == 3 and need[2] else None)",
        ENGINE_TESTS),
-    _m("linear+tanh: 1 - y on the create_graph path", "minigrad/ops.py",
-       "        return g * (1.0 - y * y)\n", "        return g * (1.0 - y)\n", ENGINE_TESTS),
-    _m("softplus: sigmoid(-a) on the create_graph path", "minigrad/ops.py",
-       "return (g * sigmoid(a),)", "return (g * sigmoid(-a),)", ENGINE_TESTS),
-    _m("softplus: sigmoid(-a) on the plain path", "minigrad/ops.py",
-       "np.where(a.data >= 0, 1, e) / (1 + e)", "np.where(a.data >= 0, e, 1) / (1 + e)", ENGINE_TESTS),
-    _m("linear: bias gradient doubled on the create_graph path", "minigrad/ops.py",
-       "grads += (bias_grad(g) if needs_grad(bias) else None,)",
-       "grads += (bias_grad(g) * 2.0 if needs_grad(bias) else None,)", ENGINE_TESTS),
+    _m("linear: input gradient through W^T instead of W", "minigrad/fused.py",
+       "grads = (mm(gu, weight) if need[0] else None,", "grads = (mm(gu, weight) * 0.5 if need[0] else None,", ENGINE_TESTS),
     _m("div: sign of d/db", "minigrad/ops.py",
-       "unbroadcast(neg(g) * a / (b * b), b.shape)", "unbroadcast(g * a / (b * b), b.shape)", ENGINE_TESTS),
+       "unbroadcast(-(g * y) / b, b.shape)", "unbroadcast((g * y) / b, b.shape)", ENGINE_TESTS),
     _m("pow: exponent p - 2 in the derivative", "minigrad/ops.py",
-       "return (g * (p * a ** (p - 1)),)", "return (g * (p * a ** (p - 2)),)", ENGINE_TESTS),
+       "return g * (p * a ** (p - 1)) if p != 0 else g * 0.0", "return g * (p * a ** (p - 2)) if p != 0 else g * 0.0",
+       ENGINE_TESTS),
     _m("max: ties not shared", "minigrad/ops.py",
-       "        is_max /= is_max.sum(axis=axes, keepdims=True)\n", "", ENGINE_TESTS),
+       "return _copy_back(g, a.shape, axis, keepdims) * is_max / sum(is_max, axis=axis, keepdims=True)",
+       "return _copy_back(g, a.shape, axis, keepdims) * is_max", ENGINE_TESTS),
     _m("unbroadcast: stretched axes not summed", "minigrad/ops.py",
        "axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)",
        "axes = tuple(range(lead))", ENGINE_TESTS),
+    _m("mm: dB = G^T A instead of A^T G", "minigrad/ops.py",
+       "return mm_nt(g, b) if need[0] else None, mm_tn(a, g) if need[1] else None",
+       "return mm_nt(g, b) if need[0] else None, mm_tn(g, a).T if need[1] else None", ENGINE_TESTS),
+    _m("bce_with_logits: gradient sigmoid(x) + t", "minigrad/ops.py",
+       "return g * (sigmoid(x) - t) if need[0] else None", "return g * (sigmoid(x) + t) if need[0] else None", ENGINE_TESTS),
+    _m("engine: gradients of a shared input overwrite instead of add", "minigrad/tensor.py",
+       "grads[key] = pg if key not in grads else grads[key] + pg", "grads[key] = pg", ENGINE_TESTS),
 
     # ------------------------------------------------------------------ minigrad/functional.py
     _m("mse_loss: sum instead of mean (escaped)", "minigrad/functional.py",
@@ -274,24 +293,47 @@ ENGINE = [
        "return ops.sqrt(ops.sum(x * x, axis=axis, keepdims=keepdims))", "return ops.sum(x * x, axis=axis, keepdims=keepdims)",
        ENGINE_TESTS),
     _m("logsumexp: shift not added back", "minigrad/functional.py",
-       "keepdims=True)) + Tensor(shift)", "keepdims=True))", ENGINE_TESTS),
-    _m("BCE with logits: + t l", "minigrad/functional.py",
-       "return ops.mean(softplus(logits) - targets * logits)", "return ops.mean(softplus(logits) + targets * logits)",
-       ENGINE_TESTS),
+       "total = ops.log(ops.sum(ops.exp(x - m), axis=axis, keepdims=True)) + m",
+       "total = ops.log(ops.sum(ops.exp(x - m), axis=axis, keepdims=True))", ENGINE_TESTS),
+    _m("log_softmax: the log term dropped", "minigrad/functional.py",
+       "return shifted - ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True))", "return shifted", ENGINE_TESTS),
     _m("cross_entropy: sum over the batch", "minigrad/functional.py",
        "return -ops.mean(picked)", "return -ops.sum(picked)", ENGINE_TESTS),
-    _m("leaky_relu: slope doubled", "minigrad/functional.py",
-       "return ops.where(x.data > 0, x, x * negative_slope)", "return ops.where(x.data > 0, x, x * (2 * negative_slope))",
-       ENGINE_TESTS),
+    _m("leaky_relu (slope <= 0): slope doubled", "minigrad/functional.py",
+       "return ops.where(x > 0, x, x * negative_slope)", "return ops.where(x > 0, x, x * (2 * negative_slope))",
+       ENGINE_TESTS + ["tests/test_semantics.py"]),
     _m("dropout: survivors not rescaled", "minigrad/functional.py",
        "keep = (rng.random(x.shape) >= p).astype(x.dtype) / (1.0 - p)", "keep = (rng.random(x.shape) >= p).astype(x.dtype)",
        ENGINE_TESTS),
 
     # ------------------------------------------------------------------ minigrad/nn/norm.py
-    _m("BatchNorm1d: running variance biased", "minigrad/nn/norm.py",
-       "m * var.data * (n / (n - 1))", "m * var.data", ENGINE_TESTS),
-    _m("BatchNorm1d: eps outside the square root", "minigrad/nn/norm.py",
-       "x_hat = centered / ops.sqrt(var + self.eps)", "x_hat = centered / (ops.sqrt(var) + self.eps)", ENGINE_TESTS),
+    _m("BatchNorm: running variance biased", "minigrad/nn/norm.py",
+       "m * var.data.reshape(C) * (n / (n - 1))", "m * var.data.reshape(C)", ENGINE_TESTS + CONV_TESTS),
+    _m("BatchNorm: eps outside the square root", "minigrad/nn/norm.py",
+       "            x_hat = centered / ops.sqrt(var + self.eps)\n        else:",
+       "            x_hat = centered / (ops.sqrt(var) + self.eps)\n        else:", ENGINE_TESTS + CONV_TESTS),
+    _m("LayerNorm: variance not centred", "minigrad/nn/norm.py",
+       "        var = ops.mean(centered * centered, axis=axes, keepdims=True)\n        x_hat = centered / ops.sqrt(var + self.eps)\n        return",
+       "        var = ops.mean(x * x, axis=axes, keepdims=True)\n        x_hat = centered / ops.sqrt(var + self.eps)\n        return",
+       CONV_TESTS),
+
+    # ------------------------------------------------------------------ minigrad/convolution.py, kernels/conv.py
+    _m("unfold: vjp is unfold, not fold", "minigrad/convolution.py",
+       "lambda g, y, x: fold(g, x.shape[2:], *sizes), x)", "lambda g, y, x: x * 0 + 1, x)", CONV_TESTS),
+    _m("conv2d: weight not flattened as (O, C kh kw) but transposed", "minigrad/convolution.py",
+       "out = mm(reshape(weight, (O, C * kh * kw)), matrix)",
+       "out = mm(reshape(transpose(weight, 0, 1, 3, 2), (O, C * kh * kw)), matrix)", CONV_TESTS),
+    _m("conv2d: bias added per position instead of per channel", "minigrad/convolution.py",
+       "out = out + reshape(bias, (O, 1))", "out = out + reshape(bias, (O, 1)) * 0", CONV_TESTS),
+    _m("conv_transpose2d: output size without the dilation", "minigrad/convolution.py",
+       "size = tuple((n - 1) * s - 2 * p + d * (k - 1) + e + 1",
+       "size = tuple((n - 1) * s - 2 * p + (k - 1) + e + 1", CONV_TESTS),
+    _m("output_size: off by one", "minigrad/kernels/conv.py",
+       "return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1",
+       "return (size + 2 * padding - dilation * (kernel - 1)) // stride + 1", CONV_TESTS),
+    _m("max_pool2d: pads with zeros", "minigrad/convolution.py",
+       'windows, shape = _windows("max_pool2d", input, kernel_size, stride, padding, -np.inf)',
+       'windows, shape = _windows("max_pool2d", input, kernel_size, stride, padding, 0.0)', CONV_TESTS),
 ]
 
 SECTIONS = {"formulas": FORMULAS, "engine": ENGINE}
