@@ -5,14 +5,15 @@
     y = (x * x).sum()
     y.backward()          # x.grad == 2 x
 
-tensor.py (Tensor, the engine), ops.py (the primitives, each with its one vjp), activations.py
+tensor.py (Tensor, grad mode), autograd.py (the engine: apply, backward, grad), ops.py (the primitives, each with its one vjp), activations.py
 (the activation table), fused.py (linear + activation as one op), functional.py (composites),
 nn/ (layers), optim.py, gradcheck.py, graph.py, serialization.py, kernels/ (NumPy and Numba).
 """
 import numpy as _np
 
-from .tensor import (AutogradError, Tensor, apply, enable_grad, float32, float64, get_default_dtype, grad,
-                     is_grad_enabled, no_grad, set_default_dtype, set_grad_enabled, tensor)
+from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, is_grad_enabled,
+                     no_grad, set_default_dtype, set_grad_enabled, tensor)
+from .autograd import apply, grad
 from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, log, log1p, matmul, max, maximum,
                   mean, minimum, relu, reshape, sigmoid, sqrt, stack, sum, tanh, transpose, where)
 from .fused import linear

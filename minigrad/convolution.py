@@ -24,7 +24,7 @@ import numpy as np
 
 from . import kernels
 from .ops import _as_input, broadcast_to, getitem, max, mean, mm, mm_tn, reshape, transpose
-from .tensor import apply
+from .autograd import apply
 
 
 def _pair(op, name, value, minimum):

@@ -15,7 +15,8 @@ from .activations import ACTIVATIONS, NONE, lookup
 from . import kernels
 from . import ops
 from .ops import act_backward, check_product, matmul, mm, mm_tn, sum, transpose
-from .tensor import Tensor, apply
+from .autograd import apply
+from .tensor import Tensor
 
 
 _NAMES = {NONE: "linear", **{name: f"linear+{name}" for name in ACTIVATIONS}}

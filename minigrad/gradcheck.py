@@ -17,7 +17,8 @@ gradgradcheck checks the function  x -> grad(L, x, create_graph=True)  in two wa
 """
 import numpy as np
 
-from .tensor import Tensor, grad, no_grad
+from .autograd import grad
+from .tensor import Tensor, no_grad
 
 
 class GradcheckError(AssertionError):

@@ -22,7 +22,8 @@ import numpy as np
 
 from . import kernels
 from .activations import ACTIVATIONS, lookup
-from .tensor import Tensor, apply, lift, value
+from .autograd import apply
+from .tensor import Tensor, lift, value
 
 # ----------------------------------------------------------------------------- helpers
 

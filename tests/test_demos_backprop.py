@@ -1,7 +1,6 @@
 """The backprop demo: the hand-computed worked example agrees with minigrad, and the graph is exported."""
 import contextlib
 import io
-import json
 import re
 import subprocess
 import sys

@@ -1,5 +1,4 @@
 """The curves demo (seed 004 on minigrad) in its --quick setting: files, metrics, and real learning."""
-import json
 import subprocess
 import sys
 from pathlib import Path

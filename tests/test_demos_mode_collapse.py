@@ -1,5 +1,4 @@
 """The mode_collapse demo in its --quick setting: files, the comparison table, and honest coverage."""
-import json
 
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """The theory demos (optimal_d, saturation, js_vs_wasserstein) run in their --quick setting and reach
 values a broken implementation would not."""
-import json
 
 import numpy as np
 import pytest

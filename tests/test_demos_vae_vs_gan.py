@@ -43,7 +43,7 @@ def test_the_vae_learns_and_its_bounds_are_in_order(quick_run):
     # untrained: logits near 0 cost about 784 log 2 = 543 nats; 300 steps bring it below 160
     assert m["vae_test_neg_elbo_untrained"] > 500
     assert m["vae_test_neg_elbo"] < 160
-    assert m["vae_test_neg_elbo"] == pytest.approx(m["vae_test_reconstruction"] + m["vae_test_kl"], rel=1e-9)
+    assert m["vae_test_neg_elbo"] == pytest.approx(m["vae_test_reconstruction"] + m["vae_test_kl"], rel=1e-6)  # float32 sums
     assert m["vae_test_kl"] > 5  # the codes carry information
     # log p(x) >= ELBO = -negative ELBO (importance weighting can only raise the bound)
     assert -m["vae_test_neg_elbo"] < m["vae_test_log_likelihood"] < 0

@@ -165,7 +165,7 @@ def matmul(a, b):
     if a.dtype != b.dtype:
         raise _mixed("matmul", a, b)
     if a.ndim == 2 and b.ndim == 2:
-        (m, k), n = a.shape, b.shape[1]
+        k = a.shape[1]
         if use_numba("matmul") and is_float(a, b):
             return _gemm_numba(a, b)
         if k == 1:
