@@ -15,7 +15,7 @@ mutated module (the whole suite per mutant would take hours). `TRAIN_TESTS` leav
 Two sections:
 
 * FORMULAS: gan/ (losses, train, config, metrics, theory), minigrad/optim.py, minigrad/gradcheck.py.
-* ENGINE: minigrad/ops.py, activations.py, fused.py, tensor.py, functional.py, convolution.py,
+* ENGINE: minigrad/ops.py, activations.py, fused.py, autograd.py, functional.py, convolution.py,
   kernels/conv.py, nn/norm.py: the engine after the rewrite of its core (one backward rule per op).
   `python benchmarks/mutation.py --check` lists any snippet that no longer applies after an edit.
 
@@ -283,7 +283,7 @@ ENGINE = [
        "return mm_nt(g, b) if need[0] else None, mm_tn(g, a).T if need[1] else None", ENGINE_TESTS),
     _m("bce_with_logits: gradient sigmoid(x) + t", "minigrad/ops.py",
        "return g * (sigmoid(x) - t) if need[0] else None", "return g * (sigmoid(x) + t) if need[0] else None", ENGINE_TESTS),
-    _m("engine: gradients of a shared input overwrite instead of add", "minigrad/tensor.py",
+    _m("engine: gradients of a shared input overwrite instead of add", "minigrad/autograd.py",
        "grads[key] = pg if key not in grads else grads[key] + pg", "grads[key] = pg", ENGINE_TESTS),
 
     # ------------------------------------------------------------------ minigrad/functional.py
