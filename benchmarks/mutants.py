@@ -33,6 +33,7 @@ OPTIM_TESTS = ["tests/test_optim.py", "tests/test_kernels.py"]
 GRADCHECK_TESTS = ["tests/test_gradcheck_ops.py"]
 ENGINE_TESTS = ["tests/test_gradcheck_ops.py", "tests/test_tensor.py", "tests/test_nn.py"]
 CONV_TESTS = ["tests/test_conv.py", "tests/test_nn_conv.py"]
+KERNEL_TESTS = ["tests/test_kernels.py"]   # the activation table is the NumPy reference of the Numba kernels
 
 
 def _m(name, file, original, replacement, tests):
@@ -242,12 +243,12 @@ ENGINE = [
     # (one rule per op since the engine rewrite: a mutant breaks the plain and the create_graph
     # backward alike; the escaped create_graph-only slips of issue 18 are no longer expressible)
     _m("sigmoid: derivative y instead of y (1 - y), one rule for both paths now (escaped)", "minigrad/activations.py",
-       "slope=lambda y, s: y * (1 - y),", "slope=lambda y, s: y,", ENGINE_TESTS),
+       "slope=lambda y, s: y * (1 - y),", "slope=lambda y, s: y,", ENGINE_TESTS + KERNEL_TESTS),
     _m("leaky_relu: slope doubled in the derivative, one rule for both paths now (escaped)", "minigrad/activations.py",
        "slope=lambda y, s: np.where(y > 0, y.dtype.type(1), y.dtype.type(s)),",
-       "slope=lambda y, s: np.where(y > 0, y.dtype.type(1), y.dtype.type(2 * s)),", ENGINE_TESTS),
+       "slope=lambda y, s: np.where(y > 0, y.dtype.type(1), y.dtype.type(2 * s)),", ENGINE_TESTS + KERNEL_TESTS),
     _m("tanh: derivative 1 - y", "minigrad/activations.py",
-       "slope=lambda y, s: 1 - y * y,", "slope=lambda y, s: 1 - y,", ENGINE_TESTS),
+       "slope=lambda y, s: 1 - y * y,", "slope=lambda y, s: 1 - y,", ENGINE_TESTS + KERNEL_TESTS),
     _m("tanh: curvature sign (second derivative only)", "minigrad/activations.py",
        "curvature=lambda y, s: -2 * y),", "curvature=lambda y, s: 2 * y),", ENGINE_TESTS),
     _m("sigmoid: curvature 1 + 2y (second derivative only)", "minigrad/activations.py",
@@ -278,9 +279,9 @@ ENGINE = [
     _m("unbroadcast: stretched axes not summed", "minigrad/ops.py",
        "axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)",
        "axes = tuple(range(lead))", ENGINE_TESTS),
-    _m("mm: dB = G^T A instead of A^T G", "minigrad/ops.py",
+    _m("mm: sign of dA", "minigrad/ops.py",
        "return mm_nt(g, b) if need[0] else None, mm_tn(a, g) if need[1] else None",
-       "return mm_nt(g, b) if need[0] else None, mm_tn(g, a).T if need[1] else None", ENGINE_TESTS),
+       "return mm_nt(-g, b) if need[0] else None, mm_tn(a, g) if need[1] else None", ENGINE_TESTS),
     _m("bce_with_logits: gradient sigmoid(x) + t", "minigrad/ops.py",
        "return g * (sigmoid(x) - t) if need[0] else None", "return g * (sigmoid(x) + t) if need[0] else None", ENGINE_TESTS),
     _m("engine: gradients of a shared input overwrite instead of add", "minigrad/autograd.py",

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import assert_look_at_files_written
 from demos import digits
+from gan import judge
 
 from conftest import assert_figure_shows_data, assert_metrics_json_matches
 
@@ -51,7 +52,7 @@ def test_metrics_json_has_the_promised_keys(quick_run):
     assert PROMISED_KEYS <= set(saved)
     n_samples = len(np.load(out / "samples.npy"))
     assert sum(saved["class_counts"]) == n_samples  # every saved sample was classified
-    min_count = max(1, round(digits.COVERAGE_MIN_SHARE * n_samples))
+    min_count = max(1, round(judge.COVERAGE_MIN_SHARE * n_samples))
     assert saved["classes_covered"] == sum(1 for count in saved["class_counts"] if count >= min_count)
     assert saved["frechet_history"][0] == [0, pytest.approx(saved["frechet_distance_untrained"])]
 

@@ -83,6 +83,7 @@ CASES = [
 
 COMPOSITES = [
     ("leaky_relu", lambda a: F.leaky_relu(a, 0.2), lambda r: (away_from_zero(r, 3, 4),)),
+    ("leaky_relu negative slope", lambda a: F.leaky_relu(a, -0.3), lambda r: (away_from_zero(r, 3, 4),)),
     ("softplus", lambda a: F.softplus(a * 3.0), lambda r: (leaf(r, 3, 4),)),
     ("log_sigmoid", lambda a: F.log_sigmoid(a * 3.0), lambda r: (leaf(r, 3, 4),)),
     ("logsumexp", lambda a: F.logsumexp(a, axis=1), lambda r: (leaf(r, 3, 4),)),
