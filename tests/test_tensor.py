@@ -252,6 +252,9 @@ def test_functional_forward_values_at_ordinary_inputs():
     np.testing.assert_allclose(F.softplus(mg.tensor(logits)).data, np.log1p(np.exp(logits)), rtol=1e-12)
     np.testing.assert_allclose(F.log_sigmoid(mg.tensor(logits)).data, np.log(p), rtol=1e-12)
     np.testing.assert_allclose(F.leaky_relu(mg.tensor(logits), 0.2).data, [2.0, -0.1, 0.0, 1.5], rtol=1e-12)
+    # slope <= 0 takes the other branch of F.leaky_relu (x kept, not y): by hand too
+    np.testing.assert_allclose(F.leaky_relu(mg.tensor(logits), -0.5).data, [2.0, 0.25, 0.0, 1.5], rtol=1e-12)
+    np.testing.assert_allclose(F.leaky_relu(mg.tensor(logits), 0.0).data, [2.0, 0.0, 0.0, 1.5], rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
