@@ -63,7 +63,8 @@ def test_auto_rule():
     assert not K.use_numba("matmul")
     assert K.use_numba("optim") and K.use_numba("act_backward", act="tanh")
     assert K.use_numba("epilogue", act="relu") and not K.use_numba("epilogue", act="tanh")
-    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad"}
+    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad",
+                              "unfold", "fold"}
     assert all(when in ("always", "never", "not for tanh") and reason for when, reason in K.AUTO_RULE.values())
     K.set_backend("numba")
     assert K.use_numba("matmul") and K.use_numba("epilogue", act="tanh")
