@@ -297,6 +297,21 @@ def test_act_backward_matches_exactly(dtype, act):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "tanh"])
+def test_act_backward_mixed_layouts(dtype, act):
+    """A convolution's output y is an NCHW view of CNHW memory while its gradient g is often
+    C-contiguous (and the other way round): the kernel copies g into y's layout first."""
+    rng = np.random.default_rng(7)
+    y_cnhw = run("numpy", K.act_forward, _act_input(rng, (3, 2, 4, 5), dtype), act, 0.2)
+    for y in (y_cnhw.transpose(1, 0, 2, 3), np.ascontiguousarray(y_cnhw.transpose(1, 0, 2, 3))):
+        for g in (rand(rng, y.shape, dtype), rand(rng, (3, 2, 4, 5), dtype).transpose(1, 0, 2, 3)):
+            g_before = g.copy()
+            out = run("numba", K.act_backward, g, y, act, 0.2)
+            np.testing.assert_array_equal(g, g_before)
+            np.testing.assert_array_equal(out, run("numpy", K.act_backward, g, y, act, 0.2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_bias_grad_and_noncontiguous_fallback(dtype):
     rng = np.random.default_rng(6)
     for shape in ((1, 5), (37, 1), (64, 130)):
