@@ -21,6 +21,7 @@ kernel. Which one runs is decided by the *backend*:
     act_backward   elementwise.act_backward               _nb_elementwise           always
     bias_grad      elementwise.bias_grad                  _nb_elementwise           never
     unfold, fold   conv.py                                _nb_conv.unfold / fold    always
+    batch_norm     norm.py                                _nb_norm                  always
 
 Threads. No Numba kernel uses ``prange``: a Numba parallel region is expensive next to the small
 tensors of the toy GANs, and on 2 cores it would compete with the OpenBLAS threads of NumPy's
@@ -41,11 +42,12 @@ from .matmul import matmul, matmul_nt, matmul_tn
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
+from .norm import batch_norm_backward, batch_norm_forward
 
 __all__ = [
     "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",
-    "unfold", "fold",
+    "unfold", "fold", "batch_norm_forward", "batch_norm_backward",
 ]

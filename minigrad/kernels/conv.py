@@ -76,7 +76,7 @@ def _fold_numpy(cols, H, W, kernel, dilation, padding, stride, oh, ow):
 
 # ---- Numba kernels (_nb_conv.py), split over two threads when large --------------------------
 
-def _split(fn, args, lo, hi, values):
+def split_range(fn, args, lo, hi, values):
     """fn(*args, lo, hi), the range halved between this thread and the helper if it is large."""
     if values < PARALLEL_MIN_VALUES or hi - lo < 2:
         fn(*args, lo, hi)
@@ -97,7 +97,7 @@ def _unfold_numba(x, kernel_, dilation, padding, stride, oh, ow):
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_, dilation, padding, stride
     cols = np.empty((C * kh * kw, N, oh * ow), dtype=x.dtype)
     fn = compiled("conv", "unfold", x.dtype)
-    _split(fn, (x, cols, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    split_range(fn, (x, cols, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
     return cols
 
 
@@ -107,7 +107,7 @@ def _fold_numba(cols, H, W, kernel_, dilation, padding, stride, oh, ow):
     C = CKK // (kh * kw)
     out = np.empty((N, C, H, W), dtype=cols.dtype)
     fn = compiled("conv", "fold", cols.dtype)
-    _split(fn, (cols, out, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    split_range(fn, (cols, out, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
     return out
 
 
