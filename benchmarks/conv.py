@@ -5,6 +5,7 @@ ConvTranspose2d, minigrad on each backend next to PyTorch CPU, in ms and GFLOP/s
     python benchmarks/conv.py --batch 256 --reps 9
     python benchmarks/conv.py --parts               # also time unfold / fold / the GEMMs alone
 
+The two BatchNorm2d layers after the big convolutions (training mode) are timed too (no FLOPs).
 FLOPs counted: 2 per multiply-add of the convolution (bias and the col2im adds not counted);
 forward + backward = forward, the input gradient and the weight gradient, 3x the forward.
 Every repetition runs each column once (interleaved), the figure is the median.
@@ -29,12 +30,17 @@ LAYERS = {
     "G ConvT(64, 1) 14->28": ("ConvTranspose2d", 64, 1, 14),
     "D Conv(1, 64) 28->14": ("Conv2d", 1, 64, 28),
     "D Conv(64, 128) 14->7": ("Conv2d", 64, 128, 14),
+    # batch normalisation in training mode (no FLOPs counted): the layers after the two big convolutions
+    "G BatchNorm2d(64) 14x14": ("BatchNorm2d", 64, 64, 14),
+    "D BatchNorm2d(128) 7x7": ("BatchNorm2d", 128, 128, 7),
 }
 
 
 def macs(kind, cin, cout, size, batch):
-    """Multiply-adds: every (output pixel, in, out, kernel tap) of a Conv2d; every (input pixel,
+    """0 for batch norm. Multiply-adds: every (output pixel, in, out, kernel tap) of a Conv2d; every (input pixel,
     in, out, tap) of a ConvTranspose2d (4 x 4 kernel, stride 2, padding 1)."""
+    if kind == "BatchNorm2d":
+        return 0
     out = size // 2 if kind == "Conv2d" else size
     return batch * out * out * cin * cout * 16
 
@@ -47,7 +53,7 @@ def best_of(fn, n):
 
 
 def minigrad_steps(kind, cin, cout, size, batch, rng):
-    layer = getattr(nn, kind)(cin, cout, 4, 2, 1, rng=rng)
+    layer = nn.BatchNorm2d(cin) if kind == "BatchNorm2d" else getattr(nn, kind)(cin, cout, 4, 2, 1, rng=rng)
     x = rng.standard_normal((batch, cin, size, size)).astype(np.float32)
 
     def forward():
@@ -61,7 +67,10 @@ def minigrad_steps(kind, cin, cout, size, batch, rng):
 
 
 def torch_steps(torch, layer, x):
-    m = getattr(torch.nn, type(layer).__name__)(layer.in_channels, layer.out_channels, 4, 2, 1)
+    if isinstance(layer, nn.BatchNorm2d):
+        m = torch.nn.BatchNorm2d(layer.num_features)
+    else:
+        m = getattr(torch.nn, type(layer).__name__)(layer.in_channels, layer.out_channels, 4, 2, 1)
     m.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
     xt = torch.from_numpy(x)
 
@@ -151,12 +160,12 @@ def main():
             row = f"{name:<24}{p:<9}"
             for c in cols:
                 t = statistics.median(times[p, c])
-                row += f"{1e3 * t:9.2f} ({factor * flop / t / 1e9:5.1f})"
+                row += f"{1e3 * t:9.2f} ({factor * flop / t / 1e9:5.1f})" if flop else f"{1e3 * t:9.2f}   (  -  )"
             if torch and "auto" in backends:
                 ratios = [a / b for a, b in zip(times[p, "mg-auto"], times[p, "torch"])]
                 row += f"{statistics.median(ratios):12.2f}"
             print(row, flush=True)
-        if args.parts:
+        if args.parts and kind != "BatchNorm2d":
             parts(kind, cin, cout, size, args.batch, rng, args.reps, args.n)
 
 

@@ -26,11 +26,11 @@ kernel. Which one runs is decided by the *backend*:
 Threads. No Numba kernel uses ``prange``: a Numba parallel region is expensive next to the small
 tensors of the toy GANs, and on 2 cores it would compete with the OpenBLAS threads of NumPy's
 matmul. So OpenBLAS owns the cores during products in ``auto``, and the memory-bound fused
-kernels run on the calling thread. The one exception is the Numba matmul (backend ``numba``):
+kernels run on the calling thread. The exceptions: the Numba matmul (backend ``numba``):
 products of at least ``matmul.PARALLEL_MIN_MACS`` multiply-adds are split into two row blocks,
 the second computed by a helper Python thread while the kernel releases the GIL; unfold and
 fold of at least ``conv.PARALLEL_MIN_VALUES`` column entries split their image planes over the
-same helper thread.
+same helper thread (``conv.split_range``), and the batch-norm kernels their channels.
 
 Compilation is lazy: importing this package does not import Numba at all. The first call of a
 kernel for a dtype compiles it (or loads it from the on-disk cache, ``cache=True``), exactly one
