@@ -1,6 +1,6 @@
-"""Numba im2col / col2im: the loops of conv.py's NumPy references, with padding, stride and
-dilation handled inside the loop (no padded copy of the image, no Python loop over kernel
-positions).
+"""Numba im2col / col2im: conv.py's NumPy references as one pass over the columns, with padding,
+stride and dilation handled inside the loop (no padded copy of the whole batch, no Python loop
+over kernel positions).
 
 Index map (conv.py's docstring), for row r = (c kh + i) kw + j of the columns:
 
