@@ -15,22 +15,59 @@ _FLAGS = {"cache": True, "boundscheck": False, "error_model": "numpy", "nogil": 
 
 
 @njit(**_FLAGS)
+def _row_sum(row, shift):
+    """sum of (row[t] - shift) in float64 with four interleaved accumulators: a single running
+    sum waits for each add to finish (a 4-cycle chain per value); four chains overlap."""
+    S = row.shape[0]
+    a0 = a1 = a2 = a3 = 0.0
+    t = 0
+    while t + 4 <= S:
+        a0 += row[t] - shift
+        a1 += row[t + 1] - shift
+        a2 += row[t + 2] - shift
+        a3 += row[t + 3] - shift
+        t += 4
+    while t < S:
+        a0 += row[t] - shift
+        t += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(**_FLAGS)
+def _row_sumsq(row, shift):
+    """sum of (row[t] - shift)^2 in float64, four accumulators (see _row_sum)."""
+    S = row.shape[0]
+    a0 = a1 = a2 = a3 = 0.0
+    t = 0
+    while t + 4 <= S:
+        d0 = row[t] - shift
+        d1 = row[t + 1] - shift
+        d2 = row[t + 2] - shift
+        d3 = row[t + 3] - shift
+        a0 += d0 * d0
+        a1 += d1 * d1
+        a2 += d2 * d2
+        a3 += d3 * d3
+        t += 4
+    while t < S:
+        d0 = row[t] - shift
+        a0 += d0 * d0
+        t += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(**_FLAGS)
 def stats(x, mean, var, c0, c1):
     N, _, S = x.shape
     inv = 1.0 / (N * S)
     for c in range(c0, c1):
         s = 0.0
         for n in range(N):
-            row = x[n, c]
-            for t in range(S):
-                s += row[t]
+            s += _row_sum(x[n, c], 0.0)
         mu = s * inv
         q = 0.0
         for n in range(N):
-            row = x[n, c]
-            for t in range(S):
-                d = row[t] - mu
-                q += d * d
+            q += _row_sumsq(x[n, c], mu)
         mean[c] = mu
         var[c] = q * inv
 
@@ -58,9 +95,16 @@ def backward(g, y, rstd, out, c0, c1):
         for n in range(N):
             gr = g[n, c]
             yr = y[n, c]
-            for t in range(S):
-                sg += gr[t]
-                sgy += gr[t] * yr[t]
+            sg += _row_sum(gr, 0.0)
+            b0 = b1 = 0.0                       # two accumulators (see _row_sum)
+            t = 0
+            while t + 2 <= S:
+                b0 += gr[t] * yr[t]
+                b1 += gr[t + 1] * yr[t + 1]
+                t += 2
+            if t < S:
+                b0 += gr[t] * yr[t]
+            sgy += b0 + b1
         mg = sg * inv
         mgy = sgy * inv
         r = rstd[c]
