@@ -34,6 +34,7 @@ GRADCHECK_TESTS = ["tests/test_gradcheck_ops.py"]
 ENGINE_TESTS = ["tests/test_gradcheck_ops.py", "tests/test_tensor.py", "tests/test_nn.py"]
 CONV_TESTS = ["tests/test_conv.py", "tests/test_nn_conv.py"]
 KERNEL_TESTS = ["tests/test_kernels.py"]   # the activation table is the NumPy reference of the Numba kernels
+CONV_KERNEL_TESTS = ["tests/test_conv_kernels.py"]   # the Numba unfold / fold against the NumPy reference
 
 
 def _m(name, file, original, replacement, tests):
@@ -309,10 +310,9 @@ ENGINE = [
 
     # ------------------------------------------------------------------ minigrad/nn/norm.py
     _m("BatchNorm: running variance biased", "minigrad/nn/norm.py",
-       "m * var.data.reshape(C) * (n / (n - 1))", "m * var.data.reshape(C)", ENGINE_TESTS + CONV_TESTS),
-    _m("BatchNorm: eps outside the square root", "minigrad/nn/norm.py",
-       "            x_hat = centered / ops.sqrt(var + self.eps)\n        else:",
-       "            x_hat = centered / (ops.sqrt(var) + self.eps)\n        else:", ENGINE_TESTS + CONV_TESTS),
+       "m * var * (n / (n - 1))", "m * var", ENGINE_TESTS + CONV_TESTS),
+    _m("BatchNorm: eps outside the square root", "minigrad/kernels/norm.py",
+       "rstd = 1.0 / np.sqrt(var + eps)", "rstd = 1.0 / (np.sqrt(var) + eps)", ENGINE_TESTS + CONV_TESTS),
     _m("LayerNorm: variance not centred", "minigrad/nn/norm.py",
        "        var = ops.mean(centered * centered, axis=axes, keepdims=True)\n        x_hat = centered / ops.sqrt(var + self.eps)\n        return",
        "        var = ops.mean(x * x, axis=axes, keepdims=True)\n        x_hat = centered / ops.sqrt(var + self.eps)\n        return",
@@ -335,6 +335,20 @@ ENGINE = [
     _m("max_pool2d: pads with zeros", "minigrad/convolution.py",
        'windows, shape = _windows("max_pool2d", input, kernel_size, stride, padding, -np.inf)',
        'windows, shape = _windows("max_pool2d", input, kernel_size, stride, padding, 0.0)', CONV_TESTS),
+
+    # ------------------------------------------------------------------ kernels/_nb_conv.py, _nb_norm.py, batchnorm.py
+    _m("Numba fold: copies out the padded corner, not the inside", "minigrad/kernels/_nb_conv.py",
+       "        for h in range(H):                                  # the inside: padding is dropped\n"
+       "            start = (h + ph) * Wp + pw",
+       "        for h in range(H):                                  # the inside: padding is dropped\n"
+       "            start = h * Wp", CONV_KERNEL_TESTS),
+    _m("Numba unfold: dilation ignored along the width", "minigrad/kernels/_nb_conv.py",
+       "base = i * dh * Wp + j * dw\n                for t in range(L):\n                    out[t]",
+       "base = i * dh * Wp + j\n                for t in range(L):\n                    out[t]", CONV_KERNEL_TESTS),
+    _m("Numba batch-norm backward: the y mean(g y) term dropped", "minigrad/kernels/_nb_norm.py",
+       "dst[t] = r * (gr[t] - mg - yr[t] * mgy)", "dst[t] = r * (gr[t] - mg)", KERNEL_TESTS),
+    _m("batch-norm second order: dF/dx with the wrong sign", "minigrad/batchnorm.py",
+       "-(r * r) * c * _channel_mean(h * f)", "(r * r) * c * _channel_mean(h * f)", ENGINE_TESTS + CONV_TESTS),
 ]
 
 SECTIONS = {"formulas": FORMULAS, "engine": ENGINE}

@@ -63,7 +63,8 @@ def test_auto_rule():
     assert not K.use_numba("matmul")
     assert K.use_numba("optim") and K.use_numba("act_backward", act="tanh")
     assert K.use_numba("epilogue", act="relu") and not K.use_numba("epilogue", act="tanh")
-    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad"}
+    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad",
+                              "unfold", "fold", "batch_norm"}
     assert all(when in ("always", "never", "not for tanh") and reason for when, reason in K.AUTO_RULE.values())
     K.set_backend("numba")
     assert K.use_numba("matmul") and K.use_numba("epilogue", act="tanh")
@@ -296,6 +297,21 @@ def test_act_backward_matches_exactly(dtype, act):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "tanh"])
+def test_act_backward_mixed_layouts(dtype, act):
+    """A convolution's output y is an NCHW view of CNHW memory while its gradient g is often
+    C-contiguous (and the other way round): the kernel copies g into y's layout first."""
+    rng = np.random.default_rng(7)
+    y_cnhw = run("numpy", K.act_forward, _act_input(rng, (3, 2, 4, 5), dtype), act, 0.2)
+    for y in (y_cnhw.transpose(1, 0, 2, 3), np.ascontiguousarray(y_cnhw.transpose(1, 0, 2, 3))):
+        for g in (rand(rng, y.shape, dtype), rand(rng, (3, 2, 4, 5), dtype).transpose(1, 0, 2, 3)):
+            g_before = g.copy()
+            out = run("numba", K.act_backward, g, y, act, 0.2)
+            np.testing.assert_array_equal(g, g_before)
+            np.testing.assert_array_equal(out, run("numpy", K.act_backward, g, y, act, 0.2))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_bias_grad_and_noncontiguous_fallback(dtype):
     rng = np.random.default_rng(6)
     for shape in ((1, 5), (37, 1), (64, 130)):
@@ -461,3 +477,38 @@ def test_elementwise_kernels_take_permuted_layouts(act):
                                run("numpy", K.act_backward, grad, y, act, 0.2), rtol=1e-6)
     sliced = rng.standard_normal((4, 6)).astype(np.float32)[:, ::2]     # not a permutation: the NumPy path
     np.testing.assert_allclose(run("numba", K.act_forward, sliced, act, 0.2), run("numpy", K.act_forward, sliced, act, 0.2), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- batch normalisation
+
+def _bn_inputs(rng, dtype):
+    """(N, C, ...) inputs of several layouts: NCHW, an NCHW view of CNHW memory (a conv output),
+    (N, C) as for BatchNorm1d, (N, C, L), and a strided slice."""
+    yield rand(rng, (3, 4, 5, 7), dtype) * 3 + 1
+    yield (rand(rng, (4, 3, 5, 7), dtype) - 2).transpose(1, 0, 2, 3)
+    yield rand(rng, (9, 5), dtype)
+    yield rand(rng, (2, 3, 11), dtype)
+    yield rand(rng, (3, 8, 6, 6), dtype)[:, ::2, 1:, ::2]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm_kernels_match_reference(dtype):
+    rng = np.random.default_rng(8)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    for x in _bn_inputs(rng, dtype):
+        ref = run("numpy", K.batch_norm_forward, x, 1e-5)
+        got = run("numba", K.batch_norm_forward, x, 1e-5)
+        assert got[0].dtype == dtype and got[0].shape == x.shape
+        np.testing.assert_allclose(got[0], ref[0], rtol=rtol, atol=rtol)
+        for a, b in zip(got[1:], ref[1:]):
+            assert a.dtype == np.float64 and a.shape == (x.shape[1],)
+            np.testing.assert_allclose(a, b, rtol=rtol)
+        # and the statistics are the per-channel mean and biased variance
+        axes = (0, *range(2, x.ndim))
+        np.testing.assert_allclose(got[1], x.astype(np.float64).mean(axis=axes), rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(got[2], x.astype(np.float64).var(axis=axes), rtol=rtol)
+        for g in (rand(rng, x.shape, dtype), rand(rng, x.shape[::-1], dtype).T):
+            bref = run("numpy", K.batch_norm_backward, g, ref[0], ref[3])
+            bgot = run("numba", K.batch_norm_backward, g, got[0], got[3])
+            assert bgot.dtype == dtype and bgot.shape == x.shape
+            np.testing.assert_allclose(bgot, bref, rtol=10 * rtol, atol=10 * rtol)

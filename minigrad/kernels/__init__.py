@@ -20,14 +20,17 @@ kernel. Which one runs is decided by the *backend*:
     act_forward    elementwise.act_forward                _nb_elementwise           not for tanh
     act_backward   elementwise.act_backward               _nb_elementwise           always
     bias_grad      elementwise.bias_grad                  _nb_elementwise           never
-    unfold, fold   conv.py                                (NumPy only, for now)
+    unfold, fold   conv.py                                _nb_conv.unfold / fold    always
+    batch_norm     norm.py                                _nb_norm                  always
 
 Threads. No Numba kernel uses ``prange``: a Numba parallel region is expensive next to the small
 tensors of the toy GANs, and on 2 cores it would compete with the OpenBLAS threads of NumPy's
 matmul. So OpenBLAS owns the cores during products in ``auto``, and the memory-bound fused
-kernels run on the calling thread. The one exception is the Numba matmul (backend ``numba``):
+kernels run on the calling thread. The exceptions: the Numba matmul (backend ``numba``):
 products of at least ``matmul.PARALLEL_MIN_MACS`` multiply-adds are split into two row blocks,
-the second computed by a helper Python thread while the kernel releases the GIL.
+the second computed by a helper Python thread while the kernel releases the GIL; unfold and
+fold of at least ``conv.PARALLEL_MIN_VALUES`` column entries split their image planes over the
+same helper thread (``conv.split_range``), and the batch-norm kernels their channels.
 
 Compilation is lazy: importing this package does not import Numba at all. The first call of a
 kernel for a dtype compiles it (or loads it from the on-disk cache, ``cache=True``), exactly one
@@ -39,11 +42,12 @@ from .matmul import matmul, matmul_nt, matmul_tn
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
+from .norm import batch_norm_backward, batch_norm_forward
 
 __all__ = [
     "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",
-    "unfold", "fold",
+    "unfold", "fold", "batch_norm_forward", "batch_norm_backward",
 ]

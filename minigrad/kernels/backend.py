@@ -25,6 +25,12 @@ AUTO_RULE = {
     "act_forward": (NOT_FOR_TANH, "one pass instead of several NumPy calls; tanh as for the epilogue"),
     "act_backward": (ALWAYS, "g * act'(y) in one pass instead of two or three NumPy calls"),
     "bias_grad": (NEVER, "g.sum(axis=0) is already a single vectorised NumPy pass"),
+    "unfold": (ALWAYS, ("one pass writing each column entry once, padding handled in the loop; the "
+                        "NumPy reference pads a copy and makes one strided copy per kernel position")),
+    "fold": (ALWAYS, ("one pass adding each column entry once; the NumPy reference makes one strided "
+                      "add per kernel position into a padded image, then copies the image out")),
+    "batch_norm": (ALWAYS, ("two passes over x forward (statistics) plus one writing x_hat, two over g "
+                            "backward, against ~7 and ~15 NumPy passes of the same formula")),
 }
 
 

@@ -13,8 +13,22 @@ The columns returned by `unfold` are stored as a C-contiguous (C*kh*kw, N, L) ar
 through a transpose: the convolution then multiplies the weights (O, C*kh*kw) with the columns
 as one (C*kh*kw, N*L) matrix, without copying them. `fold` reads columns of any layout.
 Sizes are given as pairs: kernel (kh, kw), dilation (dh, dw), padding (ph, pw), stride (sh, sw).
+
+Two implementations of each, with the same results (bit for bit for unfold, a copy; fold adds
+in the same order, kernel position by kernel position): the NumPy reference below, one slice
+assignment per kernel position, and the Numba kernels of _nb_conv.py, one pass over the columns
+with padding, stride and dilation inside the loop. use_numba("unfold") / use_numba("fold")
+(backend.AUTO_RULE) picks one; integer arrays always take the reference.
 """
 import numpy as np
+
+from .backend import is_float, use_numba
+from .backend import kernel as compiled
+from .matmul import helper
+
+#: kernels moving at least this many values (column entries) are split over two threads
+#: (the hand-off to the helper thread costs tens of microseconds; benchmarks/README.md)
+PARALLEL_MIN_VALUES = 2 ** 20
 
 
 def output_size(size, kernel, dilation, padding, stride):
@@ -60,6 +74,43 @@ def _fold_numpy(cols, H, W, kernel, dilation, padding, stride, oh, ow):
     return np.ascontiguousarray(padded[:, :, ph: ph + H, pw: pw + W])
 
 
+# ---- Numba kernels (_nb_conv.py), split over two threads when large --------------------------
+
+def split_range(fn, args, lo, hi, values):
+    """fn(*args, lo, hi), the range halved between this thread and the helper if it is large."""
+    if values < PARALLEL_MIN_VALUES or hi - lo < 2:
+        fn(*args, lo, hi)
+        return
+    h = helper()
+    if not h.busy.acquire(blocking=False):            # another thread is using the helper
+        fn(*args, lo, hi)
+        return
+    try:
+        mid = (lo + hi) // 2
+        h.run(fn, args + (lo, mid), args + (mid, hi))
+    finally:
+        h.busy.release()
+
+
+def _unfold_numba(x, kernel_, dilation, padding, stride, oh, ow):
+    N, C = x.shape[:2]
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_, dilation, padding, stride
+    cols = np.empty((C * kh * kw, N, oh * ow), dtype=x.dtype)
+    fn = compiled("conv", "unfold", x.dtype)
+    split_range(fn, (x, cols, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    return cols
+
+
+def _fold_numba(cols, H, W, kernel_, dilation, padding, stride, oh, ow):
+    CKK, N, _ = cols.shape
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_, dilation, padding, stride
+    C = CKK // (kh * kw)
+    out = np.empty((N, C, H, W), dtype=cols.dtype)
+    fn = compiled("conv", "fold", cols.dtype)
+    split_range(fn, (cols, out, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    return out
+
+
 # ---- public API ---------------------------------------------------------------------------
 
 def unfold(x, kernel, dilation, padding, stride):
@@ -67,7 +118,8 @@ def unfold(x, kernel, dilation, padding, stride):
     if x.ndim != 4:
         raise ValueError(f"unfold: input must be (N, C, H, W), got shape {x.shape}")
     oh, ow = _patch_grid(x.shape[2], x.shape[3], kernel, dilation, padding, stride, "unfold")
-    return _unfold_numpy(x, kernel, dilation, padding, stride, oh, ow).transpose(1, 0, 2)
+    impl = _unfold_numba if is_float(x) and use_numba("unfold") else _unfold_numpy
+    return impl(x, kernel, dilation, padding, stride, oh, ow).transpose(1, 0, 2)
 
 
 def fold(cols, size, kernel, dilation, padding, stride):
@@ -80,4 +132,5 @@ def fold(cols, size, kernel, dilation, padding, stride):
     if cols.shape[1] % kk or cols.shape[2] != oh * ow:
         raise ValueError(f"fold: input of shape {cols.shape} does not fit output size {(H, W)} with kernel "
                          f"{kernel}: need (N, C*{kk}, {oh * ow}) ({oh} x {ow} patches)")
-    return _fold_numpy(cols.transpose(1, 0, 2), H, W, kernel, dilation, padding, stride, oh, ow)
+    impl = _fold_numba if is_float(cols) and use_numba("fold") else _fold_numpy
+    return impl(cols.transpose(1, 0, 2), H, W, kernel, dilation, padding, stride, oh, ow)

@@ -49,10 +49,17 @@ def act_backward(g, y, act, slope=0.01):
         raise _unknown(act, "act_backward")
     if g.shape != y.shape:
         raise ValueError(f"act_backward: shapes {g.shape} and {y.shape} differ")
-    fg, fy = _flat(g), _flat(y)
-    if (fg is not None and fy is not None and g.strides == y.strides and is_float(g, y)
-            and use_numba("act_backward", act=act)):
-        out = np.empty_like(g)
+    fy = _flat(y)
+    if fy is not None and is_float(g, y) and use_numba("act_backward", act=act):
+        if g.strides == y.strides and _flat(g) is not None:
+            out = np.empty_like(g)
+            fg = _flat(g)
+        else:
+            # g in another layout (a convolution's output y is an NCHW view of CNHW memory, its
+            # gradient often C-contiguous): one copy into y's layout, then the kernel in place
+            out = np.empty_like(y)
+            np.copyto(out, g)
+            fg = _flat(out)
         kernel("elementwise", "act_backward", g.dtype)(fg, fy, _flat(out), code, slope)
         return out
     return g.copy() if act == NONE else g * ACTIVATIONS[act].slope(y, slope)

@@ -66,10 +66,18 @@ class _Helper:
 _helper = None
 
 
+def helper():
+    """The helper thread (started on first use, and again after a fork), shared with conv.py.
+    Take ``helper().busy`` (non-blocking) before ``run``; if it is held, compute serially."""
+    global _helper
+    if _helper is None or _helper.pid != os.getpid():
+        _helper = _Helper()
+    return _helper
+
+
 def _gemm_numba(a, b):
     """a @ b with the Numba kernel; a, b may be transposed views (read in place).
     Large products are split into two row blocks, one computed by a helper thread."""
-    global _helper
     m, k = a.shape
     n = b.shape[1]
     out = np.zeros((m, n), dtype=a.dtype)
@@ -80,8 +88,7 @@ def _gemm_numba(a, b):
             a, b = _copy_transposed(a, b, copies, None)
         gemm(a, b, out)
         return out
-    if _helper is None or _helper.pid != os.getpid():
-        _helper = _Helper()
+    _helper = helper()
     if not _helper.busy.acquire(blocking=False):   # another thread is using the helper
         if copies:
             a, b = _copy_transposed(a, b, copies, None)

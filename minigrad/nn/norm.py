@@ -4,6 +4,7 @@ import numbers
 import numpy as np
 
 from .. import ops
+from ..batchnorm import batch_normalize
 from ..tensor import Tensor, get_default_dtype, no_grad, resolve_dtype
 from .module import Module, Parameter, as_tensor, positive_int
 
@@ -44,21 +45,18 @@ class _BatchNorm(Module):
         name, C = type(self).__name__, self.num_features
         if x.ndim not in self.input_dims or x.shape[1] != C:
             raise ValueError(f"{name}: expected input of shape {self.layout.format(C=C)}, got {x.shape}")
-        axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, C) + (1,) * (x.ndim - 2)
         if self.training:
             n = x.size // C
             if n < 2:
                 raise ValueError(f"{name}: training needs more than 1 value per channel, got input {x.shape}")
-            mu = ops.mean(x, axis=axes, keepdims=True)
-            centered = x - mu
-            var = ops.mean(centered * centered, axis=axes, keepdims=True)
+            # x_hat = (x - mu) / sqrt(var + eps) as one op (minigrad/batchnorm.py), mu and var as arrays
+            x_hat, mu, var = batch_normalize(x, self.eps)
             with no_grad():
                 m, dtype = self.momentum, self.running_mean.dtype
-                self.running_mean = ((1 - m) * self.running_mean + m * mu.data.reshape(C)).astype(dtype)
-                self.running_var = ((1 - m) * self.running_var + m * var.data.reshape(C) * (n / (n - 1))).astype(dtype)
+                self.running_mean = ((1 - m) * self.running_mean + m * mu).astype(dtype)
+                self.running_var = ((1 - m) * self.running_var + m * var * (n / (n - 1))).astype(dtype)
                 self.num_batches_tracked = self.num_batches_tracked + 1
-            x_hat = centered / ops.sqrt(var + self.eps)
         else:
             mean = Tensor(self.running_mean.reshape(shape).astype(x.dtype, copy=False))
             std = Tensor(np.sqrt(self.running_var + self.eps).reshape(shape).astype(x.dtype, copy=False))

@@ -1,0 +1,139 @@
+"""Numba kernels of batch normalisation, channel by channel over x seen as (N, C, S) (S: the
+spatial size, 1 for BatchNorm1d on (N, C)); any strides. Sums are accumulated in float64.
+
+    stats:     mean_c = (1/n) sum x,   var_c = (1/n) sum (x - mean_c)^2       (two passes, n = N S)
+    normalize: out = (x - mean_c) rstd_c                                       (one pass)
+    backward:  out = rstd_c (g - mean_c(g) - y mean_c(g y))                     (two passes)
+
+Each call handles the channels c0 <= c < c1, so conv.split_range can halve the channels between
+this thread and the helper thread (nogil).
+"""
+import numpy as np
+from numba import njit, types
+
+_FLAGS = {"cache": True, "boundscheck": False, "error_model": "numpy", "nogil": True}   # exact IEEE
+
+
+@njit(**_FLAGS)
+def _row_sum(row, shift):
+    """sum of (row[t] - shift) in float64 with four interleaved accumulators: a single running
+    sum waits for each add to finish (a 4-cycle chain per value); four chains overlap."""
+    S = row.shape[0]
+    a0 = a1 = a2 = a3 = 0.0
+    t = 0
+    while t + 4 <= S:
+        a0 += row[t] - shift
+        a1 += row[t + 1] - shift
+        a2 += row[t + 2] - shift
+        a3 += row[t + 3] - shift
+        t += 4
+    while t < S:
+        a0 += row[t] - shift
+        t += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(**_FLAGS)
+def _row_sumsq(row, shift):
+    """sum of (row[t] - shift)^2 in float64, four accumulators (see _row_sum)."""
+    S = row.shape[0]
+    a0 = a1 = a2 = a3 = 0.0
+    t = 0
+    while t + 4 <= S:
+        d0 = row[t] - shift
+        d1 = row[t + 1] - shift
+        d2 = row[t + 2] - shift
+        d3 = row[t + 3] - shift
+        a0 += d0 * d0
+        a1 += d1 * d1
+        a2 += d2 * d2
+        a3 += d3 * d3
+        t += 4
+    while t < S:
+        d0 = row[t] - shift
+        a0 += d0 * d0
+        t += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(**_FLAGS)
+def stats(x, mean, var, c0, c1):
+    N, _, S = x.shape
+    inv = 1.0 / (N * S)
+    for c in range(c0, c1):
+        s = 0.0
+        for n in range(N):
+            s += _row_sum(x[n, c], 0.0)
+        mu = s * inv
+        q = 0.0
+        for n in range(N):
+            q += _row_sumsq(x[n, c], mu)
+        mean[c] = mu
+        var[c] = q * inv
+
+
+@njit(**_FLAGS)
+def normalize(x, out, mean, rstd, c0, c1):
+    N, _, S = x.shape
+    for c in range(c0, c1):
+        mu = mean[c]
+        r = rstd[c]
+        for n in range(N):
+            src = x[n, c]
+            dst = out[n, c]
+            for t in range(S):
+                dst[t] = (src[t] - mu) * r
+
+
+@njit(**_FLAGS)
+def backward(g, y, rstd, out, c0, c1):
+    N, _, S = g.shape
+    inv = 1.0 / (N * S)
+    for c in range(c0, c1):
+        sg = 0.0
+        sgy = 0.0
+        for n in range(N):
+            gr = g[n, c]
+            yr = y[n, c]
+            sg += _row_sum(gr, 0.0)
+            b0 = b1 = 0.0                       # two accumulators (see _row_sum)
+            t = 0
+            while t + 2 <= S:
+                b0 += gr[t] * yr[t]
+                b1 += gr[t + 1] * yr[t + 1]
+                t += 2
+            if t < S:
+                b0 += gr[t] * yr[t]
+            sgy += b0 + b1
+        mg = sg * inv
+        mgy = sgy * inv
+        r = rstd[c]
+        for n in range(N):
+            gr = g[n, c]
+            yr = y[n, c]
+            dst = out[n, c]
+            for t in range(S):
+                dst[t] = r * (gr[t] - mg - yr[t] * mgy)
+
+
+def _t(dtype):
+    return types.float32 if dtype == np.float32 else types.float64
+
+
+def _A3(dtype):
+    return types.Array(_t(dtype), 3, "A")
+
+
+_F64 = types.Array(types.float64, 1, "C")
+
+
+def sig_stats(dtype):
+    return (_A3(dtype), _F64, _F64, types.int64, types.int64)
+
+
+def sig_normalize(dtype):
+    return (_A3(dtype), _A3(dtype), _F64, _F64, types.int64, types.int64)
+
+
+def sig_backward(dtype):
+    return (_A3(dtype), _A3(dtype), _F64, _A3(dtype), types.int64, types.int64)

@@ -1,0 +1,60 @@
+"""Batch normalisation's two array passes: the forward x -> x_hat with the channel statistics,
+and the backward g -> dL/dx. Channels are axis 1; statistics run over every other axis
+(n = N x spatial size values per channel), the variance biased (divide by n):
+
+    forward:   mu_c = mean x,  var_c = mean (x - mu_c)^2,  rstd_c = 1 / sqrt(var_c + eps),
+               x_hat = (x - mu_c) rstd_c
+    backward:  dL/dx = rstd_c (g - mean_c g - x_hat mean_c(g x_hat))     (g = dL/dx_hat)
+
+The NumPy reference is the plain formula; the Numba kernels (_nb_norm.py) make two passes over
+x forward (statistics in float64) plus one to write x_hat, and two over g backward, instead of
+the ~7 NumPy passes forward and ~15 backward of the same formula written as separate ops.
+use_numba("batch_norm") (backend.AUTO_RULE) picks one.
+"""
+import numpy as np
+
+from .backend import is_float, use_numba
+from .backend import kernel as compiled
+from .conv import split_range
+
+
+def _as3(a):
+    """(N, C, ...) as (N, C, S): a view when the layout allows (e.g. an NCHW view of CNHW memory)."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def batch_norm_forward(x, eps):
+    """(x_hat, mu, var, rstd) for x (N, C, ...): x_hat has x's shape and dtype, the statistics
+    are float64 arrays (C,)."""
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm_forward: input must be (N, C, ...), got shape {x.shape}")
+    x3 = _as3(x)
+    C = x.shape[1]
+    if is_float(x) and x.size and use_numba("batch_norm"):
+        mu, var = np.empty(C), np.empty(C)
+        split_range(compiled("norm", "stats", x.dtype), (x3, mu, var), 0, C, x.size)
+        rstd = 1.0 / np.sqrt(var + eps)
+        out = np.empty_like(x3)
+        split_range(compiled("norm", "normalize", x.dtype), (x3, out, mu, rstd), 0, C, x.size)
+        return out.reshape(x.shape), mu, var, rstd
+    mu = x3.mean(axis=(0, 2), keepdims=True)
+    centered = x3 - mu
+    var = (centered * centered).mean(axis=(0, 2), keepdims=True)
+    std = np.sqrt(var + x.dtype.type(eps))
+    x_hat = (centered / std).reshape(x.shape)
+    return x_hat, mu.ravel().astype(np.float64), var.ravel().astype(np.float64), 1.0 / std.ravel().astype(np.float64)
+
+
+def batch_norm_backward(g, x_hat, rstd):
+    """dL/dx = rstd_c (g - mean_c g - x_hat mean_c(g x_hat)) for g, x_hat (N, C, ...) and rstd (C,)."""
+    if g.shape != x_hat.shape or g.ndim < 2 or rstd.shape != (g.shape[1],):
+        raise ValueError(f"batch_norm_backward: shapes {g.shape}, {x_hat.shape} and rstd {rstd.shape} do not fit")
+    g3, y3 = _as3(g), _as3(x_hat)
+    if is_float(g, x_hat) and g.size and use_numba("batch_norm"):
+        out = np.empty_like(y3)
+        split_range(compiled("norm", "backward", g.dtype), (g3, y3, np.ascontiguousarray(rstd, dtype=np.float64), out),
+                    0, g.shape[1], g.size)
+        return out.reshape(g.shape)
+    r = rstd.astype(g.dtype).reshape(1, -1, 1)
+    out = r * (g3 - g3.mean(axis=(0, 2), keepdims=True) - y3 * (g3 * y3).mean(axis=(0, 2), keepdims=True))
+    return out.reshape(g.shape)
