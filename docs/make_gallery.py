@@ -19,6 +19,7 @@ FIGURE = {  # lesson -> the figure the README shows
     "mode_collapse": "snapshots.png",
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
+    "dcgan": "side_by_side.png",
     "playground": "playground.png",
     "vae_vs_gan": "samples.png",
 }
