@@ -21,7 +21,7 @@ def short_run(tmp_path_factory):
 
 
 def test_writes_every_promised_file(short_run):
-    out, m = short_run
+    out, _ = short_run
     assert_look_at_files_written("dcgan", out)
     assert_figure_shows_data(out / "side_by_side.png", colored=True)  # the red square of the crop
     assert_figure_shows_data(out / "final_samples.png", colored=False, min_size=(280, 280))
