@@ -5,6 +5,7 @@ import pytest
 
 from conftest import assert_figure_shows_data, assert_look_at_files_written, assert_metrics_json_matches
 from demos import dcgan
+from minigrad import nn
 
 SCORES = ("classes_covered", "class_counts", "class_kl", "classifier_score", "frechet_distance", "sharpness")
 PROMISED_KEYS = {*SCORES, *(f"mlp_{k}" for k in SCORES), *(f"{k}_real" for k in SCORES),
@@ -49,3 +50,19 @@ def test_a_short_run_already_improves_the_frechet_distance(short_run):
     assert m["classes_covered_real"] == 10 and m["classifier_accuracy"] > 0.85
     # the scale of the sharpness figure: real digits on [-1, 1] pixels score ~0.41
     assert m["sharpness_real"] == pytest.approx(0.41, abs=0.03)
+
+
+def test_no_data_gives_a_clear_message_and_a_nonzero_exit(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SystemExit) as stop:
+        dcgan.main(["--quick", "--data", str(empty), "--out", str(tmp_path / "out")])
+    assert stop.value.code not in (0, None)
+    assert "train-images-idx3-ubyte" in capsys.readouterr().err
+
+
+def test_the_wasserstein_losses_get_shorter_defaults_and_wgan_gp_the_layer_norm_critic():
+    trainer = dcgan.build_dcgan(np.zeros((8, 784), dtype=np.float32), "wgan-gp", seed=0)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in trainer.discriminator.modules())
+    assert trainer.config.n_critic == 5 and trainer.data.shape == (8, 1, 28, 28)
+    assert dcgan.DEFAULT_ITERATIONS // dcgan.WASSERSTEIN_DIVISOR >= 50
