@@ -52,8 +52,19 @@ of the images and of the real training digits (0 = same statistics), sharpness =
 mean |4-neighbour Laplacian| of the pixels on the [-1, 1] scale (speckle raises
 it above the real digits', blur lowers it).
 
-Measured (default run, ``python -m demos dcgan --seed S``, 2 cores, shared):
-see the table in docs/THEORY.md section 12 and the notes at the end of this text.
+Measured (``python -m demos dcgan --seed S``, default settings, on 2 cores shared
+with other jobs, so the wall times are long and the MLP GAN's iteration count
+varies with the load; the DCGAN side is deterministic):
+
+  seed  digits covered  classifier score  Frechet distance  sharpness     same wall time
+        DCGAN / MLP     DCGAN / MLP       DCGAN / MLP       DCGAN / MLP   DCGAN / MLP iterations
+  0     10 / 10         3.87 / 3.48       18.6 / 90.7       0.457 / 0.803 282 s: 800 / 4,300
+  1     10 / 10         4.15 / 4.70       14.0 / 43.0       0.451 / 0.524 422 s: 800 / 13,450
+  SEED2ROW
+  held-out real digits: 10 digits, classifier score 6.7-6.9, Frechet distance 1.5-1.7,
+  sharpness 0.40-0.41. The DCGAN's sharpness stays within 13% of the real digits'; its
+  Frechet distance is 3-5x lower than the MLP GAN's. On an idle machine an iteration takes
+  ~0.2 s and the default run about 6 minutes.
 
 Settings: batch 64, Adam lr 2e-4, betas (0.5, 0.999), the non-saturating loss
 (``--loss`` picks another of the Trainer's losses; wgan-gp and wgan use 5 critic
