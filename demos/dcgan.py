@@ -61,10 +61,10 @@ varies with the load; the DCGAN side is deterministic):
   0     10 / 10         3.87 / 3.48       18.6 / 90.7       0.457 / 0.803 282 s: 800 / 4,300
   1     10 / 10         4.15 / 4.70       14.0 / 43.0       0.451 / 0.524 422 s: 800 / 13,450
   2     10 / 9          4.30 / 3.75       12.4 / 117.2      0.444 / 0.384 594 s: 800 / 33,900
-  held-out real digits: 10 digits, classifier score 6.7-6.9, Frechet distance 1.5-1.7,
-  sharpness 0.40-0.41, Frechet distance 1.5-2.0. The DCGAN's sharpness stays within 13%
-  of the real digits'; its Frechet distance is 3-9x lower than the MLP GAN's. On an idle machine an iteration takes
-  ~0.2 s and the default run about 6 minutes.
+  held-out real digits: 10 digits, classifier score 6.7-6.9, Frechet distance 1.5-2.0,
+  sharpness 0.40-0.41. The DCGAN's sharpness stays within 13% of the real digits'; its
+  Frechet distance is 3-9x lower than the MLP GAN's. On an idle machine an iteration
+  takes ~0.2 s, so the default run should take about 6 minutes (not measured idle here).
 
 Settings: batch 64, Adam lr 2e-4, betas (0.5, 0.999), the non-saturating loss
 (``--loss`` picks another of the Trainer's losses; wgan-gp and wgan use 5 critic
