@@ -16,9 +16,10 @@ What to look at
   in a GAN a loss is a position in a game, not a score.
 * ``scores.png``: the Frechet distance to real digits over training.
 
-Looking is not measuring, so a digit classifier (an MLP 784-256-128-10, ReLU,
-trained here with minigrad on the real training digits, cross-entropy, Adam
-1e-3, a few epochs) grades the generated digits:
+Looking is not measuring, so a digit classifier (a small CNN, two strided
+convolutions and a 128-unit layer, gan/judge.py, trained here with minigrad on
+the real training digits, cross-entropy, Adam 1e-3, 4 epochs) grades the
+generated digits:
 
 * class coverage: how many of the 10 digits the classifier recognises among the
   generated images (a collapsed generator draws only a few);
@@ -48,6 +49,7 @@ metrics.json
   class_counts, class_kl        generated images per predicted digit; KL(that histogram || uniform)
   classifier_score              exp(E KL(p(y|x) || p(y))) of 1,000 generated images (1..10)
   frechet_distance              Frechet distance of generated to real training digits (classifier features)
+  sharpness                     mean |4-neighbour Laplacian| of the pixels ([-1, 1]; real digits ~0.41)
   *_real                        the same for 1,000 held-out real digits (the best reachable)
   *_untrained                   the same for the untrained generator (the starting point)
   frechet_history               [[iteration, Frechet distance], ...] once per epoch
@@ -198,7 +200,7 @@ def main(argv=None):
 
     results = {**generated, "classifier_accuracy": accuracy, "frechet_history": frechet_history,
                "iterations": iterations, "epochs": iterations / iterations_per_epoch, "n_train": len(train_x)}
-    for key in ("classes_covered", "classifier_score", "frechet_distance"):
+    for key in ("classes_covered", "classifier_score", "frechet_distance", "sharpness"):
         results[f"{key}_real"] = real[key]
         results[f"{key}_untrained"] = untrained[key]
     tail = iterations_per_epoch
@@ -223,7 +225,8 @@ def main(argv=None):
     print(f"\n{'':<26}{'generated':>10}{'real (held out)':>17}{'untrained G':>13}")
     for label, key, fmt in (("digits covered (of 10)", "classes_covered", "d"),
                             ("classifier score (1..10)", "classifier_score", ".2f"),
-                            ("Frechet distance", "frechet_distance", ".2f")):
+                            ("Frechet distance", "frechet_distance", ".2f"),
+                            ("sharpness (|Laplacian|)", "sharpness", ".3f")):
         print(f"{label:<26}{results[key]:>10{fmt}}{results[key + '_real']:>17{fmt}}"
               f"{results[key + '_untrained']:>13{fmt}}")
     common.finish(args, paths, started)

