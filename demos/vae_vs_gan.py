@@ -26,7 +26,9 @@ Blur is measured, not only shown: the sharpness of a set of images is the mean a
 and pixel noise raises it. The default run (seed 0) gives AE 0.15, VAE 0.25, MLP GAN 0.81: the
 VAE is blurrier than real digits, and the MLP GAN is above them, with sharp strokes and also
 speckles of stray white pixels. The digit judge counts the digits too. Classifier score, from 1
-to 10: AE 2.0, VAE 4.6, GAN 4.2, real 7.4. Frechet distance: AE 215, VAE 16, GAN 61, real 1.8.
+to 10: AE 2.0, VAE 4.6, GAN 4.2, real 7.4. Frechet distance: AE 215, VAE 16, GAN 61, real 1.8
+(these two rows were measured with the earlier MLP judge; the CNN judge's features put its
+distances on another scale, so compare the models within one run).
 So this MLP GAN is sharper than the VAE but not closer to the real digits as a set. The
 autoencoder's codes of held-out digits have a mean length of 23.0, the VAE's (mu) 4.3, and
 N(0, I) codes 4.4: random codes miss the AE's code cloud. The held-out negative ELBO is 110.8
