@@ -65,3 +65,17 @@ def test_maxout_matches_the_torch_writing():
     ours = layer(mg.tensor(x, dtype=np.float64)).data
     theirs = linear(torch.from_numpy(x)).view(6, 3, 5).max(-1).values.detach().numpy()
     assert np.allclose(ours, theirs)
+
+
+@pytest.mark.parametrize("axis, keepdims", [(-1, False), (1, True), (0, False), ((2,), False), (None, False)])
+def test_max_over_a_short_axis_matches_numpy_and_splits_ties(axis, keepdims):
+    # ops.max folds a short axis slice by slice (the fast path Maxout uses); the result is np.max's
+    rng = np.random.default_rng(4)
+    a = np.round(rng.standard_normal((3, 4, 5)), 0)   # rounded: many ties
+    x = mg.tensor(a, requires_grad=True, dtype=np.float64)
+    y = mg.max(x, axis=axis, keepdims=keepdims)
+    assert np.array_equal(y.data, np.max(a, axis=axis, keepdims=keepdims))
+    y.sum().backward()
+    kept = np.max(a, axis=axis, keepdims=True)
+    ties = (a == kept).sum(axis=axis, keepdims=True)
+    assert np.allclose(x.grad.data, (a == kept) / ties)   # each maximum gets 1 / (number of ties)
