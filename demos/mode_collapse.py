@@ -18,6 +18,19 @@ compared under one budget:
             cover the ring, but need many more iterations than this budget to make the
             modes as tight as std 0.02; lambda = 1 was the best of 0.1 / 1 / 10 here.)
 
+Two further remedies run with ``--method`` (any list of names, e.g. ``--method gan pacgan2 unrolled``),
+on the same networks and optimizer as ``gan``:
+
+  pacgan2, pacgan3, pacgan4   PacGAN (Lin et al., 2018): D judges 2, 3 or 4 samples at once,
+            concatenated (``TrainConfig(pack=m)``); a collapsed generator is easier to spot in the
+            product distribution (docs/THEORY.md, section 11.1)
+  unrolled  the unrolled GAN (Metz et al., 2017): G's loss is taken against D after 5 recorded steps of
+            D's Adam, differentiated through them (``TrainConfig(unroll=5)``, section 11.2); about
+            6 times slower per iteration
+
+The paper protocol for all of them, 10 trials each, is ``benchmarks/mode_collapse.py`` (its table is
+in benchmarks/README.md).
+
 The budget is the SAME NUMBER OF GENERATOR ITERATIONS for every method (the
 WGANs also make several critic steps per generator step, which is part of their
 recipe and costs them more time: the seconds are reported per method), and the
