@@ -56,13 +56,13 @@ METHODS = {
     "wgan-gp": dict(loss="wgan-gp", gp_lambda=10.0, n_critic=5, g_betas=(0.5, 0.9), d_betas=(0.5, 0.9)),
     "unrolled": dict(loss="nonsaturating", unroll=5),
 }
-#: published figures: (modes, high-quality %, KL); PacGAN Table 1 (ring, grid) and VEEGAN Table 1
-#: for the unrolled GAN (another architecture; VEEGAN reports modes and high-quality %, no KL)
+#: published figures (modes, high-quality %, KL): PacGAN Table 1 (400 epochs), and VEEGAN Table 1 for
+#: the unrolled GAN (another architecture; modes only here). Only the cells quoted in issue 16 are
+#: filled in; None = not copied here (see the papers)
 PUBLISHED = {
-    "ring": {"gan": (6.3, 98.2, 0.45), "pacgan2": (7.9, 95.6, 0.07), "pacgan3": (7.8, 97.7, 0.10),
-             "pacgan4": (7.8, 95.9, 0.07), "unrolled": (7.6, 35.6, None)},
-    "grid": {"gan": (17.3, 94.8, 0.70), "pacgan2": (23.8, 91.3, 0.13), "pacgan3": (24.6, 94.2, 0.06),
-             "pacgan4": (24.8, 93.6, 0.04), "unrolled": (23.6, 16.0, None)},
+    "ring": {"gan": (6.3, 98.2, 0.45), "pacgan2": (7.9, 95.6, 0.07), "unrolled": (7.6, None, None)},
+    "grid": {"gan": (17.3, 94.8, 0.70), "pacgan2": (23.8, 91.3, 0.13), "pacgan4": (24.8, 93.6, 0.04),
+             "unrolled": (23.6, None, None)},
 }
 N_EVAL = 2500
 THRESHOLD = 3.0
@@ -136,7 +136,7 @@ def format_row(dataset, method, summary, n_trials):
         return f"{mean:.{digits}f} +- {err:.{digits}f}" if err == err else f"{mean:.{digits}f}"
     published = PUBLISHED[dataset].get(method)
     pub = "-" if published is None else \
-        f"{published[0]} / {published[1]}% / {'-' if published[2] is None else published[2]}"
+        " / ".join("-" if v is None else str(v) for v in published)
     return (f"{dataset:<5} {method:<9} {n_trials:>3}  {cell(summary['modes'], 1):>12}  "
             f"{cell(summary['high_quality'], 1):>12}  {cell(summary['kl'], 2):>12}   {pub}")
 
@@ -148,8 +148,8 @@ HEADER = (f"{'data':<5} {'method':<9} {'n':>3}  {'modes':>12}  {'high qual. %':>
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument("--dataset", choices=sorted(DATASETS), required=True)
-    parser.add_argument("--method", choices=list(METHODS), required=True)
+    parser.add_argument("--dataset", choices=sorted(DATASETS))
+    parser.add_argument("--method", choices=list(METHODS))
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS,
                         help=f"generator iterations per trial (default {DEFAULT_ITERATIONS})")
@@ -157,7 +157,14 @@ def main(argv=None):
     parser.add_argument("--first-trial", type=int, default=0, help="seed of the first trial (default 0)")
     parser.add_argument("--json", metavar="OUT", help="write the per-trial results and the summary here")
     parser.add_argument("--samples", metavar="DIR", help="save each trial's 2,500 scored samples in DIR")
+    parser.add_argument("--table", metavar="DIR", help="only print the Markdown table of the JSON files in DIR "
+                        "(<dataset>_<method>.json, as --json wrote them)")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(args.table))
+        return None
+    if args.dataset is None or args.method is None:
+        parser.error("--dataset and --method are required (or --table DIR)")
     if args.trials < 1 or args.iterations < 1:
         parser.error("--trials and --iterations must be >= 1")
     if args.samples:
@@ -183,6 +190,31 @@ def main(argv=None):
     print(format_row(args.dataset, args.method, summary, len(trials)))
     print(f"seconds per trial: median {np.median([t['seconds'] for t in trials]):.1f}")
     return {"trials": trials, "summary": summary}
+
+
+def markdown_table(folder):
+    """The table of every <dataset>_<method>.json in `folder`, ours next to the published figures."""
+    def cell(entry, digits):
+        mean, err = entry["mean"], entry["stderr"]
+        return f"{mean:.{digits}f} ± {err:.{digits}f}" if err == err else f"{mean:.{digits}f}"
+    lines = ["| data | method | trials | modes | high quality % | KL | s / trial | published modes / hq % / KL |",
+             "|---|---|---|---|---|---|---|---|"]
+    for dataset in ("ring", "grid"):
+        for method in METHODS:
+            path = os.path.join(folder, f"{dataset}_{method}.json")
+            published = PUBLISHED[dataset].get(method)
+            pub = "–" if published is None else \
+                " / ".join("–" if v is None else str(v) for v in published)
+            if not os.path.exists(path):
+                lines.append(f"| {dataset} | {method} | 0 | not measured | | | | {pub} |")
+                continue
+            with open(path) as f:
+                result = json.load(f)
+            summary, trials = result["summary"], result["trials"]
+            seconds = np.median([t["seconds"] for t in trials])
+            lines.append(f"| {dataset} | {method} | {len(trials)} | {cell(summary['modes'], 1)} | "
+                         f"{cell(summary['high_quality'], 1)} | {cell(summary['kl'], 2)} | {seconds:.0f} | {pub} |")
+    return "\n".join(lines)
 
 
 def write_json(args, trials):
