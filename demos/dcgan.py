@@ -45,7 +45,7 @@ What to look at
 * ``metrics.json``: for the DCGAN, the MLP GAN and held-out real digits: digits
   covered, classifier score, Frechet distance and sharpness (real digits: ~0.41).
 
-The judge's figures (docs/THEORY.md, section 11): classes covered (digits
+The judge's figures (docs/THEORY.md, section 12): classes covered (digits
 predicted for >= 1% of 1,000 images), classifier score exp(E KL(p(y|x) || p(y)))
 (1..10), Frechet distance between Gaussians fitted to the judge's 128 features
 of the images and of the real training digits (0 = same statistics), sharpness =

@@ -18,6 +18,19 @@ compared under one budget:
             cover the ring, but need many more iterations than this budget to make the
             modes as tight as std 0.02; lambda = 1 was the best of 0.1 / 1 / 10 here.)
 
+Two further remedies run with ``--method`` (any list of names, e.g. ``--method gan pacgan2 unrolled``),
+on the same networks and optimizer as ``gan``:
+
+  pacgan2, pacgan3, pacgan4   PacGAN (Lin et al., 2018): D judges 2, 3 or 4 samples at once,
+            concatenated (``TrainConfig(pack=m)``); a collapsed generator is easier to spot in the
+            product distribution (docs/THEORY.md, section 11.1)
+  unrolled  the unrolled GAN (Metz et al., 2017): G's loss is taken against D after 5 recorded steps of
+            D's Adam, differentiated through them (``TrainConfig(unroll=5)``, section 11.2); about
+            6 times slower per iteration
+
+The paper protocol for all of them, 10 trials each, is ``benchmarks/mode_collapse.py`` (its table is
+in benchmarks/README.md).
+
 The budget is the SAME NUMBER OF GENERATOR ITERATIONS for every method (the
 WGANs also make several critic steps per generator step, which is part of their
 recipe and costs them more time: the seconds are reported per method), and the
@@ -87,6 +100,14 @@ METHODS = {
     "wgan-gp": dict(loss="wgan-gp", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
                     g_betas=(0.5, 0.9), d_betas=(0.5, 0.9), gp_lambda=1.0, n_critic=3),
 }
+#: the remedies of the PacGAN / unrolled-GAN papers, on the same networks and optimizer as 'gan'
+#: (D's input widens to pack * 2 features); chosen with --method
+REMEDIES = {
+    **{f"pacgan{m}": dict(METHODS["gan"], pack=m) for m in (2, 3, 4)},
+    "unrolled": dict(METHODS["gan"], unroll=5),
+}
+ALL_METHODS = {**METHODS, **REMEDIES}
+DEFAULT_METHODS = tuple(METHODS)
 DATASETS = {
     "ring8": (data.ring8, data.RING8_CENTERS, data.RING8_STD),
     "grid25": (data.grid25, data.GRID25_CENTERS, data.GRID25_STD),
@@ -117,11 +138,13 @@ def coverage(samples, dataset):
 
 
 def build_trainer(method, dataset, seed):
-    """The same G 2-128-128-128-2 and D 2-128-128-128-1 (same initial weights for every method)."""
+    """The same G 2-128-128-128-2 and D 2-128-128-128-1 (same initial weights for every method;
+    a packed D takes 2 * pack inputs, so its first layer differs)."""
     rng = np.random.default_rng(seed)
+    settings = ALL_METHODS[method]
     generator = models.mlp_generator(2, 2, hidden=HIDDEN, rng=rng)
-    discriminator = models.mlp_discriminator(2, hidden=HIDDEN, rng=rng)
-    config = TrainConfig(batch_size=BATCH_SIZE, seed=seed, **METHODS[method])
+    discriminator = models.mlp_discriminator(2 * settings.get("pack", 1), hidden=HIDDEN, rng=rng)
+    config = TrainConfig(batch_size=BATCH_SIZE, seed=seed, **settings)
     return Trainer(generator, discriminator, DATASETS[dataset][0], config)
 
 
@@ -212,7 +235,7 @@ def save_training_gif(plt, runs, dataset, out):
 
 def method_metrics(method, snapshots, history, seconds, dataset):
     final = coverage(snapshots[-1][1], dataset)
-    settings = {key: (list(value) if isinstance(value, tuple) else value) for key, value in METHODS[method].items()}
+    settings = {key: (list(value) if isinstance(value, tuple) else value) for key, value in ALL_METHODS[method].items()}
     return {"modes": final["modes"], "high_quality": final["high_quality"], "kl": final["kl"],
             "counts": final["counts"], "modes_history": history,
             "mean_distance": mean_distance_to_centers(snapshots[-1][1], dataset),
@@ -231,16 +254,20 @@ def format_table(results):
 def main(argv=None):
     parser = common.make_parser("mode_collapse", __doc__.splitlines()[0], default_steps=DEFAULT_ITERATIONS)
     parser.add_argument("--grid", action="store_true", help="use the 25-Gaussian grid instead of the 8-Gaussian ring")
+    parser.add_argument("--method", nargs="+", choices=list(ALL_METHODS), default=list(DEFAULT_METHODS),
+                        metavar="NAME", help=f"the methods to compare, any of {', '.join(ALL_METHODS)} "
+                        f"(default {' '.join(DEFAULT_METHODS)})")
     args = parser.parse_args(argv)
+    methods = list(dict.fromkeys(args.method))
     started = time.perf_counter()
     out = common.setup(args)
     dataset = "grid25" if args.grid else "ring8"
     iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
     n_frames = min(N_FRAMES, iterations) if not args.quick else 12
-    print(f"mode_collapse on {dataset}: {iterations} generator iterations for each of {', '.join(METHODS)}")
+    print(f"mode_collapse on {dataset}: {iterations} generator iterations for each of {', '.join(methods)}")
 
     runs = {}
-    for method in METHODS:
+    for method in methods:
         print(f"\n[{method}]")
         runs[method] = train_method(method, dataset, iterations, args.seed, n_frames)
 

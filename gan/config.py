@@ -10,6 +10,7 @@ from typing import Optional, Tuple
 from gan.losses import LOSS_FAMILIES, PROBABILITY_FAMILIES
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+UNROLLABLE_OPTIMIZERS = ("adam", "sgd")  # those with a functional step (minigrad.optim functional_step)
 
 
 class ConfigError(ValueError):
@@ -38,6 +39,10 @@ OPTION_HINTS = {
     "iterations": "the number of iterations is the argument of Trainer.fit(iterations)",
     "steps": "the number of iterations is the argument of Trainer.fit(iterations)",
     "epochs": "the number of iterations is the argument of Trainer.fit(iterations)",
+    "packing": "use pack (samples per discriminator input, PacGAN's m)",
+    "pac": "use pack (samples per discriminator input, PacGAN's m)",
+    "unrolled_steps": "use unroll (the number of unrolled discriminator steps)",
+    "unroll_steps": "use unroll (the number of unrolled discriminator steps)",
 }
 
 
@@ -62,6 +67,14 @@ class TrainConfig:
     instance_noise_iters         sigma_t = sigma_0 (1 - t / T) decays linearly to 0 over T
                    iterations; None = no decay
     label_smoothing              s: one-sided label smoothing, real target 1 - s (classic losses only)
+    pack           m: PacGAN packing (Lin et al., 2018). D sees m samples side by side: each D input is m
+                   real samples (or m fakes) concatenated along the feature axis, so D's input has
+                   m * d features (m * C channels for images). A batch is still batch_size D inputs,
+                   i.e. batch_size * m samples of each kind (any batch_size works). 1 = no packing
+    unroll         k: the unrolled GAN (Metz et al., 2017). G's loss is taken against D after k further
+                   steps of D's optimizer (recorded, differentiated through); D's own update is the
+                   ordinary one. 0 = off. Needs d_optimizer 'adam' or 'sgd' and a loss without
+                   clipping or gradient penalty
     seed           seed of the one numpy Generator that draws all data, noise and eps
     """
     loss: str = "nonsaturating"
@@ -80,6 +93,8 @@ class TrainConfig:
     instance_noise: float = 0.0
     instance_noise_iters: Optional[int] = None
     label_smoothing: float = 0.0
+    pack: int = 1
+    unroll: int = 0
     seed: int = 0
 
     def __new__(cls, *args, **options):
@@ -146,6 +161,16 @@ class TrainConfig:
         if self.label_smoothing and not self.outputs_probability:
             raise ConfigError(f"TrainConfig.label_smoothing: only for the classic losses {PROBABILITY_FAMILIES}, "
                               f"not for loss={self.loss!r}")
+        _positive_int("pack", self.pack)
+        if isinstance(self.unroll, bool) or not isinstance(self.unroll, numbers.Integral) or self.unroll < 0:
+            raise ConfigError(f"TrainConfig.unroll: must be an int >= 0 (0 = off), got {self.unroll!r}")
+        if self.unroll:
+            if self.d_optimizer not in UNROLLABLE_OPTIMIZERS:
+                raise ConfigError(f"TrainConfig.unroll: the unrolled steps need a recordable optimizer "
+                                  f"{UNROLLABLE_OPTIMIZERS} for D, got d_optimizer={self.d_optimizer!r}")
+            if self.loss in ("wgan", "wgan-gp"):
+                raise ConfigError(f"TrainConfig.unroll: not with loss={self.loss!r} (weight clipping and the "
+                                  f"gradient penalty are not part of the recorded D steps)")
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
             raise ConfigError(f"TrainConfig.seed: must be an int >= 0, got {self.seed!r}")
         return self

@@ -9,6 +9,8 @@ with one sample per row. The same seed always gives the same samples.
     gaussian_mixture_1d(...)    (n, 1)   a mixture of Gaussians on the line
     ring8(n, rng)               (n, 2)   8 Gaussians evenly spaced on a circle
     grid25(n, rng)              (n, 2)   25 Gaussians on a 5 x 5 grid
+    pacgan_ring(n, rng)         (n, 2)   the PacGAN 2D-ring: 8 Gaussians on the unit circle, std 0.01
+    pacgan_grid(n, rng)         (n, 2)   the PacGAN 2D-grid: 25 Gaussians at {-4..4 step 2}^2, std 0.05
     swiss_roll(n, rng)          (n, 2)   a noisy 2-D spiral
     two_moons(n, rng)           (n, 2)   two interleaved half circles
     two_lines(n, rng)           (n, 2)   two parallel segments: disjoint supports of zero width
@@ -236,6 +238,36 @@ def grid25(n, rng, spacing=2.0, std=0.05):
     _check_positive(spacing, "spacing", "grid25")
     _check_positive(std, "std", "grid25")
     return gaussian_mixture_2d(n, rng, grid_centers(5, spacing), std)
+
+
+PACGAN_RING_RADIUS = 1.0
+PACGAN_RING_STD = 0.01
+PACGAN_RING_CENTERS = _read_only(ring_centers(8, PACGAN_RING_RADIUS))
+"""(8, 2): the 2D-ring of PacGAN (Lin et al., 2018, Table 1): the unit circle, angles 2 pi k / 8."""
+
+PACGAN_GRID_STD = 0.05
+PACGAN_GRID_CENTERS = GRID25_CENTERS
+"""(25, 2): the 2D-grid of PacGAN and VEEGAN: {-4, -2, 0, 2, 4}^2 (the same grid as grid25)."""
+
+
+def pacgan_ring(n, rng):
+    """The 2D-ring of the PacGAN / VEEGAN mode-collapse table, shape (n, 2), float32:
+    8 round Gaussians of std 0.01 at (cos 2 pi k/8, sin 2 pi k/8), each with probability 1/8.
+    (ring8's defaults are this ring scaled by 2: radius 2, std 0.02.)"""
+    return gaussian_mixture_2d(n, rng, PACGAN_RING_CENTERS, PACGAN_RING_STD)
+
+
+def pacgan_grid(n, rng):
+    """The 2D-grid of the PacGAN / VEEGAN mode-collapse table, shape (n, 2), float32:
+    25 round Gaussians of std 0.05 at {-4, -2, 0, 2, 4}^2, each with probability 1/25."""
+    return gaussian_mixture_2d(n, rng, PACGAN_GRID_CENTERS, PACGAN_GRID_STD)
+
+
+#: the two data sets of the mode-collapse table: name -> (sampler, centres, std)
+PACGAN_DATASETS = {
+    "ring": (pacgan_ring, PACGAN_RING_CENTERS, PACGAN_RING_STD),
+    "grid": (pacgan_grid, PACGAN_GRID_CENTERS, PACGAN_GRID_STD),
+}
 
 
 # ----------------------------------------------------------------------------

@@ -7,6 +7,12 @@
         z ~ N(0, I) (M samples)
         one step of G on L_G(D(G(z)))                 (D receives gradients but is not stepped)
 
+Two remedies for mode collapse change what D sees, not the loop:
+    pack = m     (PacGAN) D judges m samples at once: every D input is m real (or m fake) samples
+                 side by side (gan/packing.py); M D inputs take M m samples of each kind
+    unroll = k   (unrolled GAN) the G step uses L_G(D_k(G(z))), D_k = D after k recorded steps of
+                 its optimizer, differentiated through them (gan/unrolled.py)
+
 Use:
 
     from gan import data, models
@@ -43,10 +49,11 @@ from minigrad import optim
 from minigrad.activations import sigmoid
 from minigrad.serialization import check_can_save
 
-from gan import losses
+from gan import losses, unrolled
 from gan.checkpoint import (CheckpointMismatchError, NonFiniteError, check_trainer_state, config_of,
                             first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
+from gan.packing import pack
 from gan.progress import ProgressBar
 
 __all__ = ["Trainer", "TrainConfig", "ConfigError", "NonFiniteError", "CheckpointMismatchError", "HISTORY_KEYS"]
@@ -135,9 +142,10 @@ class Trainer:
             if noise_dim is None:
                 raise ConfigError("TrainConfig.noise_dim: cannot read it from the generator; please set it")
         # eval mode: the probe must not move BatchNorm's running statistics or draw dropout masks
+        m = self.config.pack
         with mg.no_grad(), _eval_mode(self.generator, self.discriminator):
             try:
-                fake = self.generator(mg.zeros(2, noise_dim, dtype=self.dtype))
+                fake = self.generator(mg.zeros(2 * m, noise_dim, dtype=self.dtype))
             except ValueError as error:
                 raise ConfigError(f"TrainConfig.noise_dim={noise_dim} does not fit the generator: {error}") from None
             example = self._example_data()
@@ -145,9 +153,10 @@ class Trainer:
                 raise ConfigError(f"data: samples have shape {example.shape[1:]} but the generator makes "
                                   f"{fake.shape[1:]}")
             try:
-                scores = self.discriminator(fake)
+                scores = self.discriminator(pack(fake, m))
             except ValueError as error:
-                raise ConfigError(f"discriminator does not accept the generator's samples: {error}") from None
+                packed = f" packed {m} at a time (TrainConfig.pack={m}: D's input has {m} x the features)" if m > 1 else ""
+                raise ConfigError(f"discriminator does not accept the generator's samples{packed}: {error}") from None
         if scores.shape != (2, 1):
             raise ConfigError(f"discriminator: must output shape (n, 1), got {scores.shape} for n = 2")
         return noise_dim
@@ -190,18 +199,16 @@ class Trainer:
         """One D (critic) step on fresh real and noise batches. Returns (loss, D(x), D(G(z)) raw
         outputs as ndarrays, grad norm of D)."""
         cfg = self.config
-        real = self._real_batch(cfg.batch_size)
-        z = self._noise(cfg.batch_size)
+        n = cfg.batch_size * cfg.pack  # batch_size D inputs of pack samples each
+        real = self._real_batch(n)
+        z = self._noise(n)
         with mg.no_grad():  # G(z) as a constant: this step must not reach G's parameters
             fake = self.generator(z)
-        real = self._with_instance_noise(real, sigma)
-        fake = self._with_instance_noise(fake, sigma)
+        real = pack(self._with_instance_noise(real, sigma), cfg.pack)  # real with real,
+        fake = pack(self._with_instance_noise(fake, sigma), cfg.pack)  # fake with fake
         real_scores = self.discriminator(real)
         fake_scores = self.discriminator(fake)
-        if cfg.label_smoothing:
-            loss = self.d_loss_fn(real_scores, fake_scores, real_label=1.0 - cfg.label_smoothing)
-        else:
-            loss = self.d_loss_fn(real_scores, fake_scores)
+        loss = self._d_loss(real_scores, fake_scores)
         if cfg.loss == "wgan-gp" and cfg.gp_lambda > 0:
             loss = loss + losses.gradient_penalty(self.discriminator, real, fake, rng=self.rng, weight=cfg.gp_lambda)
         self.d_optimizer.zero_grad()  # also clears what the last G step left in D's .grad
@@ -215,11 +222,28 @@ class Trainer:
             losses.clip_weights(self.discriminator, clip)
         return d_loss, real_scores.data, fake_scores.data, d_norm
 
+    def _d_loss(self, real_scores, fake_scores):
+        """D's loss of the config (with one-sided label smoothing if set), without penalty or clipping."""
+        if self.config.label_smoothing:
+            return self.d_loss_fn(real_scores, fake_scores, real_label=1.0 - self.config.label_smoothing)
+        return self.d_loss_fn(real_scores, fake_scores)
+
     def generator_step(self, sigma=0.0):
-        """One G step on a fresh noise batch. Returns (loss, grad norm of G)."""
-        z = self._noise(self.config.batch_size)
-        fake = self._with_instance_noise(self.generator(z), sigma)
-        loss = self.g_loss_fn(self.discriminator(fake))
+        """One G step on a fresh noise batch. Returns (loss, grad norm of G).
+
+        With unroll = k the loss is L_G(D_k(G(z))), D_k = D after k recorded steps of its optimizer
+        on a fresh real batch and these fakes (gan/unrolled.py); D itself is not changed."""
+        cfg = self.config
+        n = cfg.batch_size * cfg.pack
+        z = self._noise(n)
+        fake = pack(self._with_instance_noise(self.generator(z), sigma), cfg.pack)
+        if cfg.unroll:
+            real = pack(self._with_instance_noise(self._real_batch(n), sigma), cfg.pack)
+            scores = unrolled.unrolled_scores(self.discriminator, self.d_optimizer, self._d_loss, real, fake,
+                                              cfg.unroll)
+        else:
+            scores = self.discriminator(fake)
+        loss = self.g_loss_fn(scores)
         self.g_optimizer.zero_grad()
         # The chain rule runs through D to reach G, so D's parameters get gradients here too;
         # only G's optimizer steps, and D's next step starts with zero_grad.

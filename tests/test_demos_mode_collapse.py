@@ -88,3 +88,14 @@ def test_the_table_names_every_method(quick_run):
 
 def test_writes_every_file_its_lesson_talks_about(quick_run):
     assert_look_at_files_written("mode_collapse", quick_run[0])
+
+
+def test_method_option_runs_the_remedies(tmp_path):
+    # a short run of the PacGAN and unrolled remedies: they train, and the table and metrics.json
+    # name them with their settings (what they reach is measured by benchmarks/mode_collapse.py)
+    m = mode_collapse.main(["--steps", "30", "--method", "pacgan2", "unrolled", "--out", str(tmp_path)])
+    assert list(m["methods"]) == ["pacgan2", "unrolled"]
+    assert m["methods"]["pacgan2"]["settings"]["pack"] == 2
+    assert m["methods"]["unrolled"]["settings"]["unroll"] == 5
+    for row in m["methods"].values():
+        assert row["mean_distance"] < row["mean_distance_untrained"]

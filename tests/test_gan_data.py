@@ -132,6 +132,18 @@ def test_grid25_centers_are_the_5x5_grid_of_even_numbers():
     assert data.GRID25_STD == 0.05
 
 
+def test_pacgan_ring_and_grid_have_the_papers_parameters():
+    # PacGAN Table 1: ring = 8 modes on the unit circle, std 0.01; grid = {-4, -2, 0, 2, 4}^2, std 0.05
+    ring = data.PACGAN_RING_CENTERS
+    assert np.allclose(np.hypot(ring[:, 0], ring[:, 1]), 1.0)
+    assert np.allclose(np.sort(np.mod(np.arctan2(ring[:, 1], ring[:, 0]), 2 * np.pi)), np.arange(8) * np.pi / 4)
+    assert data.PACGAN_RING_STD == 0.01 and data.PACGAN_GRID_STD == 0.05
+    assert {(int(x), int(y)) for x, y in data.PACGAN_GRID_CENTERS} == {(i, j) for i in range(-4, 5, 2) for j in range(-4, 5, 2)}
+    assert set(data.PACGAN_DATASETS) == {"ring", "grid"}
+    # the lesson's ring keeps its own parameters
+    assert data.RING8_STD == 0.02 and np.allclose(np.hypot(*data.RING8_CENTERS.T), 2.0)
+
+
 def test_module_constants_cannot_be_modified_by_accident():
     with pytest.raises(ValueError):
         data.RING8_CENTERS[0, 0] = 5.0
@@ -142,6 +154,8 @@ def test_module_constants_cannot_be_modified_by_accident():
     [
         (data.ring8, data.RING8_CENTERS, data.RING8_STD),
         (data.grid25, data.GRID25_CENTERS, data.GRID25_STD),
+        (data.pacgan_ring, data.PACGAN_RING_CENTERS, data.PACGAN_RING_STD),
+        (data.pacgan_grid, data.PACGAN_GRID_CENTERS, data.PACGAN_GRID_STD),
     ],
 )
 def test_mixture_samples_sit_on_their_modes_with_equal_frequency(sampler, centers, std):

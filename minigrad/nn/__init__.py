@@ -4,6 +4,7 @@ One file per family, as in torch.nn:
 
     module.py       Module, Parameter, StateDictError (registration, train/eval, state_dict)
     linear.py       Linear
+    maxout.py       Maxout
     activation.py   ReLU, LeakyReLU, Tanh, Sigmoid
     dropout.py      Dropout, Dropout2d
     norm.py         BatchNorm1d, BatchNorm2d, LayerNorm
@@ -15,6 +16,7 @@ One file per family, as in torch.nn:
 """
 from .module import Module, Parameter, StateDictError
 from .linear import Linear
+from .maxout import Maxout
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .dropout import Dropout, Dropout2d
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -24,6 +26,6 @@ from .upsampling import Upsample
 from .flatten import Flatten, Unflatten
 from .container import MLP, Sequential
 
-__all__ = ["Module", "Parameter", "StateDictError", "Linear", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
+__all__ = ["Module", "Parameter", "StateDictError", "Linear", "Maxout", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
            "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Conv2d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "Upsample", "Flatten", "Unflatten", "Sequential", "MLP"]
