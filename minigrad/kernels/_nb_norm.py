@@ -7,6 +7,10 @@ spatial size, 1 for BatchNorm1d on (N, C)); any strides. Sums are accumulated in
 
 Each call handles the channels c0 <= c < c1, so conv.split_range can halve the channels between
 this thread and the helper thread (nogil).
+
+The *_rows kernels do the same for x (N, C) (BatchNorm1d): there a channel's values are a column,
+one value per row, so walking channel by channel would touch one value per cache line; they walk
+the rows in memory order instead and keep the channel sums in float64 arrays.
 """
 import numpy as np
 from numba import njit, types
@@ -116,6 +120,50 @@ def backward(g, y, rstd, out, c0, c1):
                 dst[t] = r * (gr[t] - mg - yr[t] * mgy)
 
 
+@njit(**_FLAGS)
+def stats_rows(x, mean, var, c0, c1):
+    N = x.shape[0]
+    inv = 1.0 / N
+    s = np.zeros(c1 - c0)
+    for n in range(N):
+        for c in range(c0, c1):
+            s[c - c0] += x[n, c]
+    for c in range(c0, c1):
+        mean[c] = s[c - c0] * inv
+    q = np.zeros(c1 - c0)
+    for n in range(N):
+        for c in range(c0, c1):
+            d = x[n, c] - mean[c]
+            q[c - c0] += d * d
+    for c in range(c0, c1):
+        var[c] = q[c - c0] * inv
+
+
+@njit(**_FLAGS)
+def normalize_rows(x, out, mean, rstd, c0, c1):
+    for n in range(x.shape[0]):
+        for c in range(c0, c1):
+            out[n, c] = (x[n, c] - mean[c]) * rstd[c]
+
+
+@njit(**_FLAGS)
+def backward_rows(g, y, rstd, out, c0, c1):
+    N = g.shape[0]
+    inv = 1.0 / N
+    sg = np.zeros(c1 - c0)
+    sgy = np.zeros(c1 - c0)
+    for n in range(N):
+        for c in range(c0, c1):
+            sg[c - c0] += g[n, c]
+            sgy[c - c0] += g[n, c] * y[n, c]
+    for c in range(c0, c1):
+        sg[c - c0] *= inv
+        sgy[c - c0] *= inv
+    for n in range(N):
+        for c in range(c0, c1):
+            out[n, c] = rstd[c] * (g[n, c] - sg[c - c0] - y[n, c] * sgy[c - c0])
+
+
 def _t(dtype):
     return types.float32 if dtype == np.float32 else types.float64
 
@@ -125,6 +173,22 @@ def _A3(dtype):
 
 
 _F64 = types.Array(types.float64, 1, "C")
+
+
+def _A2(dtype):
+    return types.Array(_t(dtype), 2, "A")
+
+
+def sig_stats_rows(dtype):
+    return (_A2(dtype), _F64, _F64, types.int64, types.int64)
+
+
+def sig_normalize_rows(dtype):
+    return (_A2(dtype), _A2(dtype), _F64, _F64, types.int64, types.int64)
+
+
+def sig_backward_rows(dtype):
+    return (_A2(dtype), _A2(dtype), _F64, _A2(dtype), types.int64, types.int64)
 
 
 def sig_stats(dtype):

@@ -18,6 +18,11 @@ from .backend import kernel as compiled
 from .conv import split_range
 
 
+def _kernel_view(a):
+    """(suffix, view): (N, C) stays 2-D for the *_rows kernels; (N, C, ...) becomes (N, C, S)."""
+    return ("_rows", a) if a.ndim == 2 else ("", _as3(a))
+
+
 def _as3(a):
     """(N, C, ...) as (N, C, S): a view when the layout allows (e.g. an NCHW view of CNHW memory)."""
     return a.reshape(a.shape[0], a.shape[1], -1)
@@ -31,11 +36,12 @@ def batch_norm_forward(x, eps):
     x3 = _as3(x)
     C = x.shape[1]
     if is_float(x) and x.size and use_numba("batch_norm"):
+        suffix, xk = _kernel_view(x)
         mu, var = np.empty(C), np.empty(C)
-        split_range(compiled("norm", "stats", x.dtype), (x3, mu, var), 0, C, x.size)
+        split_range(compiled("norm", "stats" + suffix, x.dtype), (xk, mu, var), 0, C, x.size)
         rstd = 1.0 / np.sqrt(var + eps)
-        out = np.empty_like(x3)
-        split_range(compiled("norm", "normalize", x.dtype), (x3, out, mu, rstd), 0, C, x.size)
+        out = np.empty_like(xk)
+        split_range(compiled("norm", "normalize" + suffix, x.dtype), (xk, out, mu, rstd), 0, C, x.size)
         return out.reshape(x.shape), mu, var, rstd
     mu = x3.mean(axis=(0, 2), keepdims=True)
     centered = x3 - mu
@@ -51,9 +57,11 @@ def batch_norm_backward(g, x_hat, rstd):
         raise ValueError(f"batch_norm_backward: shapes {g.shape}, {x_hat.shape} and rstd {rstd.shape} do not fit")
     g3, y3 = _as3(g), _as3(x_hat)
     if is_float(g, x_hat) and g.size and use_numba("batch_norm"):
-        out = np.empty_like(y3)
-        split_range(compiled("norm", "backward", g.dtype), (g3, y3, np.ascontiguousarray(rstd, dtype=np.float64), out),
-                    0, g.shape[1], g.size)
+        suffix, gk = _kernel_view(g)
+        yk = _kernel_view(x_hat)[1]
+        out = np.empty_like(yk)
+        split_range(compiled("norm", "backward" + suffix, g.dtype),
+                    (gk, yk, np.ascontiguousarray(rstd, dtype=np.float64), out), 0, g.shape[1], g.size)
         return out.reshape(g.shape)
     r = rstd.astype(g.dtype).reshape(1, -1, 1)
     out = r * (g3 - g3.mean(axis=(0, 2), keepdims=True) - y3 * (g3 * y3).mean(axis=(0, 2), keepdims=True))
