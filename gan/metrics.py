@@ -319,6 +319,21 @@ def classifier_score(probs):
     return float(np.exp(max(mean_kl, 0.0)))  # the mean KL is >= 0; max() only removes round-off
 
 
+def confident_share(probs, threshold=0.9):
+    """The share of images the classifier names without hesitation: mean_i [max_k p(k | x_i) >= threshold].
+
+    probs: shape (n, K), rows p(y | x_i). A digit a person can read is one the judge classifies
+    confidently; a smudge halfway between a 4 and a 9 spreads its probability. Unlike the
+    classifier score it ignores how the classes are spread, so it isolates recognisability.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[0] == 0:
+        raise ValueError(f"confident_share: probs must have shape (n, K), got {probs.shape}")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"confident_share: threshold must be in (0, 1], got {threshold}")
+    return float(np.mean(probs.max(axis=1) >= threshold))
+
+
 def _mean_and_covariance(features, name):
     features = _as_2d_samples(features, name, "frechet_distance")
     if features.shape[0] < 2:

@@ -1,4 +1,4 @@
-"""The DCGAN lesson: a short run (40 iterations, shorter than --quick) writes every promised file and
+"""The DCGAN lesson: a short run (80 iterations, shorter than --quick) writes every promised file and
 already improves the Frechet distance over the untrained generator."""
 import numpy as np
 import pytest
@@ -11,7 +11,7 @@ SCORES = ("classes_covered", "class_counts", "class_kl", "classifier_score", "fr
 PROMISED_KEYS = {*SCORES, *(f"mlp_{k}" for k in SCORES), *(f"{k}_real" for k in SCORES),
                  *(f"{k}_untrained" for k in SCORES), "classifier_accuracy", "frechet_history", "iterations",
                  "epochs", "mlp_iterations", "dcgan_seconds", "mlp_seconds", "loss", "n_train", "seconds"}
-TEST_ITERATIONS = 40
+TEST_ITERATIONS = 80
 
 
 @pytest.fixture(scope="module")
@@ -43,11 +43,14 @@ def test_metrics_json_has_the_promised_keys(short_run):
 
 def test_a_short_run_already_improves_the_frechet_distance(short_run):
     _, m = short_run
-    # measured (seed 0; the DCGAN side is deterministic, only the MLP side depends on the clock):
-    # 40 iterations take the Frechet distance from 1,178 (untrained) to 740, a factor 1.59; ask for 1.4
-    assert m["frechet_distance"] < m["frechet_distance_untrained"] / 1.4
+    # measured (seed 0, the lesson's default 64 channels; the DCGAN side is deterministic, only the
+    # MLP side depends on the clock): 80 iterations take the Frechet distance from 1,192 (untrained)
+    # to 539, a factor 2.2; ask for 1.8
+    assert m["frechet_distance"] < m["frechet_distance_untrained"] / 1.8
     assert m["frechet_distance_real"] < m["frechet_distance"]
     assert m["classes_covered_real"] == 10 and m["classifier_accuracy"] > 0.85
+    assert m["confident_share"] < m["confident_share_real"]  # real digits are the readable ones
+    assert m["channels"] == dcgan.CHANNELS
     # the scale of the sharpness figure: real digits on [-1, 1] pixels score ~0.41
     assert m["sharpness_real"] == pytest.approx(0.41, abs=0.03)
 

@@ -35,7 +35,8 @@ def test_the_judge_works_with_any_classifier_and_reports_every_score():
     assert digit_judge.accuracy(images, labels) == 1.0
     scores = digit_judge.score(images)
     assert set(scores) == {"classes_covered", "class_counts", "class_kl", "classifier_score",
-                           "frechet_distance", "sharpness"}
+                           "confident_share", "frechet_distance", "sharpness"}
+    assert scores["confident_share"] == 1.0  # a judge with accuracy 1 on two clear-cut kinds
     assert scores["classes_covered"] == 2 and scores["classifier_score"] == pytest.approx(2.0, rel=0.05)
     assert scores["frechet_distance"] == pytest.approx(0.0, abs=1e-6)  # the reference set itself
     assert scores["sharpness"] == metrics.sharpness(images)

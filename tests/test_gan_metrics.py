@@ -294,6 +294,17 @@ def test_classifier_score_of_confident_balanced_predictions_is_n_classes():
     assert metrics.classifier_score(probs) == pytest.approx(10.0)
 
 
+def test_confident_share_counts_rows_whose_top_class_reaches_the_threshold():
+    probs = np.array([[0.95, 0.05], [0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.01, 0.99]])
+    assert metrics.confident_share(probs) == pytest.approx(3 / 5)       # 0.95, 0.9 (inclusive), 0.99
+    assert metrics.confident_share(probs, threshold=0.5) == 1.0
+    assert metrics.confident_share(np.tile(np.eye(10)[3], (4, 1))) == 1.0  # one class, all certain
+    with pytest.raises(ValueError, match="confident_share: probs must have shape"):
+        metrics.confident_share(np.ones(3))
+    with pytest.raises(ValueError, match="threshold"):
+        metrics.confident_share(probs, threshold=0.0)
+
+
 def test_classifier_score_matches_the_definition():
     probs = np.random.default_rng(12).dirichlet(np.ones(4), size=30)
     marginal = probs.mean(axis=0)

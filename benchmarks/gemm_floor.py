@@ -1,0 +1,150 @@
+"""The floor under minigrad's DCGAN iteration: its matrix products alone, in NumPy's BLAS and in PyTorch's.
+
+    python benchmarks/gemm_floor.py                   # batch 64 and 256, 2 threads, 5 repetitions
+    python benchmarks/gemm_floor.py --batch 64 --reps 9
+
+minigrad computes a convolution as unfold + one matrix product (and its gradients as two more),
+so every iteration of the DCGAN of issue 13 is a fixed list of GEMMs plus memory-bound passes.
+This script records that list (the shapes minigrad's three product kernels receive during one
+iteration of benchmarks/train_step.py's dcgan form), then times, side by side in interleaved
+repetitions with the same threads:
+
+    numpy GEMMs   the recorded products with np.matmul (the OpenBLAS of the numpy wheel: what
+                  minigrad's backend 'auto' calls)
+    torch GEMMs   the same products with torch.mm (the BLAS inside PyTorch's CPU wheel)
+    torch iter    PyTorch's whole DCGAN iteration (fused Adam), as in train_step.py
+    mg iter       minigrad's whole iteration (backend auto)
+
+and prints medians and the ratios numpy GEMMs / torch iter (the best ratio minigrad could reach
+with zero overhead and NumPy's BLAS) and mg iter / torch iter. Needs torch (skips otherwise).
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import minigrad.kernels as K  # noqa: E402
+import train_step  # noqa: E402
+
+PRODUCTS = ("matmul", "matmul_nt", "matmul_tn")
+
+
+def record_products(gan):
+    """[(kind, a_shape, b_shape)] of the 2-D products minigrad computes in one DCGAN iteration."""
+    calls, originals = [], {name: getattr(K, name) for name in PRODUCTS}
+
+    def recorder(name):
+        def product(a, b):
+            calls.append((name, a.shape, b.shape))
+            return originals[name](a, b)
+        return product
+    for name in PRODUCTS:
+        setattr(K, name, recorder(name))
+    try:
+        gan.iteration_dcgan()
+    finally:
+        for name, fn in originals.items():
+            setattr(K, name, fn)
+    return calls
+
+
+def product_flops(kind, a_shape, b_shape):
+    """2 m k n of one product: matmul a (m, k) b (k, n); matmul_nt a (m, k) b (n, k); matmul_tn a (k, m) b (k, n)."""
+    if kind == "matmul":
+        (m, k), n = a_shape, b_shape[1]
+    elif kind == "matmul_nt":
+        (m, k), n = a_shape, b_shape[0]
+    else:
+        (k, m), n = a_shape, b_shape[1]
+    return 2 * m * k * n
+
+
+def operands(calls, rng):
+    """Random float32 operands laid out as minigrad's kernels receive them (b transposed for _nt,
+    a transposed for _tn), so both libraries multiply the same memory layouts."""
+    out = []
+    for kind, sa, sb in calls:
+        a, b = rng.standard_normal(sa, dtype=np.float32), rng.standard_normal(sb, dtype=np.float32)
+        out.append((kind, a, b))
+    return out
+
+
+def numpy_products(ops):
+    for kind, a, b in ops:
+        if kind == "matmul":
+            a @ b
+        elif kind == "matmul_nt":
+            a @ b.T
+        else:
+            a.T @ b
+
+
+def torch_products(torch, ops):
+    for kind, a, b in ops:
+        if kind == "matmul":
+            torch.mm(a, b)
+        elif kind == "matmul_nt":
+            torch.mm(a, b.t())
+        else:
+            torch.mm(a.t(), b)
+
+
+def timed(fn):
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, action="append", help="batch size (default 64 and 256)")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        print("gemm_floor: torch is not installed; nothing to compare with")
+        return None
+    torch.set_num_threads(args.threads)
+    results = {}
+    for batch in args.batch or (64, 256):
+        config = train_step.CONFIGS["dcgan64"][:4] + (batch,) + train_step.CONFIGS["dcgan64"][5:]
+        gan = train_step.MinigradGAN(config)
+        gan.iteration_dcgan()                      # compile and warm up
+        calls = record_products(gan)
+        flops = sum(product_flops(*call) for call in calls)
+        ops = operands(calls, np.random.default_rng(0))
+        tops = [(kind, torch.from_numpy(a), torch.from_numpy(b)) for kind, a, b in ops]
+        torch_iteration = train_step.torch_gan(config, fused=True, form="dcgan")
+        times = {"numpy GEMMs": [], "torch GEMMs": [], "mg iter": [], "torch iter": []}
+        numpy_products(ops)
+        torch_products(torch, tops)
+        for _ in range(args.reps):
+            times["numpy GEMMs"].append(timed(lambda: numpy_products(ops)))
+            times["torch GEMMs"].append(timed(lambda: torch_products(torch, tops)))
+            times["mg iter"].append(timed(gan.iteration_dcgan))
+            if torch_iteration is not None:
+                times["torch iter"].append(timed(torch_iteration))
+        med = {k: statistics.median(v) * 1e3 for k, v in times.items() if v}
+        results[batch] = med
+        print(f"\nDCGAN iteration, batch {batch}: {len(calls)} products, {flops / 1e9:.2f} GFLOP; "
+              f"median ms over {args.reps} interleaved repetitions, {args.threads} threads")
+        for key, value in med.items():
+            print(f"  {key:<12} {value:8.1f} ms" + (f"   {flops / value / 1e6:6.1f} GFLOP/s" if "GEMM" in key else ""))
+        if "torch iter" in med:
+            print(f"  numpy GEMMs / torch iter = {med['numpy GEMMs'] / med['torch iter']:.2f}   "
+                  f"(the floor of minigrad's ratio with NumPy's BLAS and no other cost)")
+            print(f"  mg iter / torch iter     = {med['mg iter'] / med['torch iter']:.2f}")
+        print(f"  numpy GEMMs / torch GEMMs = {med['numpy GEMMs'] / med['torch GEMMs']:.2f}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
