@@ -13,9 +13,10 @@ backward) and 5 critic steps. Two forms of the iteration (`--form`):
     paper   every step draws its own z: the D steps compute G(z) under no_grad, the G step
             runs G again on a fresh z (the textbook's Algorithm 13.1)
     dcgan   as PyTorch's DCGAN example: G runs once per iteration, the D steps use
-            fake.detach(), and the G step backpropagates through that same fake minigrad and PyTorch run the same architecture, initial weights,
-batches and thread count (2), in interleaved repetitions; PyTorch with its default Adam and
-with Adam(fused=True). Ratios are minigrad / PyTorch-fused per repetition, then the median.
+            fake.detach(), and the G step backpropagates through that same fake
+
+minigrad and PyTorch run the same architecture, initial weights, batches and thread count (2),
+in interleaved repetitions; PyTorch with its default Adam and with Adam(fused=True). Ratios are minigrad / PyTorch-fused per repetition, then the median.
 """
 import argparse
 import os
