@@ -31,8 +31,10 @@ with the last third of the iterations at lr 1e-4 (so the samples settle into the
 Override with --iterations and --lr. The published figures (400 epochs, lr 1e-4) are printed next
 to ours; the numbers are not the same experiment, only the same protocol at a smaller budget.
 Issue 16's goal for PacGAN2 (>= 85% high quality) is out of reach at this budget: the ring gets
-there near --iterations 4000 (~3.5 minutes per trial), the grid not within 15,000 (benchmarks/
-README.md, "How long PacGAN2 needs").
+there at --iterations 4000 (10 trials: 7.9 +- 0.1 modes, 88.2 +- 0.5% high quality, ~5 minutes
+per trial), the grid not within 15,000 (7 trials: 23.9 +- 0.4 modes, but 49.2 +- 4.2% high
+quality, ~16 minutes per trial; benchmarks/README.md, "How long PacGAN2 needs" and "The goal at
+longer budgets").
 
 Output: the table (ours next to the published figures); --json OUT: per trial modes, high-quality
 share, KL, seconds, and the means with standard errors; --samples DIR: the 2,500 scored samples of
