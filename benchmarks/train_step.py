@@ -16,7 +16,8 @@ backward) and 5 critic steps. Two forms of the iteration (`--form`):
             fake.detach(), and the G step backpropagates through that same fake
 
 minigrad and PyTorch run the same architecture, initial weights, batches and thread count (2),
-in interleaved repetitions; PyTorch with its default Adam and with Adam(fused=True). Ratios are minigrad / PyTorch-fused per repetition, then the median.
+in interleaved repetitions; PyTorch with its default Adam and with Adam(fused=True). Ratios are
+minigrad / PyTorch-fused per repetition, then the median.
 """
 import argparse
 import os
