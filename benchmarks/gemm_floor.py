@@ -34,6 +34,9 @@ import train_step  # noqa: E402
 
 PRODUCTS = ("matmul", "matmul_nt", "matmul_tn")
 
+#: seconds to wait before each timed call, until the other library's spinning threads sleep
+SETTLE_SECONDS = 0.3
+
 
 def record_products(gan):
     """[(kind, a_shape, b_shape)] of the 2-D products minigrad computes in one DCGAN iteration."""
@@ -127,11 +130,14 @@ def main(argv=None):
         numpy_products(ops)
         torch_products(torch, tops)
         for _ in range(args.reps):
-            times["numpy GEMMs"].append(timed(lambda: numpy_products(ops)))
-            times["torch GEMMs"].append(timed(lambda: torch_products(torch, tops)))
-            times["mg iter"].append(timed(gan.iteration_dcgan))
-            if torch_iteration is not None:
-                times["torch iter"].append(timed(torch_iteration))
+            # a pause before each timing: after its last product OpenBLAS's worker threads spin
+            # for up to ~0.1 s (as PyTorch's OpenMP threads do), and would take a core from the next
+            for key, fn in (("numpy GEMMs", lambda: numpy_products(ops)),
+                            ("torch GEMMs", lambda: torch_products(torch, tops)),
+                            ("mg iter", gan.iteration_dcgan), ("torch iter", torch_iteration)):
+                if fn is not None:
+                    time.sleep(SETTLE_SECONDS)
+                    times[key].append(timed(fn))
         med = {k: statistics.median(v) * 1e3 for k, v in times.items() if v}
         results[batch] = med
         print(f"\nDCGAN iteration, batch {batch}: {len(calls)} products, {flops / 1e9:.2f} GFLOP; "

@@ -337,14 +337,12 @@ ENGINE = [
        'windows, shape = _windows("max_pool2d", input, kernel_size, stride, padding, 0.0)', CONV_TESTS),
 
     # ------------------------------------------------------------------ kernels/_nb_conv.py, _nb_norm.py, batchnorm.py
-    _m("Numba fold: copies out the padded corner, not the inside", "minigrad/kernels/_nb_conv.py",
-       "        for h in range(H):                                  # the inside: padding is dropped\n"
-       "            start = (h + ph) * Wp + pw",
-       "        for h in range(H):                                  # the inside: padding is dropped\n"
-       "            start = h * Wp", CONV_KERNEL_TESTS),
+    _m("Numba fold: padding ignored along the width", "minigrad/kernels/_nb_conv.py",
+       "w = q * sw + j * dw - pw\n                if 0 <= w < W:",
+       "w = q * sw + j * dw\n                if 0 <= w < W:", CONV_KERNEL_TESTS),
     _m("Numba unfold: dilation ignored along the width", "minigrad/kernels/_nb_conv.py",
-       "base = i * dh * Wp + j * dw\n                for t in range(L):\n                    out[t]",
-       "base = i * dh * Wp + j\n                for t in range(L):\n                    out[t]", CONV_KERNEL_TESTS),
+       "w = q * sw + j * dw - pw\n                dst",
+       "w = q * sw + j - pw\n                dst", CONV_KERNEL_TESTS),
     _m("Numba batch-norm backward: the y mean(g y) term dropped", "minigrad/kernels/_nb_norm.py",
        "dst[t] = r * (gr[t] - mg - yr[t] * mgy)", "dst[t] = r * (gr[t] - mg)", KERNEL_TESTS),
     _m("batch-norm second order: dF/dx with the wrong sign", "minigrad/batchnorm.py",

@@ -4,6 +4,7 @@
     python benchmarks/train_step.py --only toy --reps 7
     python benchmarks/train_step.py --memory        # RSS growth over 2,000 MNIST-size iterations
     python benchmarks/train_step.py --startup       # import + first step: cold and warm kernel cache
+    python benchmarks/train_step.py --faults        # page faults and system time per DCGAN iteration
 
 An iteration is what Algorithm 13.1 does once: n_critic discriminator steps (real and fake
 batch, G(z) detached), then one generator step (non-saturating loss; D gets gradients but is
@@ -276,6 +277,25 @@ def run_memory(config="mnist64", iterations=2000):
           f"{iterations} iterations (growth {after - before:+.1f} MB)")
 
 
+def run_faults(configs=("dcgan64", "dcgan256"), iterations=4):
+    """Page faults and system time per iteration (what minigrad.kernels.memory removes: compare
+    with MINIGRAD_KEEP_MEMORY=0 in the environment)."""
+    import resource
+    for config in configs:
+        gan = MinigradGAN(CONFIGS[config])
+        step = gan.iteration_dcgan if config.startswith("dcgan") else gan.iteration
+        for _ in range(3):
+            step()
+        before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        for _ in range(iterations):
+            step()
+        after, wall = resource.getrusage(resource.RUSAGE_SELF), (time.perf_counter() - start) / iterations
+        faults = (after.ru_minflt - before.ru_minflt) / iterations
+        system, user = ((after.ru_stime - before.ru_stime) / iterations, (after.ru_utime - before.ru_utime) / iterations)
+        print(f"{config}: {faults:,.0f} page faults, {1e3 * system:.1f} ms system and {1e3 * user:.1f} ms user "
+              f"CPU time per iteration of {1e3 * wall:.1f} ms")
+
+
 STARTUP = ("import time; t = time.perf_counter(); import sys; sys.path.insert(0, {root!r}); "
            "from benchmarks.train_step import MinigradGAN, CONFIGS; "
            "MinigradGAN(CONFIGS['toy']).iteration(); print(time.perf_counter() - t)")
@@ -301,6 +321,7 @@ def main():
     parser.add_argument("--backends", default="auto,numba,numpy")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--startup", action="store_true")
+    parser.add_argument("--faults", action="store_true", help="page faults and system time per DCGAN iteration")
     parser.add_argument("--form", choices=("paper", "dcgan", "both"), default="both",
                         help="the iteration form (see the module docstring); default both")
     args = parser.parse_args()
@@ -309,6 +330,8 @@ def main():
         run_memory("dcgan64", 500)
     elif args.startup:
         run_startup()
+    elif args.faults:
+        run_faults()
     else:
         for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
             run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form)

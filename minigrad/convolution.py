@@ -9,6 +9,9 @@ already differentiates (matrix products, reshapes, transposes, max, mean, pad):
 
     conv2d(x, W)            = W (O, C kh kw) @ unfold(x)                   one matrix product
     conv_transpose2d(x, W)  = fold(W^T (C_out kh kw, C_in) @ x)            the vjp of conv2d in x
+
+(the products run over the patches and the batch together: columns (C kh kw, L N), with the
+batch innermost, the memory order of kernels/conv.py, so no reshape here copies)
     max_pool2d, avg_pool2d  = max / mean over each column of unfold(x)
 
 Sizes (kernel_size, stride, padding, dilation, output_padding) are ints or (h, w) pairs, as in
@@ -108,7 +111,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """y[n, o] = sum over c, i, j of W[o, c, i, j] x_padded[n, c, p sh + i dh, q sw + j dw] + b[o]
     for x (N, C, H, W) and W (O, C, kh, kw) (torch.nn.functional.conv2d, no groups):
 
-        y = W (O, C kh kw) @ unfold(x) (C kh kw, N L)  -> (N, O, oh, ow)
+        y = W (O, C kh kw) @ unfold(x) (C kh kw, L N)  -> (N, O, oh, ow)
 
     so its gradients are those of a matrix product and of unfold: dL/dW = g @ unfold(x)^T and
     dL/dx = fold(W^T @ g), both through the ops' own rules."""
@@ -120,18 +123,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     cols = unfold(x, kernel, dilation, padding, stride)             # (N, C kh kw, L)
     L = cols.shape[2]
     oh = kernels.conv.output_size(x.shape[2], kh, dilation[0], padding[0], stride[0])
-    matrix = reshape(transpose(cols, 1, 0, 2), (C * kh * kw, N * L))   # no copy: see kernels/conv.py
-    out = mm(reshape(weight, (O, C * kh * kw)), matrix)             # (O, N L)
+    matrix = reshape(transpose(cols, 1, 2, 0), (C * kh * kw, L * N))   # no copy: see kernels/conv.py
+    out = mm(reshape(weight, (O, C * kh * kw)), matrix)             # (O, L N)
     if bias is not None:
         out = out + reshape(bias, (O, 1))
-    return transpose(reshape(out, (O, N, oh, L // oh)), 1, 0, 2, 3)
+    return transpose(reshape(out, (O, oh, L // oh, N)), 3, 0, 1, 2)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
     """The transposed convolution (torch.nn.functional.conv_transpose2d, no groups), for x
     (N, C_in, H, W) and W (C_in, C_out, kh, kw): the vjp of conv2d with respect to its input,
 
-        y = fold(W^T (C_out kh kw, C_in) @ x (C_in, N H W))    -> (N, C_out, H_out, W_out)
+        y = fold(W^T (C_out kh kw, C_in) @ x (C_in, H W N))    -> (N, C_out, H_out, W_out)
         H_out = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1
 
     Each input pixel scatters a kernel-sized, weighted patch into the output (stride 2 doubles
@@ -151,9 +154,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if min(size) < 1:
         raise ValueError(f"conv_transpose2d: output size {size} is below 1 for input {x.shape[2:]}, kernel "
                          f"{kernel}, stride {stride}, padding {padding}")
-    rows = reshape(transpose(x, 1, 0, 2, 3), (Ci, N * H * W))        # (C_in, N L)
-    cols = mm_tn(reshape(weight, (Ci, Co * kh * kw)), rows)          # (C_out kh kw, N L)
-    cols = transpose(reshape(cols, (Co * kh * kw, N, H * W)), 1, 0, 2)
+    rows = reshape(transpose(x, 1, 2, 3, 0), (Ci, H * W * N))        # (C_in, L N); see kernels/conv.py
+    cols = mm_tn(reshape(weight, (Ci, Co * kh * kw)), rows)          # (C_out kh kw, L N)
+    cols = transpose(reshape(cols, (Co * kh * kw, H * W, N)), 2, 0, 1)
     if all(e < s for e, s in zip(extra, stride)):
         out = fold(cols, size, kernel, dilation, padding, stride)    # exactly H x W patches fit the output
     else:

@@ -54,15 +54,19 @@ def test_kernels_match_reference(case, dtype):
         assert x.shape == shape
         ref, got = both(K.unfold, x, *sizes)
         assert got.dtype == dtype and got.shape == ref.shape
+        # both return an (N, C kh kw, L) view of C-contiguous (C kh kw, L, N) memory (kernels/conv.py)
+        assert got.transpose(1, 2, 0).flags.c_contiguous and ref.transpose(1, 2, 0).flags.c_contiguous
         np.testing.assert_array_equal(got, ref, err_msg=f"unfold, {name} input")
         # fold of columns of three layouts: as unfold returns them, (N, C kh kw, L) contiguous, a slice
         wide = rng.standard_normal((ref.shape[0], ref.shape[1], 2 * ref.shape[2])).astype(dtype)
-        stored = rng.standard_normal((ref.shape[1], ref.shape[0], ref.shape[2])).astype(dtype)
-        for cname, cols in (("as unfold's", stored.transpose(1, 0, 2)),
+        stored = rng.standard_normal((ref.shape[1], ref.shape[2], ref.shape[0])).astype(dtype)
+        for cname, cols in (("as unfold's", stored.transpose(2, 0, 1)),
                             ("contiguous", rng.standard_normal(ref.shape).astype(dtype)),
                             ("sliced", wide[:, :, ::2])):
             fref, fgot = both(K.fold, cols, shape[2:], *sizes)
-            assert fgot.dtype == dtype and fgot.shape == shape and fgot.flags.c_contiguous
+            assert fgot.dtype == dtype and fgot.shape == shape
+            # both return an (N, C, H, W) view of C-contiguous (C, H, W, N) memory (kernels/conv.py)
+            assert fgot.transpose(1, 2, 3, 0).flags.c_contiguous and fref.transpose(1, 2, 3, 0).flags.c_contiguous
             # the same additions in the same order: equal up to at most one rounding per entry
             np.testing.assert_allclose(fgot, fref, rtol=1e-6 if dtype == np.float32 else 1e-14,
                                        atol=1e-6 if dtype == np.float32 else 1e-14,
@@ -71,16 +75,18 @@ def test_kernels_match_reference(case, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_two_thread_split_matches(monkeypatch, dtype):
-    """Large calls are split over the helper thread: the halves must join up exactly."""
+    """Large calls are split over the helper thread, by channels (5 here) or, for one channel, by
+    images: the halves must join up exactly."""
     monkeypatch.setattr(conv, "PARALLEL_MIN_VALUES", 1)
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((3, 5, 9, 8)).astype(dtype)
-    sizes = ((3, 2), (1, 2), (1, 2), (2, 1))
-    ref, got = both(K.unfold, x, *sizes)
-    np.testing.assert_array_equal(got, ref)
-    cols = rng.standard_normal(ref.shape).astype(dtype)
-    fref, fgot = both(K.fold, cols, (9, 8), *sizes)
-    np.testing.assert_allclose(fgot, fref, rtol=1e-12 if dtype == np.float64 else 1e-5)
+    for shape in ((3, 5, 9, 8), (4, 1, 9, 8)):
+        x = rng.standard_normal(shape).astype(dtype)
+        sizes = ((3, 2), (1, 2), (1, 2), (2, 1))
+        ref, got = both(K.unfold, x, *sizes)
+        np.testing.assert_array_equal(got, ref)
+        cols = rng.standard_normal(ref.shape).astype(dtype)
+        fref, fgot = both(K.fold, cols, (9, 8), *sizes)
+        np.testing.assert_array_equal(fgot, fref)      # the same additions in the same order
 
 
 def test_numba_adjoint_identity():

@@ -299,7 +299,7 @@ def test_act_backward_matches_exactly(dtype, act):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("act", ["relu", "leaky_relu", "tanh"])
 def test_act_backward_mixed_layouts(dtype, act):
-    """A convolution's output y is an NCHW view of CNHW memory while its gradient g is often
+    """A convolution's output y is an NCHW view of permuted memory while its gradient g is often
     C-contiguous (and the other way round): the kernel copies g into y's layout first."""
     rng = np.random.default_rng(7)
     y_cnhw = run("numpy", K.act_forward, _act_input(rng, (3, 2, 4, 5), dtype), act, 0.2)
@@ -464,7 +464,7 @@ def test_fused_optimizer_rejects_arrays_it_cannot_take():
 
 @pytest.mark.parametrize("act", ["relu", "leaky_relu", "sigmoid"])
 def test_elementwise_kernels_take_permuted_layouts(act):
-    """The NCHW view of a convolution's CNHW-ordered output is not C-contiguous, but it is a
+    """The NCHW view of a convolution's output (permuted memory) is not C-contiguous, but it is a
     permutation of a contiguous array: the Numba kernels run on it (no copy) and give the reference."""
     rng = np.random.default_rng(9)
     view = rng.standard_normal((2, 3, 4, 5)).astype(np.float32).transpose(1, 0, 2, 3).copy().transpose(1, 0, 2, 3)
@@ -482,10 +482,11 @@ def test_elementwise_kernels_take_permuted_layouts(act):
 # ---------------------------------------------------------------- batch normalisation
 
 def _bn_inputs(rng, dtype):
-    """(N, C, ...) inputs of several layouts: NCHW, an NCHW view of CNHW memory (a conv output),
+    """(N, C, ...) inputs of several layouts: NCHW, NCHW views of CNHW and CHWN memory (conv outputs),
     (N, C) as for BatchNorm1d, (N, C, L), and a strided slice."""
     yield rand(rng, (3, 4, 5, 7), dtype) * 3 + 1
     yield (rand(rng, (4, 3, 5, 7), dtype) - 2).transpose(1, 0, 2, 3)
+    yield (rand(rng, (4, 5, 7, 3), dtype) + 1).transpose(3, 0, 1, 2)     # CHWN memory: unfold / fold's order
     yield rand(rng, (9, 5), dtype)
     yield rand(rng, (2, 3, 11), dtype)
     yield rand(rng, (3, 8, 6, 6), dtype)[:, ::2, 1:, ::2]

@@ -32,11 +32,16 @@ the second computed by a helper Python thread while the kernel releases the GIL;
 fold of at least ``conv.PARALLEL_MIN_VALUES`` column entries split their image planes over the
 same helper thread (``conv.split_range``), and the batch-norm kernels their channels.
 
+Memory. Importing the package sets glibc's malloc to keep freed memory for reuse (memory.py:
+without it every large array of every iteration costs fresh, zeroed pages from the operating
+system); MINIGRAD_KEEP_MEMORY=0 in the environment leaves malloc as it is.
+
 Compilation is lazy: importing this package does not import Numba at all. The first call of a
 kernel for a dtype compiles it (or loads it from the on-disk cache, ``cache=True``), exactly one
 specialisation per kernel and dtype (inputs are typed with layout 'A', so contiguous,
 transposed and sliced arrays share machine code).
 """
+from . import memory  # noqa: F401  (keeps freed memory for reuse: see memory.py)
 from .backend import AUTO_RULE, BACKENDS, get_backend, set_backend, use_numba
 from .matmul import matmul, matmul_nt, matmul_tn
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward

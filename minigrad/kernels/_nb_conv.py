@@ -1,91 +1,87 @@
 """Numba im2col / col2im: conv.py's NumPy references as one pass over the columns, with padding,
-stride and dilation handled inside the loop (no padded copy of the whole batch, no Python loop
-over kernel positions).
+stride and dilation handled inside the loop (no padded copy of the batch, no Python loop over
+kernel positions).
 
-Index map (conv.py's docstring), for row r = (c kh + i) kw + j of the columns:
+Both kernels work on the batch-innermost layouts of conv.py (images as C-contiguous (C, H, W, N)
+memory, columns as C-contiguous (C kh kw, oh ow, N) memory), so for row r = (c kh + i) kw + j and
+patch (p, q) of the columns
 
-    cols[r, n, p ow + q] = x[n, c, p sh + i dh - ph, q sw + j dw - pw]   (0 outside the image)
+    cols[r, p ow + q, n] = x[c, p sh + i dh - ph, q sw + j dw - pw, n]   (0 outside the image)
 
-Both kernels work one image plane (n, c) at a time, in a small scratch array holding the plane
-with its padding (it stays in L1/L2): unfold copies the plane in once, then gathers each of the
-kh kw rows of columns from it through one table of patch offsets, off[p ow + q] = p sh Wp + q sw
-(plus i dh Wp + j dw for kernel position (i, j)); fold scatter-adds the kh kw rows into the
-zeroed scratch plane the same way, then copies its inside out (the padding is dropped). So
-every column entry is moved once, the inner loop is one long loop over the L patches without
-a branch, and the image itself is read or written once.
+is one run of N (or n1 - n0) consecutive values on both sides: unfold copies runs, fold adds
+runs, and the inner loop over n has unit stride and no branch, so it vectorises; the bounds are
+checked once per run. fold adds, for each pixel, the entries of kernel position (i, j) in the
+order of r (the reference's order), so both agree bit for bit.
 
-Distinct planes write distinct rows of columns (unfold) or distinct image planes (fold), so both
-can be split over the planes without write conflicts. The two-thread split
-is done by the caller (conv.py) with a helper Python thread, as for the Numba gemm: each call
-gets a half-open range of the outer index, and the kernel releases the GIL (nogil=True).
+Arrays are flat (1-D) and every index is an unsigned integer: Numba wraps negative indices
+(a[-1] is the last element) unless it can prove an index non-negative, and for a computed
+signed index that check on every access blocks vectorisation.
+
+A call handles a range of channels or a range of images. Either way the two threads (the caller's
+split, conv.split_range, with the helper Python thread of matmul.py; the kernels release the
+GIL) write disjoint memory. By channel is the better split: each thread then streams its own
+rows of columns; halves of each run of N values would make both threads pull every cache line
+of the columns (the prefetcher fetches the neighbour's half too). By image is the fallback for
+a single channel.
 """
 import numpy as np
-from numba import njit, types
+from numba import njit, types, uint64
 
 _FLAGS = {"cache": True, "boundscheck": False, "error_model": "numpy", "nogil": True}   # exact IEEE: no fastmath
 
 
 @njit(**_FLAGS)
-def _offsets(oh, ow, sh, sw, row):
-    """off[p ow + q] = p sh row + q sw: where patch (p, q) starts in a padded plane of width row."""
-    off = np.empty(oh * ow, dtype=np.int64)
-    for p in range(oh):
-        for q in range(ow):
-            off[p * ow + q] = p * sh * row + q * sw
-    return off
+def unfold(x, cols, C, H, W, N, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow, by_channel, lo, hi):
+    """cols (flat (C kh kw, oh ow, N)) from x (flat (C, H, W, N)), for the channels lo <= c < hi
+    (by_channel) or else the images lo <= n < hi."""
+    zero = x.dtype.type(0)
+    c0, c1, n0, n1 = (lo, hi, 0, N) if by_channel else (0, C, lo, hi)
+    uN, un0, un1 = uint64(N), uint64(n0), uint64(n1)
+    for r in range(c0 * kh * kw, c1 * kh * kw):
+        c = r // (kh * kw)
+        i = r // kw % kh
+        j = r % kw
+        for p in range(oh):
+            h = p * sh + i * dh - ph
+            for q in range(ow):
+                w = q * sw + j * dw - pw
+                dst = uint64((r * oh + p) * ow + q) * uN
+                if 0 <= h < H and 0 <= w < W:
+                    src = uint64((c * H + h) * W + w) * uN
+                    for n in range(un0, un1):
+                        cols[dst + n] = x[src + n]
+                else:
+                    for n in range(un0, un1):
+                        cols[dst + n] = zero
 
 
 @njit(**_FLAGS)
-def unfold(x, cols, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow, b0, b1):
-    """cols (C kh kw, N, oh ow), C-contiguous, from x (N, C, H, W) (any layout), for the image
-    planes b = c N + n with b0 <= b < b1 (c outer: consecutive planes write adjacent rows)."""
-    N, _, H, W = x.shape
-    Wp = W + 2 * pw
-    plane = np.zeros((H + 2 * ph) * Wp, dtype=x.dtype)     # the border stays 0: the padding
-    off = _offsets(oh, ow, sh, sw, Wp)
-    L = oh * ow
-    for b in range(b0, b1):
-        c = b // N
-        n = b - c * N
-        img = x[n, c]
-        for h in range(H):                                  # the plane, into the padded scratch
-            start = (h + ph) * Wp + pw
-            for w in range(W):
-                plane[start + w] = img[h, w]
-        for i in range(kh):
-            for j in range(kw):
-                out = cols[(c * kh + i) * kw + j, n]
-                base = i * dh * Wp + j * dw
-                for t in range(L):
-                    out[t] = plane[base + off[t]]
-
-
-@njit(**_FLAGS)
-def fold(cols, out, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow, b0, b1):
-    """out (N, C, H, W), C-contiguous, = the sum of the columns cols (C kh kw, N, oh ow) (any
-    layout) put back, for the image planes b = c N + n with b0 <= b < b1."""
-    _, N, _ = cols.shape
-    H, W = out.shape[2:]
-    Wp = W + 2 * pw
-    plane = np.empty((H + 2 * ph) * Wp, dtype=out.dtype)
-    off = _offsets(oh, ow, sh, sw, Wp)
-    L = oh * ow
+def fold(cols, out, C, H, W, N, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow, by_channel, lo, hi):
+    """out (flat (C, H, W, N)) = the sum of the columns (flat (C kh kw, oh ow, N)) put back, for
+    the channels lo <= c < hi (by_channel) or else the images lo <= n < hi (pixels in the
+    padding are dropped)."""
     zero = out.dtype.type(0)
-    for b in range(b0, b1):
-        c = b // N
-        n = b - c * N
-        plane[:] = zero
-        for i in range(kh):
-            for j in range(kw):
-                col = cols[(c * kh + i) * kw + j, n]
-                base = i * dh * Wp + j * dw
-                for t in range(L):                          # distinct t hit distinct pixels
-                    plane[base + off[t]] += col[t]
-        img = out[n, c]
-        for h in range(H):                                  # the inside: padding is dropped
-            start = (h + ph) * Wp + pw
-            for w in range(W):
-                img[h, w] = plane[start + w]
+    c0, c1, n0, n1 = (lo, hi, 0, N) if by_channel else (0, C, lo, hi)
+    uN, un0, un1 = uint64(N), uint64(n0), uint64(n1)
+    for pixel in range(c0 * H * W, c1 * H * W):
+        start = uint64(pixel) * uN
+        for n in range(un0, un1):
+            out[start + n] = zero
+    for r in range(c0 * kh * kw, c1 * kh * kw):
+        c = r // (kh * kw)
+        i = r // kw % kh
+        j = r % kw
+        for p in range(oh):
+            h = p * sh + i * dh - ph
+            if h < 0 or h >= H:
+                continue
+            for q in range(ow):
+                w = q * sw + j * dw - pw
+                if 0 <= w < W:
+                    src = uint64((r * oh + p) * ow + q) * uN
+                    dst = uint64((c * H + h) * W + w) * uN
+                    for n in range(un0, un1):          # distinct (p, q) hit distinct pixels
+                        out[dst + n] += cols[src + n]
 
 
 def _t(dtype):
@@ -93,10 +89,9 @@ def _t(dtype):
 
 
 def sig_unfold(dtype):
-    t = _t(dtype)
-    return (types.Array(t, 4, "A"), types.Array(t, 3, "C")) + (types.int64,) * 12
+    t = types.Array(_t(dtype), 1, "C")
+    return (t, t) + (types.int64,) * 14 + (types.boolean, types.int64, types.int64)
 
 
 def sig_fold(dtype):
-    t = _t(dtype)
-    return (types.Array(t, 3, "A"), types.Array(t, 4, "C")) + (types.int64,) * 12
+    return sig_unfold(dtype)

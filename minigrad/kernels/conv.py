@@ -9,15 +9,19 @@ minigrad/convolution.py). The shapes and the index order are torch.nn.functional
 
     oh = (H + 2 ph - dh (kh - 1) - 1) // sh + 1     (and ow likewise)
 
-The columns returned by `unfold` are stored as a C-contiguous (C*kh*kw, N, L) array seen
-through a transpose: the convolution then multiplies the weights (O, C*kh*kw) with the columns
-as one (C*kh*kw, N*L) matrix, without copying them. `fold` reads columns of any layout.
+Layouts. The batch is the innermost axis of both kernels' memory: `unfold` returns its columns
+as a view of C-contiguous (C*kh*kw, L, N) memory, and `fold` returns its image as an (N, C, H, W)
+view of C-contiguous (C, H, W, N) memory (the same values as torch's, in another memory order).
+Then a convolution multiplies the weights (O, C*kh*kw) with the columns as one (C*kh*kw, L*N)
+matrix without copying them, its output (O, L*N) is again an image in (C, H, W, N) memory, and
+the next layer's unfold copies runs of N consecutive values (see _nb_conv.py). Inputs of any
+other layout are copied into that order first (a copy 1/(kh kw) the size of the columns).
 Sizes are given as pairs: kernel (kh, kw), dilation (dh, dw), padding (ph, pw), stride (sh, sw).
 
-Two implementations of each, with the same results (bit for bit for unfold, a copy; fold adds
-in the same order, kernel position by kernel position): the NumPy reference below, one slice
-assignment per kernel position, and the Numba kernels of _nb_conv.py, one pass over the columns
-with padding, stride and dilation inside the loop. use_numba("unfold") / use_numba("fold")
+Two implementations of each, with the same results (bit for bit: unfold is a copy, and fold
+adds in the same order, kernel position by kernel position): the NumPy reference below, one
+slice assignment per kernel position, and the Numba kernels of _nb_conv.py, one pass over the
+columns with padding, stride and dilation inside the loop. use_numba("unfold") / use_numba("fold")
 (backend.AUTO_RULE) picks one; integer arrays always take the reference.
 """
 import numpy as np
@@ -47,31 +51,34 @@ def _patch_grid(H, W, kernel, dilation, padding, stride, op):
     return oh, ow
 
 
+def batch_last(x):
+    """x (N, C, H, W) as C-contiguous (C, H, W, N) memory: a view if it is stored so, else a copy."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+
+
 # ---- NumPy references: one slice assignment per kernel position ---------------------------
 
 def _unfold_numpy(x, kernel, dilation, padding, stride, oh, ow):
     N, C = x.shape[:2]
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
-    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = np.empty((C, kh, kw, N, oh, ow), dtype=x.dtype)
+    padded = np.pad(batch_last(x), ((0, 0), (ph, ph), (pw, pw), (0, 0)))
+    cols = np.empty((C, kh, kw, oh, ow, N), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            window = padded[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
-            cols[:, i, j] = window.transpose(1, 0, 2, 3)
-    return cols.reshape(C * kh * kw, N, oh * ow)
+            cols[:, i, j] = padded[:, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw]
+    return cols.reshape(C * kh * kw, oh * ow, N)
 
 
 def _fold_numpy(cols, H, W, kernel, dilation, padding, stride, oh, ow):
-    CKK, N, _ = cols.shape
+    CKK, _, N = cols.shape
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
     C = CKK // (kh * kw)
-    blocks = cols.reshape(C, kh, kw, N, oh, ow)
-    padded = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+    blocks = cols.reshape(C, kh, kw, oh, ow, N)
+    padded = np.zeros((C, H + 2 * ph, W + 2 * pw, N), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            padded[:, :, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw] += \
-                blocks[:, i, j].transpose(1, 0, 2, 3)
-    return np.ascontiguousarray(padded[:, :, ph: ph + H, pw: pw + W])
+            padded[:, i * dh: i * dh + sh * (oh - 1) + 1: sh, j * dw: j * dw + sw * (ow - 1) + 1: sw] += blocks[:, i, j]
+    return np.ascontiguousarray(padded[:, ph: ph + H, pw: pw + W])
 
 
 # ---- Numba kernels (_nb_conv.py), split over two threads when large --------------------------
@@ -92,38 +99,50 @@ def split_range(fn, args, lo, hi, values):
         h.busy.release()
 
 
+def _split(fn, args, C, N, values):
+    """fn(*args, by_channel, lo, hi) over all C channels and N images, halved between this thread
+    and the helper when large: by channels where there are two or more, else by images."""
+    if C >= 2:
+        split_range(fn, args + (True,), 0, C, values)
+    else:
+        split_range(fn, args + (False,), 0, N, values)
+
+
 def _unfold_numba(x, kernel_, dilation, padding, stride, oh, ow):
-    N, C = x.shape[:2]
+    N, C, H, W = x.shape
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_, dilation, padding, stride
-    cols = np.empty((C * kh * kw, N, oh * ow), dtype=x.dtype)
+    cols = np.empty((C * kh * kw, oh * ow, N), dtype=x.dtype)
     fn = compiled("conv", "unfold", x.dtype)
-    split_range(fn, (x, cols, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    _split(fn, (batch_last(x).reshape(-1), cols.reshape(-1), C, H, W, N, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow),
+           C, N, cols.size)
     return cols
 
 
 def _fold_numba(cols, H, W, kernel_, dilation, padding, stride, oh, ow):
-    CKK, N, _ = cols.shape
+    CKK, _, N = cols.shape
     (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel_, dilation, padding, stride
     C = CKK // (kh * kw)
-    out = np.empty((N, C, H, W), dtype=cols.dtype)
+    out = np.empty((C, H, W, N), dtype=cols.dtype)
     fn = compiled("conv", "fold", cols.dtype)
-    split_range(fn, (cols, out, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow), 0, N * C, cols.size)
+    _split(fn, (np.ascontiguousarray(cols).reshape(-1), out.reshape(-1), C, H, W, N, kh, kw, dh, dw, ph, pw,
+                sh, sw, oh, ow), C, N, cols.size)
     return out
 
 
 # ---- public API ---------------------------------------------------------------------------
 
 def unfold(x, kernel, dilation, padding, stride):
-    """cols (N, C*kh*kw, L) of x (N, C, H, W) (module docstring), stored (C*kh*kw, N, L)."""
+    """cols (N, C*kh*kw, L) of x (N, C, H, W) (module docstring), stored (C*kh*kw, L, N)."""
     if x.ndim != 4:
         raise ValueError(f"unfold: input must be (N, C, H, W), got shape {x.shape}")
     oh, ow = _patch_grid(x.shape[2], x.shape[3], kernel, dilation, padding, stride, "unfold")
     impl = _unfold_numba if is_float(x) and use_numba("unfold") else _unfold_numpy
-    return impl(x, kernel, dilation, padding, stride, oh, ow).transpose(1, 0, 2)
+    return impl(x, kernel, dilation, padding, stride, oh, ow).transpose(2, 0, 1)
 
 
 def fold(cols, size, kernel, dilation, padding, stride):
-    """x (N, C, H, W) with size = (H, W): the sum of the columns cols (N, C*kh*kw, L) put back."""
+    """x (N, C, H, W) with size = (H, W), stored (C, H, W, N): the sum of the columns
+    cols (N, C*kh*kw, L) put back."""
     H, W = size
     if cols.ndim != 3:
         raise ValueError(f"fold: input must be (N, C*kh*kw, L), got shape {cols.shape}")
@@ -133,4 +152,4 @@ def fold(cols, size, kernel, dilation, padding, stride):
         raise ValueError(f"fold: input of shape {cols.shape} does not fit output size {(H, W)} with kernel "
                          f"{kernel}: need (N, C*{kk}, {oh * ow}) ({oh} x {ow} patches)")
     impl = _fold_numba if is_float(cols) and use_numba("fold") else _fold_numpy
-    return impl(cols.transpose(1, 0, 2), H, W, kernel, dilation, padding, stride, oh, ow)
+    return impl(cols.transpose(1, 2, 0), H, W, kernel, dilation, padding, stride, oh, ow).transpose(3, 0, 1, 2)

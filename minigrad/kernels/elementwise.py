@@ -19,7 +19,7 @@ def _flat(x):
     """A 1-D view of all of x's elements (no copy), or None if there is none.
 
     Besides C-contiguous arrays this takes any axis permutation of one (e.g. the NCHW view of a
-    convolution's output, whose memory is ordered CNHW): an elementwise kernel does not care in
+    convolution's output, whose memory is ordered (C, H, W, N)): an elementwise kernel does not care in
     which order it visits the elements, and np.empty_like keeps the layout, so the output's
     flat view lines up with the input's."""
     if x.flags.c_contiguous:
@@ -55,7 +55,7 @@ def act_backward(g, y, act, slope=0.01):
             out = np.empty_like(g)
             fg = _flat(g)
         else:
-            # g in another layout (a convolution's output y is an NCHW view of CNHW memory, its
+            # g in another layout (a convolution's output y is an NCHW view of CHWN memory, its
             # gradient often C-contiguous): one copy into y's layout, then the kernel in place
             out = np.empty_like(y)
             np.copyto(out, g)

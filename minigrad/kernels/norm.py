@@ -24,25 +24,52 @@ def _kernel_view(a):
 
 
 def _as3(a):
-    """(N, C, ...) as (N, C, S): a view when the layout allows (e.g. an NCHW view of CNHW memory)."""
+    """(N, C, ...) as (N, C, S): a view when the layout allows."""
     return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _channel_first(a):
+    """The axis order that puts the channel axis first and then a's axes by decreasing stride, if
+    a.transpose(order) is C-contiguous: then every channel's values are one contiguous block of
+    memory (a convolution's output, stored (C, H, W, N)). None otherwise, and for 2-D a."""
+    if a.ndim < 3:
+        return None
+    order = [1] + sorted((ax for ax in range(a.ndim) if ax != 1), key=lambda ax: -a.strides[ax])
+    return order if a.transpose(order).flags.c_contiguous else None
+
+
+def _blocks(t):
+    """A C-contiguous (C, ...) array as (1, C, n): one row of n values per channel (a view)."""
+    return t.reshape(1, t.shape[0], -1)
+
+
+def _inverse(order):
+    return list(np.argsort(order))
 
 
 def batch_norm_forward(x, eps):
     """(x_hat, mu, var, rstd) for x (N, C, ...): x_hat has x's shape and dtype, the statistics
-    are float64 arrays (C,)."""
+    are float64 arrays (C,). Where each channel is one block of memory (a convolution's output)
+    the kernels read it as one row of N*S values, and x_hat is stored the same way."""
     if x.ndim < 2:
         raise ValueError(f"batch_norm_forward: input must be (N, C, ...), got shape {x.shape}")
     x3 = _as3(x)
     C = x.shape[1]
     if is_float(x) and x.size and use_numba("batch_norm"):
-        suffix, xk = _kernel_view(x)
+        order = _channel_first(x)
+        if order is not None:
+            t = x.transpose(order)
+            suffix, xk, out_t = "", _blocks(t), np.empty_like(t)
+            out, ok = out_t.transpose(_inverse(order)), _blocks(out_t)
+        else:
+            suffix, xk = _kernel_view(x)
+            ok = np.empty_like(xk)
+            out = ok.reshape(x.shape)
         mu, var = np.empty(C), np.empty(C)
         split_range(compiled("norm", "stats" + suffix, x.dtype), (xk, mu, var), 0, C, x.size)
         rstd = 1.0 / np.sqrt(var + eps)
-        out = np.empty_like(xk)
-        split_range(compiled("norm", "normalize" + suffix, x.dtype), (xk, out, mu, rstd), 0, C, x.size)
-        return out.reshape(x.shape), mu, var, rstd
+        split_range(compiled("norm", "normalize" + suffix, x.dtype), (xk, ok, mu, rstd), 0, C, x.size)
+        return out, mu, var, rstd
     mu = x3.mean(axis=(0, 2), keepdims=True)
     centered = x3 - mu
     var = (centered * centered).mean(axis=(0, 2), keepdims=True)
@@ -57,12 +84,20 @@ def batch_norm_backward(g, x_hat, rstd):
         raise ValueError(f"batch_norm_backward: shapes {g.shape}, {x_hat.shape} and rstd {rstd.shape} do not fit")
     g3, y3 = _as3(g), _as3(x_hat)
     if is_float(g, x_hat) and g.size and use_numba("batch_norm"):
-        suffix, gk = _kernel_view(g)
-        yk = _kernel_view(x_hat)[1]
-        out = np.empty_like(yk)
-        split_range(compiled("norm", "backward" + suffix, g.dtype),
-                    (gk, yk, np.ascontiguousarray(rstd, dtype=np.float64), out), 0, g.shape[1], g.size)
-        return out.reshape(g.shape)
+        rstd = np.ascontiguousarray(rstd, dtype=np.float64)
+        order = _channel_first(x_hat)
+        if order is not None:
+            # g in x_hat's memory order (one copy if it comes in another), so both read as rows
+            yt = x_hat.transpose(order)
+            gk, yk, out_t = _blocks(np.ascontiguousarray(g.transpose(order))), _blocks(yt), np.empty_like(yt)
+            out, ok, suffix = out_t.transpose(_inverse(order)), _blocks(out_t), ""
+        else:
+            suffix, gk = _kernel_view(g)
+            yk = _kernel_view(x_hat)[1]
+            ok = np.empty_like(yk)
+            out = ok.reshape(g.shape)
+        split_range(compiled("norm", "backward" + suffix, g.dtype), (gk, yk, rstd, ok), 0, g.shape[1], g.size)
+        return out
     r = rstd.astype(g.dtype).reshape(1, -1, 1)
     out = r * (g3 - g3.mean(axis=(0, 2), keepdims=True) - y3 * (g3 * y3).mean(axis=(0, 2), keepdims=True))
     return out.reshape(g.shape)
