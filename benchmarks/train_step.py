@@ -291,7 +291,8 @@ def run_faults(configs=("dcgan64", "dcgan256"), iterations=4):
             step()
         after, wall = resource.getrusage(resource.RUSAGE_SELF), (time.perf_counter() - start) / iterations
         faults = (after.ru_minflt - before.ru_minflt) / iterations
-        system, user = ((after.ru_stime - before.ru_stime) / iterations, (after.ru_utime - before.ru_utime) / iterations)
+        system = (after.ru_stime - before.ru_stime) / iterations
+        user = (after.ru_utime - before.ru_utime) / iterations
         print(f"{config}: {faults:,.0f} page faults, {1e3 * system:.1f} ms system and {1e3 * user:.1f} ms user "
               f"CPU time per iteration of {1e3 * wall:.1f} ms")
 
