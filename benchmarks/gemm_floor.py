@@ -9,8 +9,8 @@ This script records that list (the shapes minigrad's three product kernels recei
 iteration of benchmarks/train_step.py's dcgan form), then times, side by side in interleaved
 repetitions with the same threads:
 
-    numpy GEMMs   the recorded products with np.matmul (the OpenBLAS of the numpy wheel: what
-                  minigrad's backend 'auto' calls)
+    numpy GEMMs   the recorded products through minigrad's kernels on backend auto (np.matmul:
+                  the OpenBLAS of the numpy wheel)
     torch GEMMs   the same products with torch.mm (the BLAS inside PyTorch's CPU wheel)
     torch iter    PyTorch's whole DCGAN iteration (fused Adam), as in train_step.py
     mg iter       minigrad's whole iteration (backend auto)
@@ -79,13 +79,10 @@ def operands(calls, rng):
 
 
 def numpy_products(ops):
+    """The products through minigrad's own kernels (backend auto: NumPy's OpenBLAS, with the
+    kernels' thread-count and orientation rules)."""
     for kind, a, b in ops:
-        if kind == "matmul":
-            a @ b
-        elif kind == "matmul_nt":
-            a @ b.T
-        else:
-            a.T @ b
+        getattr(K, kind)(a, b)
 
 
 def torch_products(torch, ops):

@@ -1,6 +1,7 @@
 """Benchmark the Numba kernels against NumPy on the MLP shapes of the project.
 
 Run by hand:  python benchmarks/matmul.py [--reps N]
+              python benchmarks/matmul.py --nt-orientation     # a @ b.T or (b @ a.T).T
 
 Prints, for each layer shape and dtype, the three products of a linear layer
 (fwd X @ W.T, bwd_x dY @ W, bwd_w dY.T @ X): np.matmul (OpenBLAS, 2 threads) and
@@ -205,12 +206,35 @@ def bench_elementwise(reps):
               f"numba {1e6 * t[1]:6.2f} us")
 
 
+#: (m, k, n) of a @ b.T: the DCGAN's conv weight gradients (g @ cols.T, batch 64 and 256) and
+#: the MLP shapes, both sides of the rule in kernels.matmul_nt (n >= 2m and k >= 2n)
+NT_SHAPES = [(128, 3136, 1024), (128, 12544, 1024), (64, 12544, 128), (16, 12544, 64), (64, 12544, 16),
+             (64, 784, 512), (64, 512, 784), (256, 784, 512), (64, 6272, 100)]
+
+
+def bench_nt_orientation(reps):
+    """a @ b.T against (b @ a.T).T in NumPy's OpenBLAS (float32), interleaved: the measurement
+    behind kernels.matmul_nt's orientation rule."""
+    rng = np.random.default_rng(0)
+    print(f"{'m x k x n':>18s} {'a @ b.T':>10s} {'(b @ a.T).T':>12s} {'ratio':>6s}  rule swaps")
+    for m, k, n in NT_SHAPES:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((n, k), dtype=np.float32)
+        plain, swapped = interleaved([lambda: a @ b.T, lambda: (b @ a.T).T], reps)   # noqa: B023
+        rule = n >= 2 * m and k >= 2 * n
+        print(f"{f'{m} x {k} x {n}':>18s} {1e3 * plain:8.3f} ms {1e3 * swapped:9.3f} ms {swapped / plain:6.2f}  {rule}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=21)
     ap.add_argument("--skip-matmul", action="store_true")
     ap.add_argument("--matmul-only", action="store_true")
+    ap.add_argument("--nt-orientation", action="store_true", help="only the a @ b.T orientation table")
     args = ap.parse_args()
+    if args.nt_orientation:
+        bench_nt_orientation(args.reps)
+        return
     ghz = measure_clock_ghz()
     print(f"clock: measured {ghz:.2f} GHz (dependent fadd chain), /proc/cpuinfo says "
           f"{cpuinfo_mhz() / 1e3:.2f} GHz; cores {os.cpu_count()}")

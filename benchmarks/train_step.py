@@ -5,6 +5,7 @@
     python benchmarks/train_step.py --memory        # RSS growth over 2,000 MNIST-size iterations
     python benchmarks/train_step.py --startup       # import + first step: cold and warm kernel cache
     python benchmarks/train_step.py --faults        # page faults and system time per DCGAN iteration
+    python benchmarks/train_step.py --phases        # the dcgan64 iteration phase by phase, next to PyTorch
 
 An iteration is what Algorithm 13.1 does once: n_critic discriminator steps (real and fake
 batch, G(z) detached), then one generator step (non-saturating loss; D gets gradients but is
@@ -208,7 +209,12 @@ def torch_gan(config, fused, seed=0, form="paper"):
 
 # ----------------------------------------------------------------------------- timing
 
+SETTLE_SECONDS = 0.3     # idle time before each timed block: the other framework's BLAS/OpenMP threads
+                         # spin for a while after their last job and would take a core from this one
+
+
 def seconds_per_iteration(step, n):
+    time.sleep(SETTLE_SECONDS)
     start = time.perf_counter()
     for _ in range(n):
         step()
@@ -297,6 +303,81 @@ def run_faults(configs=("dcgan64", "dcgan256"), iterations=4):
               f"CPU time per iteration of {1e3 * wall:.1f} ms")
 
 
+PHASES = ("G forward", "D forward, real", "D forward, fake", "D backward", "D Adam step",
+          "D forward, G step", "G step backward", "G Adam step")
+
+
+def dcgan_phases(G, D, opt_g, opt_d, as_tensor, softplus, real, z, seconds):
+    """One dcgan-form iteration with the time of each phase added to seconds[phase]. The same code
+    drives minigrad and torch (their module, optimiser and tensor APIs agree here)."""
+    marks = [time.perf_counter()]
+
+    def mark(phase):
+        marks.append(time.perf_counter())
+        seconds[phase] += marks[-1] - marks[-2]
+    fake = G(as_tensor(z))
+    mark(PHASES[0])
+    real_out = D(as_tensor(real))
+    mark(PHASES[1])
+    fake_out = D(fake.detach())
+    mark(PHASES[2])
+    loss = softplus(-real_out).mean() + softplus(fake_out).mean()
+    opt_d.zero_grad()
+    loss.backward()
+    mark(PHASES[3])
+    opt_d.step()
+    mark(PHASES[4])
+    out = D(fake)
+    mark(PHASES[5])
+    loss = softplus(-out).mean()
+    opt_g.zero_grad()
+    loss.backward()
+    mark(PHASES[6])
+    opt_g.step()
+    mark(PHASES[7])
+
+
+def run_phases(name="dcgan64", reps=7, seed=0):
+    """Per phase of the dcgan-form iteration, minigrad (auto) next to PyTorch (fused Adam):
+    medians over interleaved repetitions of 5 iterations each."""
+    config = CONFIGS[name]
+    mine = MinigradGAN(config, seed)
+    sides = {"minigrad": (mine.G, mine.D, mine.opt_g, mine.opt_d, mg.tensor, F.softplus)}
+    try:
+        import torch
+        torch.set_num_threads(2)
+        G, D = dcgan_layers(torch.nn)
+        for module, source in ((G, mine.G), (D, mine.D)):
+            module.load_state_dict({k: torch.from_numpy(v) for k, v in source.state_dict().items()})
+        sides["torch"] = (G, D, torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.999), fused=True),
+                          torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.999), fused=True),
+                          torch.from_numpy, torch.nn.functional.softplus)
+    except ImportError:
+        print("(PyTorch not installed: minigrad figures only)")
+    batches = [mine.batches() for _ in range(5)]
+    times = {side: {phase: [] for phase in PHASES} for side in sides}
+    for rep in range(reps + 1):                  # the first repetition warms up
+        for side, parts in sides.items():
+            time.sleep(SETTLE_SECONDS)
+            seconds = dict.fromkeys(PHASES, 0.0)
+            for real, z in batches:
+                dcgan_phases(*parts, real, z, seconds)
+            if rep:
+                for phase in PHASES:
+                    times[side][phase].append(seconds[phase] / len(batches))
+    print(f"{name}: ms per phase of the dcgan-form iteration, medians of {reps} interleaved repetitions\n")
+    print(f"{'phase':<22}" + "".join(f"{side:>12}" for side in sides) + ("       ratio" if len(sides) == 2 else ""))
+    for phase in PHASES + ("whole iteration",):
+        if phase == "whole iteration":
+            med = {side: statistics.median([sum(v) for v in zip(*times[side].values())]) for side in sides}
+        else:
+            med = {side: statistics.median(times[side][phase]) for side in sides}
+        row = f"{phase:<22}" + "".join(f"{1e3 * med[side]:>12.2f}" for side in sides)
+        if len(sides) == 2:
+            row += f"{med['minigrad'] / med['torch']:>12.2f}"
+        print(row)
+
+
 STARTUP = ("import time; t = time.perf_counter(); import sys; sys.path.insert(0, {root!r}); "
            "from benchmarks.train_step import MinigradGAN, CONFIGS; "
            "MinigradGAN(CONFIGS['toy']).iteration(); print(time.perf_counter() - t)")
@@ -323,6 +404,8 @@ def main():
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--startup", action="store_true")
     parser.add_argument("--faults", action="store_true", help="page faults and system time per DCGAN iteration")
+    parser.add_argument("--phases", action="store_true",
+                        help="the dcgan-form iteration phase by phase, next to PyTorch (--only picks the config)")
     parser.add_argument("--form", choices=("paper", "dcgan", "both"), default="both",
                         help="the iteration form (see the module docstring); default both")
     args = parser.parse_args()
@@ -333,6 +416,9 @@ def main():
         run_startup()
     elif args.faults:
         run_faults()
+    elif args.phases:
+        for name in args.only or ["dcgan64"]:
+            run_phases(name, args.reps)
     else:
         for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
             run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form)

@@ -93,6 +93,19 @@ def test_matmul_three_products(dtype, m, k, n):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_matmul_nt_transposed_orientation(dtype):
+    """The NumPy path computes a deep, wide a @ b.T (n >= 2m, k >= 2n) as (b @ a.T).T: same values,
+    returned as the transposed view of a C-contiguous (n, m) product."""
+    rng = np.random.default_rng(7)
+    for (m, k, n), swapped in (((5, 40, 12), True), ((12, 40, 5), False), ((5, 20, 12), False)):
+        a, b = rand(rng, (m, k), dtype), rand(rng, (n, k), dtype)
+        out = run("numpy", K.matmul_nt, a, b)
+        ref = a.astype(np.float64) @ b.astype(np.float64).T
+        np.testing.assert_allclose(out, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+        assert out.shape == (m, n) and out.T.flags.c_contiguous == swapped
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_matmul_noncontiguous_views(dtype):
     rng = np.random.default_rng(1)
     big_a, big_b = rand(rng, (40, 90), dtype), rand(rng, (61, 50), dtype)

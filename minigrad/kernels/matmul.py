@@ -193,6 +193,10 @@ def matmul_nt(a, b):
     if k == 1:
         return a * b.T        # outer product (k = 1)
     blas_threads.prepare(m * k * n)
+    if n >= 2 * m and k >= 2 * n:
+        # a deep sum into a short, wide output (a convolution's weight gradient g @ cols.T):
+        # OpenBLAS computes the transposed product faster (benchmarks/README.md, "NT orientation")
+        return (b @ a.T).T
     return a @ b.T
 
 
