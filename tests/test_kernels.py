@@ -496,11 +496,13 @@ def test_elementwise_kernels_take_permuted_layouts(act):
 
 def _bn_inputs(rng, dtype):
     """(N, C, ...) inputs of several layouts: NCHW, NCHW views of CNHW and CHWN memory (conv outputs),
-    (N, C) as for BatchNorm1d, (N, C, L), and a strided slice."""
+    (N, C) as for BatchNorm1d (contiguous and transposed), (N, C, L), and a strided slice: the
+    C-contiguous ones run the kernels' "_c" compilation, the others the any-stride one."""
     yield rand(rng, (3, 4, 5, 7), dtype) * 3 + 1
     yield (rand(rng, (4, 3, 5, 7), dtype) - 2).transpose(1, 0, 2, 3)
     yield (rand(rng, (4, 5, 7, 3), dtype) + 1).transpose(3, 0, 1, 2)     # CHWN memory: unfold / fold's order
     yield rand(rng, (9, 5), dtype)
+    yield rand(rng, (5, 9), dtype).T                                       # (N, C) with strided rows
     yield rand(rng, (2, 3, 11), dtype)
     yield rand(rng, (3, 8, 6, 6), dtype)[:, ::2, 1:, ::2]
 

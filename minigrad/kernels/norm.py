@@ -8,7 +8,8 @@ and the backward g -> dL/dx. Channels are axis 1; statistics run over every othe
 
 The NumPy reference is the plain formula; the Numba kernels (_nb_norm.py) make two passes over
 x forward (statistics in float64) plus one to write x_hat, and two over g backward, instead of
-the ~7 NumPy passes forward and ~15 backward of the same formula written as separate ops.
+the ~7 NumPy passes forward and ~15 backward of the same formula written as separate ops; where
+every array is C-contiguous (the usual case) they run their vectorised "_c" compilation.
 use_numba("batch_norm") (backend.AUTO_RULE) picks one.
 """
 import numpy as np
@@ -47,6 +48,11 @@ def _inverse(order):
     return list(np.argsort(order))
 
 
+def _variant(suffix, *arrays):
+    """The kernel name suffix, plus "_c" (the C-contiguous compilation) if every array is."""
+    return suffix + "_c" if all(a.flags.c_contiguous for a in arrays) else suffix
+
+
 def batch_norm_forward(x, eps):
     """(x_hat, mu, var, rstd) for x (N, C, ...): x_hat has x's shape and dtype, the statistics
     are float64 arrays (C,). Where each channel is one block of memory (a convolution's output)
@@ -66,6 +72,7 @@ def batch_norm_forward(x, eps):
             ok = np.empty_like(xk)
             out = ok.reshape(x.shape)
         mu, var = np.empty(C), np.empty(C)
+        suffix = _variant(suffix, xk, ok)
         split_range(compiled("norm", "stats" + suffix, x.dtype), (xk, mu, var), 0, C, x.size)
         rstd = 1.0 / np.sqrt(var + eps)
         split_range(compiled("norm", "normalize" + suffix, x.dtype), (xk, ok, mu, rstd), 0, C, x.size)
@@ -96,6 +103,7 @@ def batch_norm_backward(g, x_hat, rstd):
             yk = _kernel_view(x_hat)[1]
             ok = np.empty_like(yk)
             out = ok.reshape(g.shape)
+        suffix = _variant(suffix, gk, yk, ok)
         split_range(compiled("norm", "backward" + suffix, g.dtype), (gk, yk, rstd, ok), 0, g.shape[1], g.size)
         return out
     r = rstd.astype(g.dtype).reshape(1, -1, 1)
