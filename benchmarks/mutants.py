@@ -347,6 +347,8 @@ ENGINE = [
        "dst[t] = r * (gr[t] - mg - yr[t] * mgy)", "dst[t] = r * (gr[t] - mg)", KERNEL_TESTS),
     _m("Numba batch-norm statistics: the variance sums |x - mean| instead of its square",
        "minigrad/kernels/_nb_norm.py", "        s += d * d\n", "        s += abs(d)\n", KERNEL_TESTS),
+    _m("Numba BatchNorm1d backward: the y mean(g y) term dropped", "minigrad/kernels/_nb_norm.py",
+       "dst[t] = r[t] * (gr[t] - sg[t] - yr[t] * sgy[t])", "dst[t] = r[t] * (gr[t] - sg[t])", KERNEL_TESTS),
     _m("batch-norm second order: dF/dx with the wrong sign", "minigrad/batchnorm.py",
        "-(r * r) * c * _channel_mean(h * f)", "(r * r) * c * _channel_mean(h * f)", ENGINE_TESTS + CONV_TESTS),
 ]

@@ -107,46 +107,57 @@ def backward(g, y, rstd, out, c0, c1):
 
 @njit(**_FLAGS)
 def stats_rows(x, mean, var, c0, c1):
-    N = x.shape[0]
+    # each row's slice of channels c0:c1 is walked with a non-negative loop index, so Numba adds
+    # no negative-index wraparound and LLVM vectorises the per-channel adds
+    N, m = x.shape[0], c1 - c0
     inv = 1.0 / N
-    s = np.zeros(c1 - c0)
+    s = np.zeros(m)
     for n in range(N):
-        for c in range(c0, c1):
-            s[c - c0] += x[n, c]
-    for c in range(c0, c1):
-        mean[c] = s[c - c0] * inv
-    q = np.zeros(c1 - c0)
+        row = x[n, c0:c1]
+        for t in range(m):
+            s[t] += row[t]
+    mu = mean[c0:c1]
+    for t in range(m):
+        mu[t] = s[t] * inv
+    q = np.zeros(m)
     for n in range(N):
-        for c in range(c0, c1):
-            d = x[n, c] - mean[c]
-            q[c - c0] += d * d
-    for c in range(c0, c1):
-        var[c] = q[c - c0] * inv
+        row = x[n, c0:c1]
+        for t in range(m):
+            d = row[t] - mu[t]
+            q[t] += d * d
+    v = var[c0:c1]
+    for t in range(m):
+        v[t] = q[t] * inv
 
 
 @njit(**_FLAGS)
 def normalize_rows(x, out, mean, rstd, c0, c1):
+    mu, r = mean[c0:c1], rstd[c0:c1]
     for n in range(x.shape[0]):
-        for c in range(c0, c1):
-            out[n, c] = (x[n, c] - mean[c]) * rstd[c]
+        src, dst = x[n, c0:c1], out[n, c0:c1]
+        for t in range(c1 - c0):
+            dst[t] = (src[t] - mu[t]) * r[t]
 
 
 @njit(**_FLAGS)
 def backward_rows(g, y, rstd, out, c0, c1):
-    N = g.shape[0]
+    N, m = g.shape[0], c1 - c0
     inv = 1.0 / N
-    sg = np.zeros(c1 - c0)
-    sgy = np.zeros(c1 - c0)
+    sg = np.zeros(m)
+    sgy = np.zeros(m)
     for n in range(N):
-        for c in range(c0, c1):
-            sg[c - c0] += g[n, c]
-            sgy[c - c0] += g[n, c] * y[n, c]
-    for c in range(c0, c1):
-        sg[c - c0] *= inv
-        sgy[c - c0] *= inv
+        gr, yr = g[n, c0:c1], y[n, c0:c1]
+        for t in range(m):
+            sg[t] += gr[t]
+            sgy[t] += np.float64(gr[t]) * yr[t]
+    for t in range(m):
+        sg[t] *= inv
+        sgy[t] *= inv
+    r = rstd[c0:c1]
     for n in range(N):
-        for c in range(c0, c1):
-            out[n, c] = rstd[c] * (g[n, c] - sg[c - c0] - y[n, c] * sgy[c - c0])
+        gr, yr, dst = g[n, c0:c1], y[n, c0:c1], out[n, c0:c1]
+        for t in range(m):
+            dst[t] = r[t] * (gr[t] - sg[t] - yr[t] * sgy[t])
 
 
 # The same kernels compiled for C-contiguous arrays (kernels/norm.py picks the name with "_c" when
