@@ -1,5 +1,19 @@
-"""What every lesson shares: the command line, the output folder, figures, metrics.json, GIFs, and
-the lesson text itself.
+"""What every lesson shares: the runner, the command line, the output folder, figures, metrics.json,
+GIFs, and the lesson text itself.
+
+A lesson is two functions and a shell (demos/curves.py is the model):
+
+    run(steps=..., seed=..., ...) -> Result     the experiment: training and measurements; returns
+                                                result.metrics (what metrics.json gets) and the
+                                                arrays its figures draw. A notebook can call it.
+    report(result, out, show=False) -> [paths]  the figures (PNG), metrics.json and the printed summary
+    main(argv)                                  parses the command line, then
+                                                run_lesson(args, lambda: run(...), report)
+
+`run_lesson` shows progress (the Trainer's bar), and turns the first Ctrl-C into "stop after this
+iteration" (gan/interrupt.py): run returns what was done, with metrics["interrupted"] = True and
+metrics["stopped_at"] (e.g. "iteration 2926 of 10000"), report writes its figures and metrics.json
+from it, one line says so, and the process exits with status 130. A second Ctrl-C stops at once.
 
 A lesson's module docstring is the lesson: `--help` prints it, and every run ends by printing, next
 to the path of each file it wrote, the bullet of the docstring's "What to look at" section about
@@ -19,16 +33,85 @@ import re
 import sys
 import textwrap
 import time
+import types
 from pathlib import Path
 
 import numpy as np
 
+from gan import interrupt
 from minigrad.serialization import check_can_save
 
 WHAT_TO_LOOK_AT = "What to look at"
 _BULLET = re.compile(r"\* ``([^`]+)``: (.*)")
 #: matplotlib backends that only write files: with these, --show cannot open a window
 _FILE_ONLY_BACKENDS = ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template")
+
+
+class Result(types.SimpleNamespace):
+    """What a lesson's `run` returns: `metrics` (the dict metrics.json gets) and, as attributes, the
+    arrays its figures draw (samples, snapshots, histories)."""
+
+
+def stop_state(done, planned, what="iteration"):
+    """The interruption fields of a lesson's metrics after a training loop that reached `done` of
+    `planned` steps: {"interrupted": ..., "stopped_at": "iteration 812 of 2000" or None}."""
+    stopped = interrupt.requested() and done < planned
+    return {"interrupted": bool(stopped), "stopped_at": f"{what} {done} of {planned}" if stopped else None}
+
+
+def run_lesson(args, experiment, report):
+    """The shell of every lesson: set up the output folder, run the experiment with Ctrl-C as "stop
+    after this iteration", report (figures, metrics.json, summary), then exit 130 if it was
+    stopped. Returns the Result."""
+    started = time.perf_counter()
+    setup(args)
+    lesson = getattr(args, "lesson", "lesson")
+    try:
+        with interrupt.stop_on_ctrl_c():
+            result = experiment()
+            if interrupt.requested() and not result.metrics.get("interrupted"):
+                result.metrics.update(interrupted=True, stopped_at=result.metrics.get("stopped_at") or
+                                      "the end of the training (Ctrl-C came during the measurements)")
+            paths = report(result, args.out, show=args.show)
+    except KeyboardInterrupt:
+        print(f"\n{lesson}: stopped at once (second Ctrl-C); {args.out}/ may hold only part of the outputs",
+              file=sys.stderr)
+        raise SystemExit(130) from None
+    finish(args, paths, started)
+    if result.metrics.get("interrupted"):
+        print(f"\n{lesson}: interrupted (Ctrl-C) at {result.metrics['stopped_at']}: the figures and "
+              f"metrics.json in {args.out}/ show the work up to there", file=sys.stderr)
+        raise SystemExit(130)
+    quick_note(args)
+    return result
+
+
+def quick_note(args):
+    """After a --quick run whose pictures cannot show the lesson's claim yet: say so, with the time
+    of the default run (the lesson module's QUICK_NOTE and MEASURED_SECONDS)."""
+    module = importlib.import_module(f"demos.{args.lesson}")
+    note = getattr(module, "QUICK_NOTE", None)
+    if args.quick and note:
+        default = getattr(module, "MEASURED_SECONDS", {}).get("default")
+        took = f" (about {format_seconds(default)} on 2 cores)" if default else ""
+        print(textwrap.fill(f"--quick: {note} The default run{took}: python -m demos {args.lesson}",
+                            width=100))
+
+
+def format_seconds(seconds):
+    """90 -> '1.5 min', 40 -> '40 s'."""
+    return f"{seconds / 60:.1f} min".replace(".0 min", " min") if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def save_figures(out, figures, show=False):
+    """Save [(file name, figure)] as PNGs in `out`; close each unless `show` (a window will show
+    them). Returns the paths."""
+    paths = []
+    for name, figure in figures:
+        paths.append(save_figure(figure, out, name))
+        if not show:
+            pyplot().close(figure)
+    return paths
 
 
 def lesson_text(name):

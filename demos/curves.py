@@ -97,8 +97,8 @@ def train_with_snapshots(trainer, steps, n_snapshots):
         snapshots.append((step, trainer.sample(N_SAMPLES)))
 
     trainer.fit(steps, callback=take_snapshot, callback_every=every)
-    if snapshots[-1][0] != steps:
-        snapshots.append((steps, trainer.sample(N_SAMPLES)))
+    if snapshots[-1][0] != trainer.iteration:   # the last step (or the step reached on Ctrl-C)
+        snapshots.append((trainer.iteration, trainer.sample(N_SAMPLES)))
     return snapshots
 
 
@@ -145,13 +145,14 @@ def figure_discriminator(plt, history):
     """D(x), D(G(z)) and the D score V over training, with the equilibrium values."""
     steps = np.arange(1, len(history["d_loss"]) + 1)
     window = max(1, len(steps) // 50)
+    smoothing = f"moving average over {window} steps" if window > 1 else "every step"
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
     left.plot(steps, moving_average(history["d_real"], window), c="#0066ff", label="D(x), real")
     left.plot(steps, moving_average(history["d_fake"], window), c="red", label="D(G(z)), generated")
     left.axhline(0.5, c="k", ls=":", label="D = 1/2 (cannot tell)")
     left.set_ylim(0, 1)
     left.set_xlabel("training step")
-    left.set_title(f"what D says (moving average over {window} steps)", fontsize=10)
+    left.set_title(f"what D says ({smoothing})", fontsize=10)
     left.legend(fontsize=8)
     d_score = -np.asarray(history["d_loss"])
     right.plot(steps, moving_average(d_score, window), c="purple", label="V = E log D(x) + E log(1 - D(G(z)))")
@@ -164,17 +165,20 @@ def figure_discriminator(plt, history):
 
 
 def figure_a_histogram(plt, final_curves, untrained_curves):
-    """Histogram of the fitted a of generated curves, next to the density of U[1, 3]."""
-    a_final, _ = metrics.fit_curve_a(final_curves)
-    a_untrained, _ = metrics.fit_curve_a(untrained_curves)
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    """Histograms of the fitted a of generated curves, untrained and trained G in panels of their
+    own (the untrained G's a pile up in one spike that would flatten the other), each next to the
+    density of U[1, 3]."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
     bins = np.linspace(0, 4, 41)
-    ax.hist(np.clip(a_untrained, 0, 4), bins=bins, density=True, color="#bbbbbb", label="untrained G")
-    ax.hist(np.clip(a_final, 0, 4), bins=bins, density=True, color="red", alpha=0.6, label="trained G")
-    ax.plot([0, 1, 1, 3, 3, 4], [0, 0, 0.5, 0.5, 0, 0], c="#0066ff", lw=2, label="real a ~ U[1, 3]")
-    ax.set_xlabel("fitted a of a generated curve (clipped to [0, 4])")
-    ax.set_ylabel("density")
-    ax.legend(fontsize=8)
+    for ax, curves, colour, name in ((axes[0], untrained_curves, "#999999", "untrained G"),
+                                     (axes[1], final_curves, "red", "trained G")):
+        a, _ = metrics.fit_curve_a(curves)
+        ax.hist(np.clip(a, 0, 4), bins=bins, density=True, color=colour, alpha=0.7, label=name)
+        ax.plot([0, 1, 1, 3, 3, 4], [0, 0, 0.5, 0.5, 0, 0], c="#0066ff", lw=2, label="real a ~ U[1, 3]")
+        ax.set_xlabel("fitted a of a generated curve (clipped to [0, 4])")
+        ax.set_title(f"{name}: W1(a, U[1,3]) = {metrics.curves_quality(curves)['w1_a']:.2f}", fontsize=10)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("density")
     fig.tight_layout()
     return fig
 
@@ -194,7 +198,12 @@ def save_training_gif(plt, snapshots, real_curve, out):
     return path
 
 
-# ----------------------------------------------------------------------------- the demo
+# ----------------------------------------------------------------------------- the lesson
+
+def tail_mean(values, tail):
+    """Mean of the last `tail` values; NaN (null in metrics.json) when there are none."""
+    return float(np.mean(values[-tail:])) if len(values) else math.nan
+
 
 def collect_metrics(history, snapshots, settings, steps):
     untrained = metrics.curves_quality(snapshots[0][1])
@@ -204,9 +213,9 @@ def collect_metrics(history, snapshots, settings, steps):
         **final,
         "w1_a_untrained": untrained["w1_a"],
         "residual_rms_untrained": untrained["residual_rms"],
-        "d_real": float(np.mean(history["d_real"][-tail:])),
-        "d_fake": float(np.mean(history["d_fake"][-tail:])),
-        "d_score": float(-np.mean(history["d_loss"][-tail:])),
+        "d_real": tail_mean(history["d_real"], tail),
+        "d_fake": tail_mean(history["d_fake"], tail),
+        "d_score": -tail_mean(history["d_loss"], tail),
         "equilibrium_d_score": EQUILIBRIUM_D_SCORE,
         "w1_a_history": [[step, metrics.curves_quality(curves)["w1_a"]] for step, curves in snapshots],
         "steps": steps,
@@ -215,38 +224,45 @@ def collect_metrics(history, snapshots, settings, steps):
     }
 
 
+def run(steps=DEFAULT["steps"], seed=0, original=False, n_snapshots=N_SNAPSHOTS):
+    """Train the tutorial's GAN for `steps` steps; returns a Result with `metrics` (metrics.json),
+    `snapshots` [(step, (N_SAMPLES, 15) generated curves)], `history` (the Trainer's) and
+    `real_curve`. Ctrl-C under the lesson runner stops after the current step (see demos/common.py)."""
+    started = time.perf_counter()
+    settings = ORIGINAL if original else DEFAULT
+    print(f"curves: {settings['loss']} loss, Adam lr {settings['lr']:g} betas {settings['betas']}, {steps} steps")
+    trainer = build_trainer(settings, seed)
+    snapshots = train_with_snapshots(trainer, steps, min(n_snapshots, steps))
+    metrics_ = collect_metrics(trainer.history, snapshots, settings, trainer.iteration)
+    metrics_.update(common.stop_state(trainer.iteration, steps, "step"), steps_planned=steps,
+                    seconds=time.perf_counter() - started)
+    real_curve = data.curves(1, np.random.default_rng(seed))[0]
+    return common.Result(metrics=metrics_, snapshots=snapshots, history=trainer.history, real_curve=real_curve)
+
+
+def report(result, out, show=False):
+    """Write samples.npy, the three figures, the GIF and metrics.json to `out`; print the result."""
+    plt = common.pyplot()
+    snapshots, m = result.snapshots, result.metrics
+    paths = [common.save_samples(out, snapshots[-1][1])]
+    paths += common.save_figures(out, [
+        ("curves_training.png", figure_training(plt, snapshots, result.real_curve)),
+        ("discriminator.png", figure_discriminator(plt, result.history)),
+        ("a_histogram.png", figure_a_histogram(plt, snapshots[-1][1], snapshots[0][1]))], show)
+    paths.append(save_training_gif(plt, snapshots, result.real_curve, out))
+    paths.append(common.write_metrics(out, m))
+    print(f"\nresult after {m['steps']} steps: W1(fitted a, U[1,3]) = {m['w1_a']:.3f} (untrained G: "
+          f"{m['w1_a_untrained']:.3f}), residual RMS {m['residual_rms']:.3f}; D(x) = {m['d_real']:.2f}, "
+          f"D(G(z)) = {m['d_fake']:.2f}, D score {m['d_score']:.3f} (equilibrium -1.386)")
+    return paths
+
+
 def main(argv=None):
     parser = common.make_parser("curves", __doc__.splitlines()[0], default_steps=DEFAULT["steps"])
     parser.add_argument("--original", action="store_true",
                         help="the parabola tutorial's exact settings: saturating minimax loss, Adam lr 1e-4, betas (0.9, 0.999), "
                              "10,000 steps")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    out = common.setup(args)
-    settings = ORIGINAL if args.original else DEFAULT
-    steps = args.steps or (QUICK_STEPS if args.quick else settings["steps"])
-    n_snapshots = min(N_SNAPSHOTS, steps) if not args.quick else 12
-    print(f"curves: {settings['loss']} loss, Adam lr {settings['lr']:g} betas {settings['betas']}, {steps} steps")
-
-    trainer = build_trainer(settings, args.seed)
-    snapshots = train_with_snapshots(trainer, steps, n_snapshots)
-    results = collect_metrics(trainer.history, snapshots, settings, steps)
-
-    plt = common.pyplot()
-    real_curve = data.curves(1, np.random.default_rng(args.seed))[0]
-    paths = [common.save_samples(out, snapshots[-1][1])]
-    for figure, name in ((figure_training(plt, snapshots, real_curve), "curves_training.png"),
-                         (figure_discriminator(plt, trainer.history), "discriminator.png"),
-                         (figure_a_histogram(plt, snapshots[-1][1], snapshots[0][1]), "a_histogram.png")):
-        paths.append(common.save_figure(figure, out, name))
-        if not args.show:
-            plt.close(figure)
-    paths.append(save_training_gif(plt, snapshots, real_curve, out))
-    results["seconds"] = time.perf_counter() - started
-    paths.append(common.write_metrics(out, results))
-
-    print(f"\nresult: W1(fitted a, U[1,3]) = {results['w1_a']:.3f} (untrained G: {results['w1_a_untrained']:.3f}), "
-          f"residual RMS {results['residual_rms']:.3f}; D(x) = {results['d_real']:.2f}, "
-          f"D(G(z)) = {results['d_fake']:.2f}, D score {results['d_score']:.3f} (equilibrium -1.386)")
-    common.finish(args, paths, started)
-    return results
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT["steps"])
+    return common.run_lesson(args, lambda: run(steps, args.seed, args.original,
+                                               12 if args.quick else N_SNAPSHOTS), report)

