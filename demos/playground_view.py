@@ -1,6 +1,8 @@
 """Drawing a playground Snapshot: the plane (D's map, real and generated samples, G's manifold, the
 arrows) on the left, the measurements over time on the right. Nothing here trains or computes a
 gradient: every drawn number comes from `demos.playground_state.Snapshot`."""
+import math
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -10,6 +12,8 @@ REAL_COLOR, FAKE_COLOR, ARROW_COLOR = "#1b7837", "#762a83", "#d95f02"
 MAP_COLORMAP = "PRGn"            # purple where D says "generated", green where it says "real"
 DEFAULT_ARROW_SCALE = 250.0      # drawn arrow = DEFAULT_ARROW_SCALE x (-dL_G/dG(z)); L_G is a mean over 500 samples
 HISTORY_PANELS = 4
+KEY_LENGTH = 0.15                # the key arrow (lower right) is about this x the plane's half-width
+ARROW_TARGET = 0.08              # a frame's own scale draws its median arrow about this x the half-width
 
 KIND_TITLES = {
     "probability": "D(x) = sigmoid(logit), black line: D = 1/2",
@@ -29,7 +33,7 @@ class PlaygroundView:
     def __init__(self, plt=None, figsize=(13.0, 6.6), bottom=0.0, arrow_scale=DEFAULT_ARROW_SCALE):
         # without pyplot: a figure that no window owns (it can still be saved), e.g. after the window closed
         self.fig = fig = plt.figure(figsize=figsize) if plt is not None else Figure(figsize=figsize)
-        self.arrow_scale = float(arrow_scale)
+        self.arrow_scale = None if arrow_scale is None else float(arrow_scale)  # None: each frame its own
         top, low = 0.86, bottom + 0.07
         height = top - low
         self.title = fig.text(0.5, 0.965, "", ha="center", va="center", fontsize=11)
@@ -44,7 +48,7 @@ class PlaygroundView:
                                                          label="G(z grid): G's manifold"))
         self.real = ax.scatter([], [], s=5, c=REAL_COLOR, alpha=0.6, lw=0, label="real x")
         self.fake = ax.scatter([], [], s=5, c=FAKE_COLOR, alpha=0.9, lw=0, label="generated G(z)")
-        self.contours = self.arrows = None
+        self.contours = self.arrows = self.arrow_key = None
         ax.tick_params(labelsize=7)
         ax.set_aspect("equal")
 
@@ -100,7 +104,7 @@ class PlaygroundView:
         self.map.set_extent((-e, e, -e, e))
         self.map.set_clim(*((float(snap.d_map.min()), float(snap.d_map.max())) if critic else (0.0, 1.0)))
         self.colorbar.set_label(MAP_LABELS[snap.map_kind], fontsize=8)
-        for artist in (self.contours, self.arrows):
+        for artist in (self.contours, self.arrows, self.arrow_key):
             if artist is not None:
                 _remove(artist)
         if critic:
@@ -114,18 +118,28 @@ class PlaygroundView:
         self.manifold.set_segments(rows + columns)
         self.real.set_offsets(snap.real)
         self.fake.set_offsets(snap.fake)
-        shown = self.arrow_scale * snap.arrows
+        scale = self.scale_for(snap)
+        shown = scale * snap.arrows
         self.arrows = ax.quiver(snap.fake[:, 0], snap.fake[:, 1], shown[:, 0], shown[:, 1], angles="xy",
                                 scale_units="xy", scale=1.0, color=ARROW_COLOR, width=0.0022, headwidth=3.5,
-                                headlength=4, alpha=0.8, label=f"{self.arrow_scale:g} x (-dL_G/dG(z))")
+                                headlength=4, alpha=0.8, label=f"-dL_G/dG(z), drawn {scale:g} x its length")
+        key = nice_number(KEY_LENGTH * e / scale)   # a round gradient, drawn about KEY_LENGTH x e long
+        # the quiver draws scale x arrows at scale 1, so the key's length is given in drawn units too
+        self.arrow_key = ax.quiverkey(self.arrows, 0.9, 0.035, key * scale, f"|dL_G/dG(z)| = {key:.0e}", labelpos="W",
+                                      coordinates="axes", color=ARROW_COLOR, fontproperties={"size": 7})
         ax.set_xlim(-e, e)
         ax.set_ylim(-e, e)
         median = np.median(np.linalg.norm(snap.arrows, axis=1))
         outside = int(np.sum(np.any(np.abs(snap.fake) > e, axis=1)))
         outside = f"\n{outside} of {len(snap.fake)} generated samples are outside the view" if outside else ""
-        ax.set_title(f"{KIND_TITLES[snap.map_kind]}\narrows: {self.arrow_scale:g} x (-dL_G/dG(z)), "
+        ax.set_title(f"{KIND_TITLES[snap.map_kind]}\narrows: {scale:g} x (-dL_G/dG(z)), "
                      f"median |dL_G/dG(z)| = {median:.2e}{outside}", fontsize=9)
         ax.legend(loc="lower left", fontsize=7, framealpha=0.8, markerscale=2.5)
+
+    def scale_for(self, snap):
+        """The drawn arrow is this x (-dL_G/dG(z)): the view's arrow_scale, or without one the
+        frame's own (frame_arrow_scale)."""
+        return self.arrow_scale if self.arrow_scale is not None else frame_arrow_scale(snap)
 
     # ------------------------------------------------------------------ measurements over time
     def draw_history(self, snap):
@@ -164,6 +178,21 @@ class PlaygroundView:
             quality_ax.set_ylim(-0.5, len(snap.centers) + 0.5)
         else:
             quality_ax.set_ylim(0, 1.1 * max(np.nanmax(h["sliced_w1"]), snap.sliced_w1_floor))
+
+
+def frame_arrow_scale(snap):
+    """A frame's own arrow scale: its median arrow drawn about ARROW_TARGET x the plane's half-width,
+    rounded to 1, 2 or 5 x a power of ten (DEFAULT_ARROW_SCALE if every arrow is 0)."""
+    median = float(np.median(np.linalg.norm(snap.arrows, axis=1)))
+    if not (median > 0 and math.isfinite(median)):
+        return DEFAULT_ARROW_SCALE
+    return nice_number(ARROW_TARGET * snap.extent / median)
+
+
+def nice_number(x):
+    """The number of the form 1, 2 or 5 x 10^k nearest to x > 0 (in ratio)."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda c: abs(math.log(c / x)))
 
 
 def _remove(artist):
