@@ -73,7 +73,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from gan import data, losses
+from gan import data, interrupt, losses
 from gan.inspect import format_report, inspect_step
 from gan.progress import ProgressBar
 from minigrad import nn, optim
@@ -225,6 +225,7 @@ def draw_graph(dot_path, png_path):
     return None
 
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(seed=0, pretrain_steps=REAL_D_PRETRAIN_STEPS):
     """The tiny worked example (by hand and by minigrad; raises AssertionError if they disagree), one SGD
     step on its G, and gan.inspect reports of the real-sized curve GAN after D alone was trained for

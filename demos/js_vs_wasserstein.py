@@ -191,6 +191,7 @@ def _extreme(values, pick):
 
 # ----------------------------------------------------------------------------- the lesson
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_STEPS, seed=0, thetas=DEFAULT_THETAS):
     """Train a classic D and a WGAN-GP critic from scratch for each theta (`steps` steps each) and
     measure their estimates of JS and W1. Returns a Result with `metrics` (metrics.json: one value

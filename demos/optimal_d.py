@@ -152,6 +152,7 @@ def _max_or_nan(values):
 
 # ----------------------------------------------------------------------------- the lesson
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_STEPS, seed=0, family_mu=FAMILY_MU, family_steps=None):
     """Train D against the fixed p_g for `steps` steps, then one D per shift mu of `family_mu`
     (`family_steps` each, default max(200, steps // 5), warm-started). Returns a Result with

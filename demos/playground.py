@@ -275,6 +275,7 @@ def train_frames(state, steps, n_frames):
     return snapshots, done
 
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_ITERATIONS, frames=DEFAULT_FRAMES, arrow_scale=None, png_snapshots=PNG_SNAPSHOTS,
         saturation_d_steps=SATURATION_D_STEPS, **settings):
     """Train the playground's GAN for `steps` iterations without a window, taking `frames` snapshots.
@@ -301,6 +302,7 @@ def run(steps=DEFAULT_ITERATIONS, frames=DEFAULT_FRAMES, arrow_scale=None, png_s
     return common.Result(metrics=metrics, snapshots=snapshots, arrow_scale=arrow_scale, png_snapshots=png_snapshots)
 
 
+@interrupt.stop_on_ctrl_c()
 def run_window(settings, arrow_scale=DEFAULT_ARROW_SCALE):
     """Open the window with its controls and wait until it closes (or Ctrl-C closes it). Returns a
     Result like run's, with the last state as the only snapshot (`window` True)."""

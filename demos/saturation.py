@@ -172,6 +172,7 @@ def _median(values):
 D_GRID = np.concatenate([np.logspace(-4, -1, 60), np.linspace(0.1, 0.9, 33)[1:-1], 1 - np.logspace(-1, -4, 60)])
 
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_STEPS, seed=0, pretrain_steps=PRETRAIN_STEPS):
     """Check the closed form against minigrad, pretrain D alone for `pretrain_steps` steps, then train
     from those weights under both G losses for `steps` steps each. Returns a Result with `metrics`
