@@ -259,7 +259,7 @@ ENGINE = [
        "h * g * curvature(y, slope) if need[1] and curvature is not None else None)",
        "None)", ENGINE_TESTS),
     _m("mean: gradient n times too large (escaped)", "minigrad/ops.py",
-       "_copy_back(g * (y.size / builtins.max(a.size, 1)), a.shape, axis, keepdims)",
+       "_copy_back(g * (_numel(y) / builtins.max(_numel(a), 1)), a.shape, axis, keepdims)",
        "_copy_back(g, a.shape, axis, keepdims)", ENGINE_TESTS),
     _m("mean: forward is the sum", "minigrad/ops.py",
        "return total * a.dtype.type(total.size / builtins.max(a.size, 1))", "return total", ENGINE_TESTS),
@@ -290,7 +290,8 @@ ENGINE = [
 
     # ------------------------------------------------------------------ minigrad/functional.py
     _m("mse_loss: sum instead of mean (escaped)", "minigrad/functional.py",
-       "return ops.mean(diff * diff)", "return ops.sum(diff * diff)", ENGINE_TESTS),
+       "return _reduce(diff * diff, reduction)", "return _reduce(diff * diff, 'sum' if reduction == 'mean' else reduction)",
+       ENGINE_TESTS),
     _m("norm: squared norm (escaped)", "minigrad/functional.py",
        "return ops.sqrt(ops.sum(x * x, axis=axis, keepdims=keepdims))", "return ops.sum(x * x, axis=axis, keepdims=keepdims)",
        ENGINE_TESTS),
@@ -300,7 +301,8 @@ ENGINE = [
     _m("log_softmax: the log term dropped", "minigrad/functional.py",
        "return shifted - ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True))", "return shifted", ENGINE_TESTS),
     _m("cross_entropy: sum over the batch", "minigrad/functional.py",
-       "return -ops.mean(picked)", "return -ops.sum(picked)", ENGINE_TESTS),
+       "return _reduce(-picked, reduction)", "return _reduce(-picked, 'sum' if reduction == 'mean' else reduction)",
+       ENGINE_TESTS),
     _m("leaky_relu (slope <= 0): slope doubled", "minigrad/functional.py",
        "return ops.where(x > 0, x, x * negative_slope)", "return ops.where(x > 0, x, x * (2 * negative_slope))",
        ENGINE_TESTS + ["tests/test_semantics.py"]),
