@@ -14,7 +14,7 @@ from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_d
                      no_grad, set_default_dtype, set_grad_enabled, tensor)
 from .autograd import apply, grad
 from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, log, log1p, matmul, max, maximum,
-                  mean, minimum, relu, reshape, sigmoid, sqrt, sum, tanh, transpose, where)
+                  mean, minimum, permute, relu, reshape, sigmoid, sqrt, sum, tanh, transpose, where)
 from .fused import linear
 from .creation import arange, cat, full, manual_seed, ones, ones_like, rand, randn, stack, zeros, zeros_like
 from .reshaping import flatten, squeeze, unsqueeze

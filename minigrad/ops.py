@@ -24,7 +24,7 @@ import numpy as np
 from . import kernels
 from .activations import ACTIVATIONS, lookup
 from .autograd import apply
-from .tensor import Tensor, lift, value
+from .tensor import Tensor, lift, normalize_dim, value
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -495,17 +495,44 @@ def reshape(a, *shape):
     return apply("reshape", forward, lambda g, y, a: reshape(g, a.shape), a)
 
 
-def transpose(a, *axes):
-    """Permute axes (reverse them when none are given);   dL/da = g permuted back."""
+def _axes_args(axes):
+    return tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else tuple(axes)
+
+
+def _permute(a, axes):
+    """y = a with its axes reordered: axis i of y is axis axes[i] of a;   dL/da = g permuted back."""
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return apply("transpose", lambda a: a.transpose(axes), lambda g, y, a: _permute(g, inverse), a)
+
+
+def _permutation(name, dims, shape):
+    n = builtins.max(len(shape), 1)
+    if len(dims) != len(shape) or not all(-n <= d < n for d in dims) or \
+            sorted(int(d) % n for d in dims) != list(range(len(shape))):
+        raise ValueError(f"{name}: dims {dims} are not a permutation of the axes of a tensor of shape {shape}")
+    return tuple(int(d) % n for d in dims)
+
+
+def permute(a, *dims):
+    """Axis i of the result is axis dims[i] of a (torch's permute, NumPy's transpose with axes)."""
     a = _as_input(a)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
+    return _permute(a, _permutation("permute", _axes_args(dims), a.shape))
+
+
+def transpose(a, *axes):
+    """As torch: x.transpose(d0, d1) swaps two axes, and x.transpose() reverses them all (x.T).
+    Every axis listed (three or more) is a permutation, as NumPy's transpose (see permute).
+    The one op underneath reorders axes;   dL/da = g reordered back."""
+    a = _as_input(a)
+    axes = _axes_args(axes)
     if not axes:
-        axes = tuple(reversed(range(a.ndim)))
-    if sorted(int(ax) % builtins.max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {a.shape}")
-    inverse = tuple(int(i) for i in np.argsort([int(ax) % a.ndim for ax in axes]))
-    return apply("transpose", lambda a: a.transpose(axes), lambda g, y, a: transpose(g, *inverse), a)
+        return _permute(a, tuple(reversed(range(a.ndim))))
+    if len(axes) == 2:
+        d0, d1 = (normalize_dim("transpose", d, a.shape) for d in axes)
+        order = list(range(a.ndim))
+        order[d0], order[d1] = d1, d0
+        return _permute(a, tuple(order))
+    return _permute(a, _permutation("transpose", axes, a.shape))
 
 
 def _index_key(index):
@@ -684,7 +711,7 @@ def _install():
     T.exp, T.log, T.log1p, T.sqrt, T.abs = exp, log, log1p, sqrt, abs
     T.tanh, T.sigmoid, T.relu = tanh, sigmoid, relu
     T.sum, T.mean, T.max = sum, mean, max
-    T.reshape, T.transpose = reshape, transpose
+    T.reshape, T.transpose, T.permute = reshape, transpose, permute
     T.T = property(lambda self: transpose(self))
     T.clip = clip
     T.float = lambda self: cast(self, np.float32)

@@ -1,5 +1,6 @@
-"""The PyTorch habits: tensor factories, Tensor.view / squeeze / unsqueeze / flatten / size / dim /
-numel / item, and the loss modules nn.BCEWithLogitsLoss / BCELoss / MSELoss / CrossEntropyLoss.
+"""The PyTorch habits: tensor factories, Tensor.view / squeeze / unsqueeze / flatten / transpose /
+permute / size / dim / numel / item, and the loss modules nn.BCEWithLogitsLoss / BCELoss / MSELoss /
+CrossEntropyLoss.
 
 Each habit is checked twice: against NumPy closed forms (so the checks run on a student's machine
 without torch), and against PyTorch itself where it is installed (the tests that import torch skip
@@ -103,6 +104,27 @@ def test_randn_and_rand_draw_from_the_documented_generator():
                                   np.random.default_rng(3).standard_normal(4, dtype=np.float32))
 
 
+def test_manual_seed_also_seeds_layer_initialisation_and_dropout():
+    """As torch.manual_seed: layers and dropout made without rng= draw from the default generator,
+    and a Dropout made before the reseed follows it (the generator is reseeded in place)."""
+    drop = nn.Dropout(0.5)
+
+    def draw():
+        layer, conv = nn.Linear(3, 2), nn.Conv2d(1, 2, 3)
+        return layer.weight.numpy().copy(), conv.weight.numpy().copy(), drop(mg.ones(8)).numpy().copy()
+    mg.manual_seed(11)
+    first = draw()
+    mg.manual_seed(11)
+    second = draw()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], draw()[0])
+    reference = np.random.default_rng(11)            # Linear(3, 2): U(-1/sqrt(3), 1/sqrt(3)), weight first
+    bound = 1 / math.sqrt(3)
+    np.testing.assert_array_equal(first[0], reference.uniform(-bound, bound, (2, 3)).astype(np.float32))
+    assert set(np.unique(first[2])) <= {0.0, 2.0}
+
+
 def test_randn_and_rand_have_their_distributions():
     mg.manual_seed(0)
     n = 200_000
@@ -122,6 +144,11 @@ def test_cat_and_stack_values_and_gradients():
     c = f64(rng, 2, 3)
     np.testing.assert_array_equal(mg.stack([a, c]).numpy(), np.stack([a.numpy(), c.numpy()]))
     np.testing.assert_array_equal(mg.stack([a, c], dim=2).numpy(), np.stack([a.numpy(), c.numpy()], axis=2))
+    # axis= is accepted for dim=, as in torch (and as the older minigrad calls write it)
+    np.testing.assert_array_equal(mg.stack([a, c], axis=1).numpy(), mg.stack([a, c], dim=1).numpy())
+    np.testing.assert_array_equal(mg.cat([a, c], axis=1).numpy(), mg.cat([a, c], dim=1).numpy())
+    with pytest.raises(TypeError, match="cat: give dim or axis, not both"):
+        mg.cat([a, c], dim=1, axis=1)
     # each input's gradient is its slice of the output's gradient: d <u, cat(a, b)> / da = u[:, :3]
     u = rng.standard_normal((2, 4))
     (mg.cat([a, b], dim=1) * mg.tensor(u)).sum().backward()
@@ -192,6 +219,25 @@ def test_view_squeeze_unsqueeze_flatten_against_numpy():
     assert nn.Flatten()(x).shape == (2, 12)
 
 
+def test_transpose_swaps_two_axes_as_torch_and_permute_reorders_them():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = mg.tensor(data)
+    m = mg.tensor(data[0])
+    np.testing.assert_array_equal(m.transpose(0, 1).numpy(), data[0].T)     # torch's swap, not an identity
+    np.testing.assert_array_equal(m.transpose(1, 0).numpy(), data[0].T)
+    np.testing.assert_array_equal(x.transpose(0, 2).numpy(), np.swapaxes(data, 0, 2))
+    np.testing.assert_array_equal(x.transpose(-1, 1).numpy(), np.swapaxes(data, 2, 1))
+    np.testing.assert_array_equal(x.permute(2, 0, 1).numpy(), np.transpose(data, (2, 0, 1)))
+    np.testing.assert_array_equal(mg.permute(x, (1, 2, 0)).numpy(), np.transpose(data, (1, 2, 0)))
+    np.testing.assert_array_equal(x.transpose(1, 2, 0).numpy(), np.transpose(data, (1, 2, 0)))  # all axes: NumPy's
+    np.testing.assert_array_equal(x.transpose().numpy(), data.T)
+    with pytest.raises(IndexError, match=r"transpose: dim 3 is out of range for a tensor of shape \(2, 3, 4\)"):
+        x.transpose(0, 3)
+    with pytest.raises(ValueError, match=r"permute: dims \(1, 0\) are not a permutation of the axes of a tensor "
+                                         r"of shape \(2, 3, 4\)"):
+        x.permute(1, 0)
+
+
 RESHAPES = [
     ("view", lambda x: x.view(3, -1) * x.view(3, -1)),
     ("view tuple", lambda x: x.view((6, 2)).tanh()),
@@ -200,6 +246,8 @@ RESHAPES = [
     ("unsqueeze", lambda x: x.unsqueeze(1).tanh() * x.unsqueeze(0)),
     ("flatten", lambda x: x.flatten().tanh()),
     ("flatten range", lambda x: x.view(2, 3, 2).flatten(0, 1) ** 3),
+    ("transpose two dims", lambda x: x.view(2, 3, 2).transpose(0, 2).tanh() * x.view(2, 3, 2).transpose(2, 0)),
+    ("permute", lambda x: x.view(2, 3, 2).permute(1, 2, 0) ** 2),
 ]
 
 
@@ -422,6 +470,9 @@ METHOD_CALLS = [
     ((2, 3, 4, 5), "flatten", ()), ((2, 3, 4, 5), "flatten", (1,)), ((2, 3, 4, 5), "flatten", (1, 2)),
     ((2, 3, 4, 5), "flatten", (-3, -2)), ((2, 3, 4, 5), "flatten", (2, 1)), ((2, 3, 4, 5), "flatten", (0, 4)),
     ((), "flatten", ()),
+    ((2, 3), "transpose", (0, 1)), ((2, 3, 4), "transpose", (0, 2)), ((2, 3, 4), "transpose", (-1, 1)),
+    ((2, 3, 4), "transpose", (0, 3)), ((2, 3, 4), "permute", (2, 0, 1)), ((2, 3, 4), "permute", ((1, 2, 0),)),
+    ((2, 3, 4), "permute", (1, 0)), ((2, 3), "permute", (0, 1)),
     ((2, 3, 4), "size", ()), ((2, 3, 4), "size", (1,)), ((2, 3, 4), "size", (-1,)), ((2, 3, 4), "size", (3,)),
     ((), "size", ()), ((2, 3, 4), "dim", ()), ((), "dim", ()), ((2, 3, 4), "numel", ()), ((), "numel", ()),
 ]
