@@ -111,7 +111,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     follows the value as in PyTorch (bool, int64 for an int, else the default float)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    if not isinstance(fill_value, numbers.Number):
+    if not isinstance(fill_value, (numbers.Number, np.bool_)):
         raise TypeError(f"full: fill_value must be a number, got {fill_value!r}")
     shape = _shape("full", (size,) if isinstance(size, numbers.Integral) else (tuple(size),))
     dtype = _dtype_of_value(fill_value) if dtype is None else dtype

@@ -9,7 +9,11 @@ Every loss here works from logits and stays finite for logits of any size: the i
 
 so no exp() ever overflows and no log() ever sees 0. Normalisations keep their precision:
 log_softmax(x) = (x - m) - log sum e^(x - m), never x - (m + log sum ...), which would lose the
-log term next to a large m.
+log term next to a large m. The one loss on probabilities, binary_cross_entropy (PyTorch's
+BCELoss), cannot avoid log(0) at p = 0 or 1: it clamps each log at -100, as PyTorch does.
+
+The losses take `reduction` as PyTorch's: 'mean' (the default), 'sum' or 'none' (one loss per
+element, or per sample for cross_entropy). The modules of minigrad/nn/loss.py wrap them.
 """
 import numpy as np
 
