@@ -10,8 +10,6 @@ The discriminator returns LOGITS, not probabilities: D(x) = sigmoid(logit). The 
 ``gan.losses`` take logits so that log D(x) = log_sigmoid(logit) never becomes log(0).
 For the Wasserstein losses the raw output is the critic value f(x) itself.
 """
-import numpy as np
-
 from minigrad import nn
 from minigrad.creation import default_generator
 
