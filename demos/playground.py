@@ -21,9 +21,9 @@ discriminator D (2 -> 64 -> 64 -> 1, ReLU) scores points. One frame shows:
                   leaf. Their lengths span orders of magnitude over a run, so each
                   frame of a run without window draws them at its own scale (1, 2
                   or 5 x a power of ten, in the title and legend) that shows its
-                  median arrow at a visible length; the key arrow in the lower
-                  right corner is the length of a round gradient value, and the
-                  right column's median arrow shows how they grow and shrink. In
+                  median arrow at a visible length (the legend says what a length
+                  of 1 means), and the right column's median arrow shows how they
+                  grow and shrink. In
                   the window (and with --arrow-scale) the scale stays fixed, so
                   arrows that shrink really shrink.
   right column    on the same shown samples after every refresh: L_D and L_G,

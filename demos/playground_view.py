@@ -12,7 +12,6 @@ REAL_COLOR, FAKE_COLOR, ARROW_COLOR = "#1b7837", "#762a83", "#d95f02"
 MAP_COLORMAP = "PRGn"            # purple where D says "generated", green where it says "real"
 DEFAULT_ARROW_SCALE = 250.0      # drawn arrow = DEFAULT_ARROW_SCALE x (-dL_G/dG(z)); L_G is a mean over 500 samples
 HISTORY_PANELS = 4
-KEY_LENGTH = 0.15                # the key arrow (lower right) is about this x the plane's half-width
 ARROW_TARGET = 0.08              # a frame's own scale draws its median arrow about this x the half-width
 
 KIND_TITLES = {
@@ -48,7 +47,7 @@ class PlaygroundView:
                                                          label="G(z grid): G's manifold"))
         self.real = ax.scatter([], [], s=5, c=REAL_COLOR, alpha=0.6, lw=0, label="real x")
         self.fake = ax.scatter([], [], s=5, c=FAKE_COLOR, alpha=0.9, lw=0, label="generated G(z)")
-        self.contours = self.arrows = self.arrow_key = None
+        self.contours = self.arrows = None
         ax.tick_params(labelsize=7)
         ax.set_aspect("equal")
 
@@ -104,7 +103,7 @@ class PlaygroundView:
         self.map.set_extent((-e, e, -e, e))
         self.map.set_clim(*((float(snap.d_map.min()), float(snap.d_map.max())) if critic else (0.0, 1.0)))
         self.colorbar.set_label(MAP_LABELS[snap.map_kind], fontsize=8)
-        for artist in (self.contours, self.arrows, self.arrow_key):
+        for artist in (self.contours, self.arrows):
             if artist is not None:
                 _remove(artist)
         if critic:
@@ -122,11 +121,7 @@ class PlaygroundView:
         shown = scale * snap.arrows
         self.arrows = ax.quiver(snap.fake[:, 0], snap.fake[:, 1], shown[:, 0], shown[:, 1], angles="xy",
                                 scale_units="xy", scale=1.0, color=ARROW_COLOR, width=0.0022, headwidth=3.5,
-                                headlength=4, alpha=0.8, label=f"-dL_G/dG(z), drawn {scale:g} x its length")
-        key = nice_number(KEY_LENGTH * e / scale)   # a round gradient, drawn about KEY_LENGTH x e long
-        # the quiver draws scale x arrows at scale 1, so the key's length is given in drawn units too
-        self.arrow_key = ax.quiverkey(self.arrows, 0.9, 0.035, key * scale, f"|dL_G/dG(z)| = {key:.0e}", labelpos="W",
-                                      coordinates="axes", color=ARROW_COLOR, fontproperties={"size": 7})
+                                headlength=4, alpha=0.8, label=arrow_legend(scale))
         ax.set_xlim(-e, e)
         ax.set_ylim(-e, e)
         median = np.median(np.linalg.norm(snap.arrows, axis=1))
@@ -178,6 +173,11 @@ class PlaygroundView:
             quality_ax.set_ylim(-0.5, len(snap.centers) + 0.5)
         else:
             quality_ax.set_ylim(0, 1.1 * max(np.nanmax(h["sliced_w1"]), snap.sliced_w1_floor))
+
+
+def arrow_legend(scale):
+    """What an arrow's length means, for the legend: drawn length = scale x |dL_G/dG(z)|."""
+    return f"-dL_G/dG(z) x {scale:g}: a length of 1 is a gradient of {1 / scale:.0e}"
 
 
 def frame_arrow_scale(snap):
