@@ -350,6 +350,8 @@ def test_clipped_mlp_slopes_stay_below_the_bound_and_the_all_c_network_reaches_i
     to fail: a bound without the sqrt(m n) factors is below the measured slopes, and one with m n
     instead of sqrt(m n) is not reached."""
     c = 0.01
+    # the spectral norm, not the Frobenius norm (5 here): diag(3, 4) stretches by at most 4
+    assert theory.lipschitz_upper_bound([np.diag([3.0, 4.0]), [[0.5, 0.5]]]) == pytest.approx(4 * np.sqrt(0.5))
     rng = np.random.default_rng(0)
     D = models.mlp_discriminator(3, hidden=(5, 4), activation=activation, rng=rng).double()
     for p in D.parameters():
