@@ -33,7 +33,7 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)  # http:, ht
 FENCE = re.compile(r"^\s*(```|~~~)")
 #: lines that Markdown reads as the start of a block (list item, quote, heading) even inside $$ ... $$
 BLOCK_START = re.compile(r"^\s{0,3}(?:[-+*]\s|>|#{1,6}\s|\d+[.)]\s)")
-#: a formula subsection may say this instead of linking a test; such formulas are listed in the issue
+#: a formula subsection may say this instead of linking a test (and then owes one)
 NO_TEST_MARKER = "No test checks this yet"
 #: THEORY.md has at least this many numbered sections, numbered 1, 2, ... in order (a new section
 #: takes the next number, and a line in the contents: test_theory_contents_list_every_numbered_section)

@@ -330,7 +330,7 @@ def test_gp_lambda_scales_the_gradient_penalty():
 
 
 def test_defaults_are_the_documented_ones():
-    """The defaults THEORY.md and the seeds give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
+    """The defaults THEORY.md and the source notes give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
     batch 64 and Adam lr 1e-4 with PyTorch's betas (the parabola tutorial), lambda = 10 (5.4),
     c = 0.01 for WGAN only (5.3), no smoothing, no instance noise."""
     cfg = TrainConfig()
