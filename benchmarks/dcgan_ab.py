@@ -4,8 +4,8 @@ DCGAN of benchmarks/train_step.py (its `dcgan` iteration form):
     old     the path before them: NumPy unfold / fold, act_backward's NumPy fallback when the
             gradient's layout differs from the output's, BatchNorm as separate ops
     new     the current code (backend auto)
-    new-1t  the current code with OpenBLAS on one thread for every product (an experiment:
-            blas_threads.SINGLE_THREAD_BELOW raised)
+    new-1t  the current code on one core (minigrad.kernels.set_threads(1): the halves of the
+            large products and kernels one after the other)
     torch   PyTorch with Adam(fused=True), 2 threads
 
     python benchmarks/dcgan_ab.py dcgan64 7 2     # config, repetitions, iterations per repetition
@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.train_step import CONFIGS, MinigradGAN, torch_gan
 from minigrad import ops
-from minigrad.kernels import backend, blas_threads
+from minigrad.kernels import backend, set_threads
 from minigrad.kernels import elementwise as E
 from minigrad.kernels.elementwise import (
     ACTIVATIONS,
@@ -65,7 +65,7 @@ def mode(m):
     backend._decision["unfold"] = backend._decision["fold"] = new
     E.act_backward = NEW_ACT_BACKWARD if new else old_act_backward
     NORM.batch_normalize = NEW_BATCH_NORMALIZE if new else old_batch_normalize
-    blas_threads.SINGLE_THREAD_BELOW = 2 ** 62 if m == "new-1t" else 2 ** 22
+    set_threads(1 if m == "new-1t" else "auto")
 
 
 def main():

@@ -6,6 +6,8 @@
     python benchmarks/train_step.py --startup       # import + first step: cold and warm kernel cache
     python benchmarks/train_step.py --faults        # page faults and system time per DCGAN iteration
     python benchmarks/train_step.py --phases        # the dcgan64 iteration phase by phase, next to PyTorch
+    python benchmarks/train_step.py --busy 1 --only mnist64 --reps 11   # idle and with 1 spinning process,
+                                                    # interleaved: the slowdown each library suffers
 
 An iteration is what Algorithm 13.1 does once: n_critic discriminator steps (real and fake
 batch, G(z) detached), then one generator step (non-saturating loss; D gets gradients but is
@@ -23,6 +25,7 @@ minigrad / PyTorch-fused per repetition, then the median.
 """
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -221,6 +224,78 @@ def seconds_per_iteration(step, n):
     return (time.perf_counter() - start) / n
 
 
+class Spinners:
+    """N processes that spin on the CPU (a browser, a compiler: another program holding a core),
+    started once and paused (SIGSTOP) or resumed (SIGCONT) around each timed block, so that idle
+    and busy blocks interleave."""
+
+    def __init__(self, n):
+        self.processes = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+        self.pause()
+
+    def _signal(self, sig):
+        for p in self.processes:
+            p.send_signal(sig)
+
+    def pause(self):
+        self._signal(signal.SIGSTOP)
+
+    def resume(self):
+        self._signal(signal.SIGCONT)
+
+    def stop(self):
+        self._signal(signal.SIGCONT)
+        for p in self.processes:
+            p.kill()
+            p.wait()
+
+
+def run_busy(names, reps, n_busy, form="paper"):
+    """Each library idle and with n_busy spinning processes, interleaved block by block; medians
+    of `reps` repetitions and the slowdown busy / idle."""
+    try:
+        import torch
+        torch.set_num_threads(2)
+    except ImportError:
+        torch = None
+        print("(PyTorch not installed: minigrad figures only)")
+    spinners = Spinners(n_busy)
+    print(f"iteration form: {form}; median ms per iteration over {reps} repetitions, each timed idle and "
+          f"with {n_busy} spinning process(es), interleaved; minigrad backend auto, thread policy "
+          f"{mg.kernels.get_threads()}\n")
+    print(f"{'config':<10}{'library':<14}{'idle':>10}{'busy':>10}{'slowdown':>10}")
+    try:
+        for name in names:
+            config, n = CONFIGS[name], ITERATIONS[name]
+            gan = MinigradGAN(config)
+            steps = {"minigrad": gan.iteration_dcgan if form == "dcgan" else gan.iteration}
+            if torch:
+                steps["torch-fused"] = torch_gan(config, fused=True, form=form)
+            for step in steps.values():
+                for _ in range(max(3, n // 5)):
+                    step()
+            times = {(key, load): [] for key in steps for load in ("idle", "busy")}
+            for _ in range(reps):
+                for load in ("idle", "busy"):
+                    if load == "busy":
+                        spinners.resume()
+                    for key, step in steps.items():
+                        times[key, load].append(seconds_per_iteration(step, n))
+                    spinners.pause()
+            med = {k: statistics.median(v) for k, v in times.items()}
+            for key in steps:
+                slowdowns = [b / i for i, b in zip(times[key, "idle"], times[key, "busy"])]
+                print(f"{name:<10}{key:<14}{1e3 * med[key, 'idle']:>10.2f}{1e3 * med[key, 'busy']:>10.2f}"
+                      f"{statistics.median(slowdowns):>10.2f}")
+            if torch:
+                ratios = [m / t for m, t in zip(times["minigrad", "busy"], times["torch-fused", "busy"])]
+                idle_ratios = [m / t for m, t in zip(times["minigrad", "idle"], times["torch-fused", "idle"])]
+                print(f"{name:<10}{'mg / torch':<14}{statistics.median(idle_ratios):>10.2f}"
+                      f"{statistics.median(ratios):>10.2f}", flush=True)
+    finally:
+        spinners.stop()
+
+
 def run_speed(names, reps, backends, form="paper"):
     try:
         import torch
@@ -406,6 +481,8 @@ def main():
     parser.add_argument("--faults", action="store_true", help="page faults and system time per DCGAN iteration")
     parser.add_argument("--phases", action="store_true",
                         help="the dcgan-form iteration phase by phase, next to PyTorch (--only picks the config)")
+    parser.add_argument("--busy", type=int, default=None, metavar="N",
+                        help="time each library idle and with N spinning processes, interleaved")
     parser.add_argument("--form", choices=("paper", "dcgan", "both"), default="both",
                         help="the iteration form (see the module docstring); default both")
     args = parser.parse_args()
@@ -416,6 +493,10 @@ def main():
         run_startup()
     elif args.faults:
         run_faults()
+    elif args.busy is not None:
+        for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
+            run_busy(args.only or ["mnist64", "dcgan64"], args.reps, args.busy, form)
+            print()
     elif args.phases:
         for name in args.only or ["dcgan64"]:
             run_phases(name, args.reps)

@@ -16,8 +16,9 @@ What to look at
 * ``discriminator.png``: D(x) and D(G(z)) both drift towards 0.5 and the D score
   V = E log D(x) + E log(1 - D(G(z))) climbs towards -log 4 = -1.386, the value
   of the game when D can no longer tell the two apart (the introductory GAN notes).
-* ``a_histogram.png``: fit a parabola to every generated curve; the fitted a
-  should be spread evenly over [1, 3] like the real a, not piled up in the middle.
+* ``a_histogram.png``: fit a parabola to every generated curve; the fitted a of
+  the trained G (right) should be spread evenly over [1, 3] like the real a, not
+  piled up in the middle; the untrained G's (left) sit in one spike near 0.
 * ``training.gif``: the same story as a film.
 
 The settings
@@ -57,8 +58,10 @@ metrics.json
   d_score              mean V = E log D(x) + E log(1 - D(G(z))) over the last 10% (equilibrium: -log 4)
   equilibrium_d_score  -log 4 = -1.386
   w1_a_history         [[step, w1_a], ...] at every snapshot
-  steps, settings      the number of training steps and the loss / optimizer settings used
-  seconds              wall time of the whole demo (training, figures and GIF)
+  steps, settings      the training steps done and the loss / optimizer settings used
+  steps_planned        the steps asked for (more than `steps` when Ctrl-C stopped the run)
+  interrupted, stopped_at   true and "step N of M" when Ctrl-C stopped the training early
+  seconds              wall time of the training and the measurements
 """
 import math
 import time
@@ -69,6 +72,10 @@ from demos import common
 from gan import data, metrics, models
 from gan.train import Trainer, TrainConfig
 
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
+MEASURED_SECONDS = {"default": 25, "quick": 8}
+QUICK_NOTE = ("2,000 steps bring the curves into the band; spreading them across it, the lesson's "
+              "last picture, needs the 10,000 steps of the default run.")
 DEFAULT = dict(loss="minimax", lr=2e-4, betas=(0.5, 0.999), steps=10000)
 ORIGINAL = dict(loss="minimax", lr=1e-4, betas=(0.9, 0.999), steps=10000)
 QUICK_STEPS = 2000

@@ -1,4 +1,4 @@
-"""The curves demo (seed 004 on minigrad) in its --quick setting: files, metrics, and real learning."""
+"""The curves lesson (source note 004 on minigrad) in its --quick setting: files, metrics, and real learning."""
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +15,13 @@ from conftest import assert_figure_shows_data, assert_gif_has_frames, assert_met
 REPO = Path(__file__).resolve().parents[1]
 PROMISED_KEYS = {"w1_a", "residual_rms", "a_mean", "a_std", "w1_a_untrained", "residual_rms_untrained",
                  "d_real", "d_fake", "d_score", "equilibrium_d_score", "w1_a_history", "steps", "settings",
-                 "seconds"}
+                 "seconds", "interrupted", "stopped_at", "steps_planned"}
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("curves")
-    return out, curves.main(["--quick", "--out", str(out)])
+    return out, curves.main(["--quick", "--out", str(out)]).metrics
 
 
 def test_writes_figures_gif_samples_and_metrics(quick_run):
@@ -45,6 +45,17 @@ def test_metrics_json_has_the_promised_keys(quick_run):
     assert history[0] == [0, pytest.approx(saved["w1_a_untrained"])]
     assert history[-1] == [curves.QUICK_STEPS, pytest.approx(saved["w1_a"])]
     assert saved["steps"] == curves.QUICK_STEPS and saved["settings"]["loss"] == curves.DEFAULT["loss"]
+
+
+def test_run_returns_the_metrics_a_notebook_can_plot():
+    """demos.curves.run is the experiment without the files: a short run returns its metrics and
+    the snapshots the figures are drawn from."""
+    result = curves.run(steps=30, seed=1, n_snapshots=3)
+    m = result.metrics
+    assert m["steps"] == m["steps_planned"] == 30 and m["interrupted"] is False and m["stopped_at"] is None
+    assert [step for step, _ in result.snapshots] == [0, 10, 20, 30]
+    assert m["w1_a"] == pytest.approx(metrics.curves_quality(result.snapshots[-1][1])["w1_a"], rel=1e-12)
+    assert len(result.history["d_loss"]) == 30
 
 
 def test_the_generator_learns_the_band(quick_run):

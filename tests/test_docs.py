@@ -565,3 +565,22 @@ def test_readme_check_reports_a_broken_link():
     problems = check_doc("See [the guide](docs/NO_SUCH_GUIDE.md) and [theory](docs/THEORY.md).", REPO,
                          require_names=False)
     assert problems == ["[the guide](docs/NO_SUCH_GUIDE.md): docs/NO_SUCH_GUIDE.md does not exist"]
+
+
+def bash_blocks(text):
+    """The lines of every ```bash block of a Markdown text, block by block."""
+    return [block.strip().splitlines() for block in re.findall(r"```bash\n(.*?)```", text, re.S)]
+
+
+def test_readme_setup_is_one_line_each_and_ci_runs_the_same_commands():
+    """A fresh clone needs: the venv line, one install line and the main lesson; the tests one line.
+    .ci/run (a clean machine) installs and tests with exactly the README's commands."""
+    blocks = bash_blocks(README.read_text())
+    install, tests = blocks[0], blocks[1]
+    commands = [line.split("#")[0].strip() for line in install]
+    assert commands == ["python3 -m venv .venv && . .venv/bin/activate", "python -m pip install -e .",
+                        "python -m demos curves"]
+    assert tests == ['python -m pip install -e ".[test]" && python -m pytest -q']
+    ci = (REPO / ".ci" / "run").read_text()
+    assert 'python -m pip install --quiet -e ".[test]"' in ci and "\npython -m pytest -q\n" in ci
+    assert "mlxtend" not in ci and "mlxtend" not in README.read_text()

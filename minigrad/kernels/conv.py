@@ -28,10 +28,10 @@ import numpy as np
 
 from .backend import is_float, use_numba
 from .backend import kernel as compiled
-from .matmul import helper
+from .threads import run_halves
 
-#: kernels moving at least this many values (column entries) are split over two threads
-#: (the hand-off to the helper thread costs tens of microseconds; benchmarks/README.md)
+#: kernels moving at least this many values (column entries) are cut in two halves, on two cores
+#: when one is free (threads.py; the hand-off to the helper thread costs tens of microseconds)
 PARALLEL_MIN_VALUES = 2 ** 20
 
 
@@ -84,19 +84,12 @@ def _fold_numpy(cols, H, W, kernel, dilation, padding, stride, oh, ow):
 # ---- Numba kernels (_nb_conv.py), split over two threads when large --------------------------
 
 def split_range(fn, args, lo, hi, values):
-    """fn(*args, lo, hi), the range halved between this thread and the helper if it is large."""
+    """fn(*args, lo, hi); if it is large, as two halves of the range (threads.run_halves)."""
     if values < PARALLEL_MIN_VALUES or hi - lo < 2:
         fn(*args, lo, hi)
         return
-    h = helper()
-    if not h.busy.acquire(blocking=False):            # another thread is using the helper
-        fn(*args, lo, hi)
-        return
-    try:
-        mid = (lo + hi) // 2
-        h.run(fn, args + (lo, mid), args + (mid, hi))
-    finally:
-        h.busy.release()
+    mid = (lo + hi) // 2
+    run_halves(fn, args + (lo, mid), args + (mid, hi))
 
 
 def _split(fn, args, C, N, values):

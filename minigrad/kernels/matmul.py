@@ -1,16 +1,15 @@
 """Matrix products: a @ b, a @ b.T and a.T @ b (the three products of a linear layer)."""
-import os
-import threading
-
 import numpy as np
 
 from . import blas_threads
 from .backend import is_float, kernel, use_numba
+from .threads import run_halves
 
 
-#: products with at least this many multiply-adds (m * k * n) are split over two threads
-#: (handing half to the helper thread has a fixed cost that smaller products do not repay)
-PARALLEL_MIN_MACS = 2 ** 24
+#: products with at least this many multiply-adds (m * k * n) are computed as two halves, on two
+#: cores when one is free (threads.py); handing half to the helper thread has a fixed cost that
+#: smaller products do not repay (benchmarks/README.md, "The thread policy")
+SPLIT_MIN_MACS = 2 ** 21
 
 #: B with contiguous rows (dY @ W, dY.T @ X) is read by the rank-form micro-kernel, unless
 #: the dot form on transposed copies (see _nb_gemm) pays: it needs k >= DOT_MIN_K (its
@@ -21,60 +20,6 @@ DOT_MIN_K = 256
 TRANSPOSE_MIN_REUSE = 256
 
 
-class _Helper:
-    """One persistent helper thread that runs the second half of a large product.
-
-    The Numba kernel releases the GIL (nogil=True), so the calling thread and the helper
-    compute two disjoint row blocks of C at the same time. Plain Python threads rather
-    than Numba's prange: no extra compilation of a parallel=True gemm, no dependence on
-    Numba's threading layer (the 'workqueue' layer, the only one a venv with just numpy +
-    numba is sure to have, has a costly parallel region), and it stays correct if several
-    Python threads multiply at once (the second one simply runs serially, see ``busy``)."""
-
-    def __init__(self):
-        self.busy = threading.Lock()       # held while a split product is in flight
-        self._go = threading.Lock()
-        self._done = threading.Lock()
-        self._go.acquire()
-        self._done.acquire()
-        self._job = self._error = None
-        self.pid = os.getpid()             # threads do not survive fork()
-        threading.Thread(target=self._loop, name="minigrad-gemm", daemon=True).start()
-
-    def _loop(self):
-        while True:
-            self._go.acquire()
-            fn, args = self._job
-            try:
-                fn(*args)
-            except BaseException as e:     # re-raised in the calling thread
-                self._error = e
-            self._done.release()
-
-    def run(self, fn, mine, theirs):
-        """fn(*theirs) on the helper while fn(*mine) runs here; returns when both are done."""
-        self._job, self._error = (fn, theirs), None
-        self._go.release()
-        try:
-            fn(*mine)
-        finally:
-            self._done.acquire()
-        if self._error is not None:
-            raise self._error
-
-
-_helper = None
-
-
-def helper():
-    """The helper thread (started on first use, and again after a fork), shared with conv.py.
-    Take ``helper().busy`` (non-blocking) before ``run``; if it is held, compute serially."""
-    global _helper
-    if _helper is None or _helper.pid != os.getpid():
-        _helper = _Helper()
-    return _helper
-
-
 def _gemm_numba(a, b):
     """a @ b with the Numba kernel; a, b may be transposed views (read in place).
     Large products are split into two row blocks, one computed by a helper thread."""
@@ -83,24 +28,14 @@ def _gemm_numba(a, b):
     out = np.zeros((m, n), dtype=a.dtype)
     gemm = kernel("gemm", "gemm", a.dtype)
     copies = _transpose_plan(a, b)
-    if m * k * n < PARALLEL_MIN_MACS or m < 8:
-        if copies:
-            a, b = _copy_transposed(a, b, copies, None)
+    split = m * k * n >= SPLIT_MIN_MACS and m >= 8
+    if copies:
+        a, b = _copy_transposed(a, b, copies, split)
+    if not split:
         gemm(a, b, out)
         return out
-    _helper = helper()
-    if not _helper.busy.acquire(blocking=False):   # another thread is using the helper
-        if copies:
-            a, b = _copy_transposed(a, b, copies, None)
-        gemm(a, b, out)
-        return out
-    try:
-        if copies:
-            a, b = _copy_transposed(a, b, copies, _helper)
-        h = (m // 2 + 3) // 4 * 4                  # whole 4-row tiles in the first block
-        _helper.run(gemm, (a[:h], b, out[:h]), (a[h:], b, out[h:]))
-    finally:
-        _helper.busy.release()
+    h = (m // 2 + 3) // 4 * 4                      # whole 4-row tiles in the first block
+    run_halves(gemm, (a[:h], b, out[:h]), (a[h:], b, out[h:]))
     return out
 
 
@@ -124,10 +59,10 @@ def _run_transposes(tr, jobs):
         tr(src, dst)
 
 
-def _copy_transposed(a, b, copies, helper):
+def _copy_transposed(a, b, copies, split):
     """(A C-contiguous, B as the transposed view of a C-contiguous copy of B.T), so that
-    the kernel's dot form reads both without copying. With a helper thread, each thread
-    writes half of the rows of every copy."""
+    the kernel's dot form reads both without copying; with split=True each half of the rows
+    of every copy may be written by another thread (run_halves)."""
     m, k = a.shape
     n = b.shape[1]
     tr = kernel("gemm", "transpose", a.dtype)
@@ -136,15 +71,15 @@ def _copy_transposed(a, b, copies, helper):
     if copies == 2:
         ac = np.empty((m, k), dtype=a.dtype)          # ac = a, C-contiguous
         pairs.append((a.T, ac))
-    if helper is None:
+    if not split:
         _run_transposes(tr, pairs)
-    else:
-        mine, theirs = [], []
-        for src, dst in pairs:
-            h = dst.shape[0] // 2
-            mine.append((src[:, :h], dst[:h]))
-            theirs.append((src[:, h:], dst[h:]))
-        helper.run(_run_transposes, (tr, mine), (tr, theirs))
+        return (ac if copies == 2 else a), bt.T
+    mine, theirs = [], []
+    for src, dst in pairs:
+        h = dst.shape[0] // 2
+        mine.append((src[:, :h], dst[:h]))
+        theirs.append((src[:, h:], dst[h:]))
+    run_halves(_run_transposes, (tr, mine), (tr, theirs))
     return (ac if copies == 2 else a), bt.T
 
 
@@ -157,9 +92,31 @@ def _mixed(op, a, b):
                      "cast one with .float() or .double()")
 
 
+def _matmul_into(a, b, out):
+    np.matmul(a, b, out=out)
+
+
+def _blas(a, b):
+    """a @ b for 2-D a, b by NumPy's OpenBLAS on one thread; a large product as two halves of its
+    output (rows, or columns when it is wider than tall), on two cores when one is free
+    (threads.py). The halves depend on the shape alone, so the result does not depend on the load."""
+    (m, k), n = a.shape, b.shape[1]
+    blas_threads.use_one_thread()
+    if m * k * n < SPLIT_MIN_MACS or max(m, n) < 2:
+        return a @ b
+    out = np.empty((m, n), dtype=np.result_type(a, b))
+    if m >= n:
+        h = m // 2
+        run_halves(_matmul_into, (a[:h], b, out[:h]), (a[h:], b, out[h:]))
+    else:
+        h = n // 2
+        run_halves(_matmul_into, (a, b[:, :h], out[:, :h]), (a, b[:, h:], out[:, h:]))
+    return out
+
+
 # The same in all three products: use_numba("matmul") (backend.AUTO_RULE) picks the Numba
 # kernel or NumPy; on the NumPy side an outer product (k = 1) is a broadcast multiply, which
-# OpenBLAS's gemm handles badly, and blas_threads picks the OpenBLAS thread count.
+# OpenBLAS's gemm handles badly, and _blas follows the thread policy (threads.py).
 
 def matmul(a, b):
     """a @ b for ndarrays with ndim >= 2 (batched leading dims broadcast as in NumPy), of one dtype.
@@ -177,7 +134,8 @@ def matmul(a, b):
             return _gemm_numba(a, b)
         if k == 1:
             return a * b          # an outer product (k = 1)
-    blas_threads.prepare(a.shape[-2] * a.shape[-1] * b.shape[-1])
+        return _blas(a, b)
+    blas_threads.use_one_thread()
     return np.matmul(a, b)
 
 
@@ -192,12 +150,11 @@ def matmul_nt(a, b):
         return _gemm_numba(a, b.T)
     if k == 1:
         return a * b.T        # outer product (k = 1)
-    blas_threads.prepare(m * k * n)
     if n >= 2 * m and k >= 2 * n:
         # a deep sum into a short, wide output (a convolution's weight gradient g @ cols.T):
         # OpenBLAS computes the transposed product faster (benchmarks/README.md, "NT orientation")
-        return (b @ a.T).T
-    return a @ b.T
+        return _blas(b, a.T).T
+    return _blas(a, b.T)
 
 
 def matmul_tn(a, b):
@@ -211,5 +168,4 @@ def matmul_tn(a, b):
         return _gemm_numba(a.T, b)
     if k == 1:
         return a.T * b        # outer product (k = 1)
-    blas_threads.prepare(m * k * n)
-    return a.T @ b
+    return _blas(a.T, b)
