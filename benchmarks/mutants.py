@@ -35,6 +35,7 @@ ENGINE_TESTS = ["tests/test_gradcheck_ops.py", "tests/test_tensor.py", "tests/te
 CONV_TESTS = ["tests/test_conv.py", "tests/test_nn_conv.py"]
 KERNEL_TESTS = ["tests/test_kernels.py"]   # the activation table is the NumPy reference of the Numba kernels
 CONV_KERNEL_TESTS = ["tests/test_conv_kernels.py"]   # the Numba unfold / fold against the NumPy reference
+HABIT_TESTS = ["tests/test_pytorch_habits.py"]   # factories, reshaping methods and loss modules as in PyTorch
 
 
 def _m(name, file, original, replacement, tests):
@@ -308,7 +309,7 @@ ENGINE = [
        "h * g * curvature(y, slope) if need[1] and curvature is not None else None)",
        "None)", ENGINE_TESTS),
     _m("mean: gradient n times too large (escaped)", "minigrad/ops.py",
-       "_copy_back(g * (y.size / builtins.max(a.size, 1)), a.shape, axis, keepdims)",
+       "_copy_back(g * (_numel(y) / builtins.max(_numel(a), 1)), a.shape, axis, keepdims)",
        "_copy_back(g, a.shape, axis, keepdims)", ENGINE_TESTS),
     _m("mean: forward is the sum", "minigrad/ops.py",
        "return total * a.dtype.type(total.size / builtins.max(a.size, 1))", "return total", ENGINE_TESTS),
@@ -339,7 +340,8 @@ ENGINE = [
 
     # ------------------------------------------------------------------ minigrad/functional.py
     _m("mse_loss: sum instead of mean (escaped)", "minigrad/functional.py",
-       "return ops.mean(diff * diff)", "return ops.sum(diff * diff)", ENGINE_TESTS),
+       "return _reduce(diff * diff, reduction)", "return _reduce(diff * diff, 'sum' if reduction == 'mean' else reduction)",
+       ENGINE_TESTS),
     _m("norm: squared norm (escaped)", "minigrad/functional.py",
        "return ops.sqrt(ops.sum(x * x, axis=axis, keepdims=keepdims))", "return ops.sum(x * x, axis=axis, keepdims=keepdims)",
        ENGINE_TESTS),
@@ -349,7 +351,8 @@ ENGINE = [
     _m("log_softmax: the log term dropped", "minigrad/functional.py",
        "return shifted - ops.log(ops.sum(ops.exp(shifted), axis=axis, keepdims=True))", "return shifted", ENGINE_TESTS),
     _m("cross_entropy: sum over the batch", "minigrad/functional.py",
-       "return -ops.mean(picked)", "return -ops.sum(picked)", ENGINE_TESTS),
+       "return _reduce(-picked, reduction)", "return _reduce(-picked, 'sum' if reduction == 'mean' else reduction)",
+       ENGINE_TESTS),
     _m("leaky_relu (slope <= 0): slope doubled", "minigrad/functional.py",
        "return ops.where(x > 0, x, x * negative_slope)", "return ops.where(x > 0, x, x * (2 * negative_slope))",
        ENGINE_TESTS + ["tests/test_semantics.py"]),
@@ -400,6 +403,32 @@ ENGINE = [
        "dst[t] = r[t] * (gr[t] - sg[t] - yr[t] * sgy[t])", "dst[t] = r[t] * (gr[t] - sg[t])", KERNEL_TESTS),
     _m("batch-norm second order: dF/dx with the wrong sign", "minigrad/batchnorm.py",
        "-(r * r) * c * _channel_mean(h * f)", "(r * r) * c * _channel_mean(h * f)", ENGINE_TESTS + CONV_TESTS),
+
+    # ------------------------------------------------------------------ the PyTorch habits: creation, reshaping, losses
+    _m("binary_cross_entropy: gradient (t - p)", "minigrad/ops.py",
+       "g * (p - t) / clip(p * (1 - p), min=_BCE_EPS)", "g * (t - p) / clip(p * (1 - p), min=_BCE_EPS)", HABIT_TESTS),
+    _m("binary_cross_entropy: logs clamped at -10", "minigrad/ops.py",
+       "log_p, log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)",
+       "log_p, log_q = np.maximum(np.log(p), -10), np.maximum(np.log1p(-p), -10)", HABIT_TESTS),
+    _m("loss reduction: 'sum' averages", "minigrad/functional.py",
+       '    if reduction == "sum":\n        return ops.sum(losses)', '    if reduction == "sum":\n        return ops.mean(losses)',
+       HABIT_TESTS),
+    _m("cross_entropy with probabilities: summed over the batch, not the classes", "minigrad/functional.py",
+       "-ops.sum(probs * log_softmax(logits, axis=1), axis=1)", "-ops.sum(probs * log_softmax(logits, axis=1), axis=0)",
+       HABIT_TESTS),
+    _m("squeeze: drops a chosen axis longer than 1", "minigrad/reshaping.py",
+       "if not (i in dims and n == 1)", "if not (i in dims and (n == 1 or dim is not None))", HABIT_TESTS),
+    _m("view: -1 takes one element too many", "minigrad/reshaping.py",
+       "shape = tuple(numel // known if n == -1 else n for n in shape)",
+       "shape = tuple(numel // known + 1 if n == -1 else n for n in shape)", HABIT_TESTS),
+    _m("transpose(d0, d1): no swap", "minigrad/ops.py",
+       "order[d0], order[d1] = d1, d0", "order[d0], order[d1] = d0, d1", HABIT_TESTS),
+    _m("arange: floats accumulated in float32", "minigrad/creation.py",
+       'np.int64 if np.dtype(dtype).kind in "iub" else np.float64', 'np.int64 if np.dtype(dtype).kind in "iub" else np.float32',
+       HABIT_TESTS),
+    _m("manual_seed: a new generator instead of reseeding the shared one", "minigrad/creation.py",
+       "_generator.bit_generator.state = np.random.default_rng(int(seed)).bit_generator.state",
+       "return np.random.default_rng(int(seed))", HABIT_TESTS),
 ]
 
 SECTIONS = {"formulas": FORMULAS, "engine": ENGINE}

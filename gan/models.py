@@ -10,9 +10,8 @@ The discriminator returns LOGITS, not probabilities: D(x) = sigmoid(logit). The 
 ``gan.losses`` take logits so that log D(x) = log_sigmoid(logit) never becomes log(0).
 For the Wasserstein losses the raw output is the critic value f(x) itself.
 """
-import numpy as np
-
 from minigrad import nn
+from minigrad.creation import default_generator
 
 
 def _check_sizes(function_name, **sizes):
@@ -141,7 +140,7 @@ def dcgan_init(module, rng=None, std=0.02):
     """The DCGAN paper's initialisation, in place: every Linear, Conv2d and ConvTranspose2d weight
     ~ N(0, std^2) with std = 0.02, their biases 0; every batch norm weight ~ N(1, std^2), bias 0.
     Layer norm keeps weight 1, bias 0. Returns `module`."""
-    rng = np.random.default_rng() if rng is None else rng
+    rng = default_generator() if rng is None else rng
     for layer in module.modules():
         if isinstance(layer, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             layer.weight.data[...] = rng.normal(0.0, std, layer.weight.shape)

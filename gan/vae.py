@@ -111,7 +111,7 @@ class Autoencoder(nn.Module):
 
     def __init__(self, pixels=PIXELS, hidden=HIDDEN, latent=LATENT, rng=None):
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        rng = mg.creation.default_generator() if rng is None else rng
         self.pixels, self.latent_dim = pixels, latent
         self.fc1 = nn.Linear(pixels, hidden, rng=rng)
         self.fc2 = nn.Linear(hidden, latent, rng=rng)
@@ -156,7 +156,7 @@ class VAE(nn.Module):
 
     def __init__(self, pixels=PIXELS, hidden=HIDDEN, latent=LATENT, rng=None):
         super().__init__()
-        rng = np.random.default_rng() if rng is None else rng
+        rng = mg.creation.default_generator() if rng is None else rng
         self.pixels, self.latent_dim = pixels, latent
         self.fc1 = nn.Linear(pixels, hidden, rng=rng)
         self.fc21 = nn.Linear(hidden, latent, rng=rng)

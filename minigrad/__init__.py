@@ -7,16 +7,17 @@
 
 tensor.py (Tensor, grad mode), autograd.py (the engine: apply, backward, grad), ops.py (the primitives, each with its one vjp), activations.py
 (the activation table), fused.py (linear + activation as one op), functional.py (composites),
-nn/ (layers), optim.py, gradcheck.py, graph.py, serialization.py, kernels/ (NumPy and Numba).
+creation.py (randn, zeros, arange, cat, ... as in torch), reshaping.py (view, squeeze, unsqueeze,
+flatten), nn/ (layers), optim.py, gradcheck.py, graph.py, serialization.py, kernels/ (NumPy and Numba).
 """
-import numpy as _np
-
-from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, is_grad_enabled,
+from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, int64, is_grad_enabled,
                      no_grad, set_default_dtype, set_grad_enabled, tensor)
 from .autograd import apply, grad
 from .ops import (abs, broadcast_to, cast, clip, concatenate, exp, log, log1p, matmul, max, maximum,
-                  mean, minimum, relu, reshape, sigmoid, sqrt, stack, sum, tanh, transpose, where)
+                  mean, minimum, permute, relu, reshape, sigmoid, sqrt, sum, tanh, transpose, where)
 from .fused import linear
+from .creation import arange, cat, full, manual_seed, ones, ones_like, rand, randn, stack, zeros, zeros_like
+from .reshaping import flatten, squeeze, unsqueeze
 from .kernels import get_backend, set_backend
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import functional  # noqa: F401
@@ -25,14 +26,3 @@ from .serialization import load, save
 
 __version__ = "0.1.0"
 
-
-def _shape_args(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    return Tensor(_np.zeros(_shape_args(shape)), requires_grad=requires_grad, dtype=dtype or get_default_dtype())
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    return Tensor(_np.ones(_shape_args(shape)), requires_grad=requires_grad, dtype=dtype or get_default_dtype())

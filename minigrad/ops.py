@@ -17,13 +17,14 @@ record the backward pass, so gradients of gradients come for free. Constants a r
 Broadcasting is undone in one place: `unbroadcast` sums a gradient back to an input's shape.
 """
 import builtins
+import math
 
 import numpy as np
 
 from . import kernels
 from .activations import ACTIVATIONS, lookup
 from .autograd import apply
-from .tensor import Tensor, lift, value
+from .tensor import Tensor, lift, normalize_dim, value
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -327,6 +328,32 @@ def bce_with_logits(x, t):
     return apply("bce_with_logits", _bce_with_logits, vjp, x, t)
 
 
+_BCE_EPS = float(np.float32(1e-12))
+
+
+def _bce(p, t):
+    with np.errstate(divide="ignore"):
+        log_p, log_q = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
+    return -(t * log_p + (1 - t) * log_q)
+
+
+def binary_cross_entropy(p, t):
+    """Elementwise binary cross-entropy of probabilities p in [0, 1] against targets t, with each
+    log clamped at -100 as PyTorch does (so p = 0 or 1 gives a finite loss, at most 100):
+
+        l = -[t max(log p, -100) + (1 - t) max(log(1 - p), -100)]
+
+    dL/dp = g (p - t) / max(p (1 - p), eps)   (PyTorch's rule, eps = 1e-12 rounded to float32 as
+            in its code: the exact derivative inside (0, 1), finite at p = 0 and 1)
+    dL/dt = g [max(log(1 - p), -100) - max(log p, -100)]   (the clamped logs: finite everywhere)
+
+    From logits, bce_with_logits is exact for any logit and needs no clamp: prefer it."""
+    def vjp(g, y, p, t, need):
+        return (g * (p - t) / clip(p * (1 - p), min=_BCE_EPS) if need[0] else None,
+                g * (clip(log1p(-p), min=-100.0) - clip(log(p), min=-100.0)) if need[1] else None)
+    return apply("binary_cross_entropy", _bce, vjp, p, t)
+
+
 # ----------------------------------------------------------------------------- reductions
 
 def _normalize_axis(name, axis, ndim):
@@ -372,11 +399,20 @@ def _mean(a, axis, keepdims):
     return total * a.dtype.type(total.size / builtins.max(a.size, 1))
 
 
+def _numel(x):
+    """The number of elements of an array or a Tensor (a vjp receives either)."""
+    return math.prod(x.shape)
+
+
 def mean(a, axis=None, keepdims=False):
-    """y = (1/n) sum of a over `axis` (n = a.size / y.size summed elements);   dL/da = g / n copied back."""
+    """y = (1/n) sum of a over `axis` (n = a's elements / y's elements);   dL/da = g / n copied back."""
+    a = _as_input(a)
+    if a.dtype.kind != "f":    # as torch: the mean of a mask or of indices is asked for after .float()
+        raise TypeError(f"mean: needs a float tensor, got dtype {a.dtype} (shape {a.shape}); "
+                        "convert it first with .float()")
     return apply("mean", lambda a: _mean(a, axis, keepdims),
-                 lambda g, y, a: _copy_back(g * (y.size / builtins.max(a.size, 1)), a.shape, axis, keepdims),
-                 _as_input(a))
+                 lambda g, y, a: _copy_back(g * (_numel(y) / builtins.max(_numel(a), 1)), a.shape, axis, keepdims),
+                 a)
 
 
 #: np.max over a short axis (Maxout's 5 pieces) is ~20x slower than np.maximum of its slices
@@ -409,7 +445,7 @@ def _fold(ufunc, a, axis, keepdims):
 def max(a, axis=None, keepdims=False):
     """y = max of a over `axis`;   dL/da = g at the maximal entries (shared equally between ties)."""
     a = _as_input(a)
-    if a.size == 0:
+    if _numel(a) == 0:
         raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
 
     def vjp(g, y, a):
@@ -459,17 +495,44 @@ def reshape(a, *shape):
     return apply("reshape", forward, lambda g, y, a: reshape(g, a.shape), a)
 
 
-def transpose(a, *axes):
-    """Permute axes (reverse them when none are given);   dL/da = g permuted back."""
+def _axes_args(axes):
+    return tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else tuple(axes)
+
+
+def _permute(a, axes):
+    """y = a with its axes reordered: axis i of y is axis axes[i] of a;   dL/da = g permuted back."""
+    inverse = tuple(int(i) for i in np.argsort(axes))
+    return apply("transpose", lambda a: a.transpose(axes), lambda g, y, a: _permute(g, inverse), a)
+
+
+def _permutation(name, dims, shape):
+    n = builtins.max(len(shape), 1)
+    if len(dims) != len(shape) or not all(-n <= d < n for d in dims) or \
+            sorted(int(d) % n for d in dims) != list(range(len(shape))):
+        raise ValueError(f"{name}: dims {dims} are not a permutation of the axes of a tensor of shape {shape}")
+    return tuple(int(d) % n for d in dims)
+
+
+def permute(a, *dims):
+    """Axis i of the result is axis dims[i] of a (torch's permute, NumPy's transpose with axes)."""
     a = _as_input(a)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
+    return _permute(a, _permutation("permute", _axes_args(dims), a.shape))
+
+
+def transpose(a, *axes):
+    """As torch: x.transpose(d0, d1) swaps two axes, and x.transpose() reverses them all (x.T).
+    Every axis listed (three or more) is a permutation, as NumPy's transpose (see permute).
+    The one op underneath reorders axes;   dL/da = g reordered back."""
+    a = _as_input(a)
+    axes = _axes_args(axes)
     if not axes:
-        axes = tuple(reversed(range(a.ndim)))
-    if sorted(int(ax) % builtins.max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation for a tensor of shape {a.shape}")
-    inverse = tuple(int(i) for i in np.argsort([int(ax) % a.ndim for ax in axes]))
-    return apply("transpose", lambda a: a.transpose(axes), lambda g, y, a: transpose(g, *inverse), a)
+        return _permute(a, tuple(reversed(range(a.ndim))))
+    if len(axes) == 2:
+        d0, d1 = (normalize_dim("transpose", d, a.shape) for d in axes)
+        order = list(range(a.ndim))
+        order[d0], order[d1] = d1, d0
+        return _permute(a, tuple(order))
+    return _permute(a, _permutation("transpose", axes, a.shape))
 
 
 def _index_key(index):
@@ -648,7 +711,7 @@ def _install():
     T.exp, T.log, T.log1p, T.sqrt, T.abs = exp, log, log1p, sqrt, abs
     T.tanh, T.sigmoid, T.relu = tanh, sigmoid, relu
     T.sum, T.mean, T.max = sum, mean, max
-    T.reshape, T.transpose = reshape, transpose
+    T.reshape, T.transpose, T.permute = reshape, transpose, permute
     T.T = property(lambda self: transpose(self))
     T.clip = clip
     T.float = lambda self: cast(self, np.float32)

@@ -13,7 +13,11 @@ import numpy as np
 
 float32 = np.float32
 float64 = np.float64
+int64 = np.int64
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# what a tensor may hold: floats (everything that has a gradient), int64 (indices and labels, as
+# torch's default integer type) and bool (masks); integer and bool tensors never require grad
+_TENSOR_DTYPES = _FLOAT_DTYPES + (np.dtype(np.int64), np.dtype(bool))
 _default_dtype = np.dtype(np.float32)
 _creation_counter = itertools.count()  # every Tensor gets the next number: parents before children
 
@@ -84,6 +88,18 @@ def resolve_dtype(dtype):
     return resolved
 
 
+def resolve_tensor_dtype(dtype):
+    """Like resolve_dtype, for the data of a tensor: float32, float64, int64 or bool."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"tensor: unknown dtype {dtype!r}; use float32, float64, int64 or bool") from None
+    if resolved not in _TENSOR_DTYPES:
+        raise TypeError(f"tensor: unsupported dtype {dtype!r}; use float32 or float64 (int64 for indices "
+                        "and labels, bool for masks)")
+    return resolved
+
+
 def get_default_dtype():
     return _default_dtype.type
 
@@ -111,14 +127,14 @@ def _ragged(data):
 def as_array(data, dtype=None):
     """Data -> ndarray for a Tensor. Python numbers and lists, and integer arrays, become the
     default float dtype; float32/float64 arrays (and NumPy float scalars) keep their dtype;
-    booleans stay boolean (masks). `dtype` (float32 or float64) casts."""
+    booleans stay boolean (masks). `dtype` (float32, float64, int64 or bool) casts."""
     if isinstance(data, Tensor):
         data = data.data
     if dtype is None and isinstance(data, (np.ndarray, np.generic)) and (
             data.dtype in _FLOAT_DTYPES or data.dtype == bool):
         return np.asarray(data)
     try:
-        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=resolve_dtype(dtype))
+        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=resolve_tensor_dtype(dtype))
     except ValueError:
         where = _ragged(data) if isinstance(data, (list, tuple)) else None
         if where is None:
@@ -167,13 +183,15 @@ class Tensor:
 
     data           a number, a (nested, rectangular) list, an ndarray or a Tensor. Python numbers,
                    lists and integer arrays become float32 (the default dtype, see
-                   `set_default_dtype`); float32/float64 arrays keep their dtype; booleans stay
-                   boolean. `dtype` (float32 or float64) casts.
+                   `set_default_dtype`; torch would make int64 of integers); float32/float64
+                   arrays keep their dtype; booleans stay boolean. `dtype` (float32, float64, or
+                   int64 for indices and labels) casts.
     requires_grad  True for a leaf whose gradient you want: backward() then fills `.grad`.
 
     `.data` is the ndarray itself, and `.numpy()` returns it without a copy: changing either
     changes the tensor. Operators (`+ - * / ** @`, comparisons, indexing, boolean masks) and
-    methods (`exp`, `sum`, `mean`, `reshape`, ...) are installed by `ops.py`.
+    methods (`exp`, `sum`, `mean`, `reshape`, ...) are installed by `ops.py`; PyTorch's reshaping
+    methods (`view`, `squeeze`, `unsqueeze`, `flatten`) by `reshaping.py`.
     """
     __slots__ = ("data", "_grad", "requires_grad", "_parents", "_vjp", "_op",
                  "_retains_grad", "_hooks", "_seq", "__weakref__")
@@ -206,7 +224,6 @@ class Tensor:
     shape = property(lambda self: self.data.shape)
     dtype = property(lambda self: self.data.dtype)
     ndim = property(lambda self: self.data.ndim)
-    size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._op is None, doc="True for tensors not made by a recorded op.")
     grad_fn = property(lambda self: self._op, doc="Name of the op that made this tensor (None for leaves).")
 
@@ -223,6 +240,21 @@ class Tensor:
     @grad.setter
     def grad(self, value):
         self._grad = value
+
+    def size(self, dim=None):
+        """The shape as a tuple (as torch's x.size()), or the length of axis `dim` (negative
+        counts from the end). The number of elements is `numel()`."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[normalize_dim("size", dim, self.data.shape)]
+
+    def dim(self):
+        """The number of axes (as `.ndim`)."""
+        return self.data.ndim
+
+    def numel(self):
+        """The number of elements (the product of the shape; 1 for a 0-d tensor)."""
+        return self.data.size
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -319,9 +351,30 @@ def tensor(data, requires_grad=False, dtype=None):
 
 
 def lift(x, like=None):
-    """A Python number, list or ndarray -> constant Tensor; numbers take `like`'s dtype (as in PyTorch)."""
+    """A Python number, list or ndarray -> constant Tensor. As in PyTorch, numbers take `like`'s
+    dtype when it is a float tensor, and integers take it when it is an int64 tensor (so that
+    `mg.arange(5) + 1` stays int64)."""
     if isinstance(x, Tensor):
         return x
-    if like is not None and isinstance(x, (int, float, np.integer, np.floating, bool)) and like.data.dtype.kind == "f":
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
+    if like is not None and isinstance(x, (int, float, np.integer, np.floating, bool)):
+        kind = like.data.dtype.kind
+        if kind == "f":
+            return Tensor(np.asarray(x, dtype=like.data.dtype))
+        if kind == "i" and isinstance(x, (int, np.integer)):
+            return Tensor(x, dtype=like.data.dtype)
     return Tensor(as_array(x))
+
+
+def normalize_dim(name, dim, shape, extra=0):
+    """`dim` as an index in 0 .. len(shape) - 1 + extra, negative dims counting from the end (as in
+    PyTorch), or an IndexError naming the method, the dim, the shape and the valid range.
+    `extra` = 1 allows one axis past the last: unsqueeze's new axis, and the one axis squeeze and
+    flatten (as torch's) see in a 0-d tensor."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    n = len(shape) + extra
+    if not -n <= dim < n:
+        valid = "no dim (the tensor is 0-d)" if n == 0 else f"a dim in [{-n}, {n - 1}]"
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of shape {tuple(shape)} "
+                         f"(expected {valid})")
+    return int(dim) % n

@@ -51,7 +51,7 @@ LOSSES = {
 def test_loss_matches_closed_form(name):
     expected = np_closed_forms(np.array(REAL), np.array(FAKE))[name]
     value = LOSSES[name](logits(*REAL), logits(*FAKE))
-    assert value.shape == () or value.size == 1
+    assert value.shape == () or value.numel() == 1
     assert value.item() == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 

@@ -6,10 +6,16 @@ session), and what its comments claim is checked:
 * each block also has a checker below that verifies, independently of minigrad, that the claimed
   values are right (a closed form or central finite differences). A block without a checker fails
   the test, so a block added to the README later stays red until it is covered here.
+
+The blocks run in a temporary folder (the files they write, such as checkpoints, land there).
 """
+import atexit
 import contextlib
 import io
+import os
 import re
+import shutil
+import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -73,14 +79,29 @@ class Run:
     """One block's run: the values its print() calls printed (one string per call), everything
     written to stdout, the warnings raised, and the namespace after it."""
 
-    def __init__(self, prints, stdout, caught, namespace):
+    def __init__(self, prints, stdout, caught, namespace, folder):
         self.prints, self.stdout, self.warnings, self.namespace = prints, stdout, caught, namespace
+        self.folder = folder   # the folder the block ran in (the files it wrote)
+
+
+@contextlib.contextmanager
+def working_directory(folder):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 @lru_cache(maxsize=None)
 def run_readme():
-    """Run every block in order in one namespace; {key: Run}."""
+    """Run every block in order in one namespace, in one temporary folder; {key: Run}."""
+    import gan  # noqa: F401  (the packages are found from here, before the blocks change folder)
+    import minigrad  # noqa: F401
     namespace, runs = {"__name__": "readme"}, {}
+    folder = Path(tempfile.mkdtemp(prefix="readme-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     for key, code in python_blocks(README.read_text(encoding="utf-8")):
         prints, stdout = [], io.StringIO()
 
@@ -89,10 +110,11 @@ def run_readme():
             print(*values, sep=sep, end=end, file=file, flush=flush)
 
         namespace["print"] = recording_print
-        with contextlib.redirect_stdout(stdout), warnings.catch_warnings(record=True) as caught:
+        with contextlib.redirect_stdout(stdout), warnings.catch_warnings(record=True) as caught, \
+                working_directory(folder):
             warnings.simplefilter("always")
             exec(compile(code, f"README.md block '{key}'", "exec"), namespace)
-        runs[key] = Run(prints, stdout.getvalue(), list(caught), dict(namespace))
+        runs[key] = Run(prints, stdout.getvalue(), list(caught), dict(namespace), folder)
     return runs
 
 
@@ -159,11 +181,54 @@ def check_non_leaf_grad(run):
     assert not run.namespace["fake3"].is_leaf
 
 
+def check_saving(run):
+    """The file itself, read with NumPy alone (allow_pickle=False: no object can hide in it), holds
+    the network under PyTorch's keys; that network, evaluated in NumPy, is what net2 computes; and
+    Adam's state went along."""
+    ns = run.namespace
+    with np.load(run.folder / "net.npz", allow_pickle=False) as archive:
+        stored = {name: archive[name] for name in archive.files}
+    weights = {key: stored[f"model/{key}"] for key in ("0.weight", "0.bias", "2.weight", "2.bias")}
+    for key, array in weights.items():
+        np.testing.assert_array_equal(array, ns["net"].state_dict()[key])
+    x = ns["x"].numpy()
+    hidden = np.tanh(x @ weights["0.weight"].T + weights["0.bias"])
+    np.testing.assert_array_equal(ns["net2"](ns["x"]).numpy(), hidden @ weights["2.weight"].T + weights["2.bias"])
+    assert weights["0.weight"].shape == (16, 2) and weights["2.weight"].shape == (1, 16)   # (out, in)
+    assert ns["x"].dtype == np.float32 and ns["y"].dtype == np.float32
+    np.testing.assert_array_equal(ns["y"].numpy()[:, 0], (x[:, 0] * x[:, 1] > 0).astype(np.float32))
+    assert sum(name.startswith("optimizer/") for name in stored) >= 4   # step counts and moments
+    assert ns["opt2"].state_dict().keys() == ns["opt"].state_dict().keys()
+
+
+def check_resuming(run):
+    """An uninterrupted run of 60 iterations, built here from the same seeds, ends where the resumed
+    one does: every parameter of G and D is the same, to the bit."""
+    import minigrad as mg
+    from gan import data, models
+    from gan.train import TrainConfig, Trainer
+    mg.manual_seed(1)
+    G, D = models.mlp_generator(5, 15, hidden=(32,)), models.mlp_discriminator(15, hidden=(32,))
+    reference = Trainer(G, D, data.curves, TrainConfig(loss="nonsaturating", seed=0))
+    reference.fit(60, progress=False)
+    resumed = run.namespace["resumed"]
+    assert resumed.iteration == reference.iteration == 60
+    for mine, theirs in ((resumed.generator, G), (resumed.discriminator, D)):
+        ours, expected = mine.state_dict(), theirs.state_dict()
+        assert ours.keys() == expected.keys()
+        for key in ours:
+            np.testing.assert_array_equal(ours[key], expected[key], err_msg=key)
+    with np.load(run.folder / "gan.npz", allow_pickle=False) as archive:   # no pickled objects in it
+        assert archive.files
+
+
 CHECKERS = {
     "Backprop with the engine": check_backprop,
     "Backprop with the engine #2": check_gradient_of_gradient,
     "The gradient D hands back to G: dL/dG(z)": check_fake_gradient,
     "The gradient D hands back to G: dL/dG(z) #2": check_non_leaf_grad,
+    "Saving and resuming": check_saving,
+    "Saving and resuming #2": check_resuming,
 }
 
 

@@ -28,7 +28,7 @@ def test_unknown_dtype_is_rejected():
 
 def test_properties():
     x = mg.tensor(np.arange(6.0).reshape(2, 3))
-    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and len(x) == 2
+    assert x.shape == (2, 3) and x.ndim == 2 and x.numel() == 6 and len(x) == 2
     assert x.T.shape == (3, 2)
     assert mg.tensor([[4.0]]).item() == 4.0
     assert isinstance(x.numpy(), np.ndarray)

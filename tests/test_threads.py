@@ -125,6 +125,7 @@ def test_the_load_rule_uses_the_helper_only_when_others_leave_a_core(monkeypatch
     readings = iter([(10.0, 1.0, 100.0), (11.0, 1.2, 101.0), (11.2, 2.0, 102.0)])
     monkeypatch.setattr(threads, "_reading", lambda: next(readings))
     monkeypatch.setitem(threads._load, "reading", None)
+    monkeypatch.setitem(threads._load, "free", True)      # the answer before the first interval
     free = []
     for _ in range(3):
         monkeypatch.setitem(threads._load, "checked", -1.0)   # a new look each time

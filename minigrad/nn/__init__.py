@@ -13,6 +13,7 @@ One file per family, as in torch.nn:
     upsampling.py   Upsample
     flatten.py      Flatten, Unflatten
     container.py    Sequential, MLP
+    loss.py         BCEWithLogitsLoss, BCELoss, MSELoss, CrossEntropyLoss
 """
 from .module import Module, Parameter, StateDictError
 from .linear import Linear
@@ -25,7 +26,9 @@ from .pooling import AvgPool2d, MaxPool2d
 from .upsampling import Upsample
 from .flatten import Flatten, Unflatten
 from .container import MLP, Sequential
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 
 __all__ = ["Module", "Parameter", "StateDictError", "Linear", "Maxout", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
            "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Conv2d", "ConvTranspose2d",
-           "MaxPool2d", "AvgPool2d", "Upsample", "Flatten", "Unflatten", "Sequential", "MLP"]
+           "MaxPool2d", "AvgPool2d", "Upsample", "Flatten", "Unflatten", "Sequential", "MLP",
+           "BCEWithLogitsLoss", "BCELoss", "MSELoss", "CrossEntropyLoss"]

@@ -1,9 +1,8 @@
 """Convolution layers: Conv2d and ConvTranspose2d (PyTorch's layouts, arguments and initialisation)."""
 import math
 
-import numpy as np
-
 from .. import convolution
+from ..creation import default_generator
 from ..tensor import get_default_dtype, resolve_dtype
 from .module import Module, Parameter, as_tensor, positive_int
 
@@ -24,8 +23,8 @@ class _Conv(Module):
         shape = weight_shape(self.in_channels, self.out_channels) + self.kernel_size
         # PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, fan_in = weight.shape[1] kh kw
         bound = 1.0 / math.sqrt(shape[1] * self.kernel_size[0] * self.kernel_size[1])
-        rng = np.random.default_rng() if rng is None else rng
-        dtype = resolve_dtype(dtype or get_default_dtype())
+        rng = default_generator() if rng is None else rng
+        dtype = resolve_dtype(get_default_dtype() if dtype is None else dtype)
         self.weight = Parameter(rng.uniform(-bound, bound, shape), dtype=dtype)
         self.bias = Parameter(rng.uniform(-bound, bound, (self.out_channels,)), dtype=dtype) if bias else None
 
@@ -46,7 +45,7 @@ class Conv2d(_Conv):
 
     Initialisation as PyTorch's: weight and bias from U(-1/sqrt(fan_in), +1/sqrt(fan_in)) with
     fan_in = in_channels kh kw (PyTorch words it as Kaiming-uniform with a = sqrt(5)). Pass `rng`
-    (a numpy Generator) for reproducible weights."""
+    (a numpy Generator) for reproducible weights, or seed the default one with mg.manual_seed."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
                  rng=None, dtype=None):

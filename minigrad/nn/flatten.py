@@ -2,6 +2,7 @@
 import numbers
 
 from .. import ops
+from ..reshaping import flatten
 from .module import Module, as_tensor, positive_int
 
 
@@ -13,15 +14,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        x = as_tensor(x)
-        start, end = self.start_dim % max(x.ndim, 1), self.end_dim % max(x.ndim, 1)
-        if start > end:
-            raise ValueError(f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim} "
-                             f"for an input of shape {x.shape}")
-        merged = 1
-        for n in x.shape[start:end + 1]:
-            merged *= n
-        return ops.reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+        return flatten(as_tensor(x), self.start_dim, self.end_dim)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,9 +1,8 @@
 """The fully connected layer (optionally with its activation fused in)."""
 import math
 
-import numpy as np
-
 from ..activations import NONE, lookup
+from ..creation import default_generator
 from ..fused import linear
 from ..tensor import get_default_dtype, resolve_dtype
 from .module import Module, Parameter, as_tensor, positive_int
@@ -21,7 +20,8 @@ class Linear(Module):
     Initialisation (PyTorch's default, so results are comparable): every entry of W and of b is drawn
     independently from U(-1/sqrt(in_features), +1/sqrt(in_features)). (PyTorch words this as
     Kaiming-uniform with a = sqrt(5) for W, which gives the same bound.) Pass `rng`, a numpy
-    Generator, for reproducible weights; the dtype is minigrad's default dtype (or `dtype`)."""
+    Generator, for reproducible weights (without it they come from minigrad's default generator,
+    which mg.manual_seed seeds); the dtype is minigrad's default dtype (or `dtype`)."""
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=None, activation=None,
                  negative_slope=0.01):
@@ -33,8 +33,8 @@ class Linear(Module):
             if activation == "leaky_relu" and not negative_slope > 0:
                 raise ValueError(f"Linear: a fused leaky_relu needs negative_slope > 0, got {negative_slope}")
         self.activation, self.negative_slope = activation, negative_slope
-        rng = np.random.default_rng() if rng is None else rng
-        dtype = resolve_dtype(dtype or get_default_dtype())
+        rng = default_generator() if rng is None else rng
+        dtype = resolve_dtype(get_default_dtype() if dtype is None else dtype)
         bound = 1.0 / math.sqrt(self.in_features)
         self.weight = Parameter(rng.uniform(-bound, bound, (self.out_features, self.in_features)), dtype=dtype)
         self.bias = Parameter(rng.uniform(-bound, bound, (self.out_features,)), dtype=dtype) if bias else None

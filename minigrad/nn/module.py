@@ -125,7 +125,7 @@ class Module:
         return slots
 
     def num_parameters(self):
-        return int(sum(p.size for p in self.parameters()))
+        return int(sum(p.numel() for p in self.parameters()))
 
     # ------------------------------------------------------------------ modes and dtypes
     def zero_grad(self):

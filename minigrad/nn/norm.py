@@ -32,7 +32,7 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         num_features = positive_int(name, "num_features", num_features)
-        dtype = resolve_dtype(dtype or get_default_dtype())
+        dtype = resolve_dtype(get_default_dtype() if dtype is None else dtype)
         self.num_features, self.eps, self.momentum, self.affine = num_features, eps, momentum, affine
         self.weight = Parameter(np.ones(num_features), dtype=dtype) if affine else None
         self.bias = Parameter(np.zeros(num_features), dtype=dtype) if affine else None
@@ -47,7 +47,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: expected input of shape {self.layout.format(C=C)}, got {x.shape}")
         shape = (1, C) + (1,) * (x.ndim - 2)
         if self.training:
-            n = x.size // C
+            n = x.numel() // C
             if n < 2:
                 raise ValueError(f"{name}: training needs more than 1 value per channel, got input {x.shape}")
             # x_hat = (x - mu) / sqrt(var + eps) as one op (minigrad/batchnorm.py), mu and var as arrays
@@ -97,7 +97,7 @@ class LayerNorm(Module):
         shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
         for size in shape:
             positive_int("LayerNorm", "normalized_shape", size)
-        dtype = resolve_dtype(dtype or get_default_dtype())
+        dtype = resolve_dtype(get_default_dtype() if dtype is None else dtype)
         self.normalized_shape, self.eps, self.elementwise_affine = tuple(int(s) for s in shape), eps, elementwise_affine
         self.weight = Parameter(np.ones(shape), dtype=dtype) if elementwise_affine else None
         self.bias = Parameter(np.zeros(shape), dtype=dtype) if elementwise_affine else None
