@@ -30,11 +30,12 @@ neighbourhood of the initial generator, so the budgeted protocol uses lr 1e-3 fo
 with the last third of the iterations at lr 1e-4 (so the samples settle into the std-0.01 modes).
 Override with --iterations and --lr. The published figures (400 epochs, lr 1e-4) are printed next
 to ours; the numbers are not the same experiment, only the same protocol at a smaller budget.
-Issue 16's goal for PacGAN2 (>= 85% high quality) is out of reach at this budget: the ring gets
-there at --iterations 4000 (10 trials: 7.9 +- 0.1 modes, 88.2 +- 0.5% high quality, ~5 minutes
-per trial), the grid not within 15,000 (7 trials: 23.9 +- 0.4 modes, but 49.2 +- 4.2% high
-quality, ~16 minutes per trial; benchmarks/README.md, "How long PacGAN2 needs" and "The goal at
-longer budgets").
+GAN and PacGAN2 are compared at one budget per data set in benchmarks/README.md ("GAN and
+PacGAN2 at one budget per data set"): the ring at --iterations 4000 (~5 minutes per trial on one
+core), the grid at --iterations 15000 (10-35 minutes per trial). The goal once set for a
+one-minute trial (PacGAN2: >= 22 grid modes with >= 85% high quality) is retired: the protocol's
+400 epochs are hundreds of thousands of iterations, hours per trial here, and a table cell
+wants 10 trials; at one minute the grid samples have not left a uniform sheet over the square.
 
 Output: the table (ours next to the published figures); --json OUT: per trial modes, high-quality
 share, KL, seconds, and the means with standard errors; --samples DIR: the 2,500 scored samples of
@@ -63,8 +64,8 @@ METHODS = {
     "unrolled": dict(loss="nonsaturating", unroll=5),
 }
 #: published figures (modes, high-quality %, KL): PacGAN Table 1 (400 epochs), and VEEGAN Table 1 for
-#: the unrolled GAN (another architecture; modes only here). Only the cells quoted in issue 16 are
-#: filled in; None = not copied here (see the papers)
+#: the unrolled GAN (another architecture; modes only here). VEEGAN's own GAN baseline (ring 1 mode,
+#: grid 3.3) disagrees with PacGAN's; benchmarks/README.md gives both rows. None = not copied here
 PUBLISHED = {
     "ring": {"gan": (6.3, 98.2, 0.45), "pacgan2": (7.9, 95.6, 0.07), "unrolled": (7.6, None, None)},
     "grid": {"gan": (17.3, 94.8, 0.70), "pacgan2": (23.8, 91.3, 0.13), "pacgan4": (24.8, 93.6, 0.04),

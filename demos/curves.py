@@ -43,7 +43,7 @@ tried (non-saturating, least squares, hinge, WGAN-GP, a faster D or a faster G)
 can fall into that state, and so can this one: with seed 4 it stayed there
 (W1 ~0.18) for all 10,000 steps. Watch ``a_histogram.png``: a narrow bump in the
 middle of [1, 3] is that state. The tutorial's own settings (``--original``) reach a
-W1 of about 0.17-0.21 in the PyTorch run of the issue.
+W1 of about 0.17-0.21 when the tutorial's own PyTorch script is run as written.
 
 ``--quick`` runs 2,000 steps of the default settings (the test setting: enough for
 the curves to enter the band, not yet to spread across it).

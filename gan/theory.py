@@ -6,8 +6,8 @@ The divergences below assume the densities integrate to 1 on the grid
 (sum(p) * dx = 1); they do not renormalise silently. All results are in nats
 (natural logarithms).
 
-The source notes this project starts from (Chinese lecture notes; docs/THEORY.md
-lists them, numbered) derive each formula:
+The source notes (000-004: five Chinese lecture notes this project starts from; docs/THEORY.md
+lists them) derive each formula:
 
     the introductory GAN notes
               f(D) = p_data log D + p_G log(1 - D); setting df/dD = 0 gives
@@ -23,6 +23,10 @@ lists them, numbered) derive each formula:
               section 6.3.4: L(G | D*) = 2 JS(p_r, p_theta) - 2 log 2; section
               6.3.5: for non-overlapping distributions KL = +inf, JS = log 2,
               while the Wasserstein-1 distance still measures how far apart they are.
+
+A distribution on finitely many points is the same thing with dx = 1 (p[i] = P(x_i), sum p = 1),
+which is how the information-theory functions (note 001, eqs. 2-17), the packing bound and the
+worked numbers of docs/THEORY.md use them.
 
 Convention used throughout: 0 * log 0 = 0 (the limit of t log t as t -> 0).
 """
@@ -231,3 +235,167 @@ def kl_parallel_lines(theta):
 def w1_parallel_lines(theta):
     """W1(P_0, P_theta) = |theta|: every point moves sideways by |theta|, and no plan does better."""
     return np.abs(np.asarray(theta, dtype=np.float64))[()]
+
+
+# ----------------------------------------------------------------------------
+# information: self-information, entropy, cross-entropy (note 001, eqs. 2-8)
+# ----------------------------------------------------------------------------
+# For a distribution on finitely many points pass dx = 1 (the default); for a density on a grid,
+# its spacing (the entropy is then the differential entropy, which can be negative).
+
+
+def self_information(p):
+    """I(x) = -log p(x): the less probable an outcome, the more it tells (note 001, eq. 2). +inf where p = 0."""
+    (p,) = _as_densities("self_information", p)
+    with np.errstate(divide="ignore"):
+        return -np.log(p)
+
+
+def entropy(p, dx=1.0):
+    """H(p) = -sum p log p  (= E_p[I(x)], the mean self-information; note 001, eqs. 4-5)."""
+    _check_dx(dx, "entropy")
+    (p,) = _as_densities("entropy", p)
+    return float(-np.sum(_weighted_log(p, p)) * dx)
+
+
+def cross_entropy(p, q, dx=1.0):
+    """H_c(p, q) = -sum p log q = H(p) + KL(p || q)  (note 001, eqs. 7-8; +inf where q misses p).
+
+    In coding terms: the mean length (in nats) of a code built for q, used on data drawn from p. The
+    code built for p itself costs H(p), so the extra cost of the wrong code is KL(p || q) >= 0."""
+    _check_dx(dx, "cross_entropy")
+    p, q = _as_densities("cross_entropy", p, q)
+    return float(-np.sum(_weighted_log(p, q)) * dx)
+
+
+def empirical_distribution(samples, n_values):
+    """p_hat[k] = (number of samples equal to k) / N for integer samples in 0 .. n_values - 1."""
+    samples = np.asarray(samples)
+    if samples.size == 0 or samples.min() < 0 or samples.max() >= n_values:
+        raise ValueError(f"empirical_distribution: need samples in 0 .. {n_values - 1}, got "
+                         f"{'none' if samples.size == 0 else (samples.min(), samples.max())}")
+    return np.bincount(samples.ravel(), minlength=n_values) / samples.size
+
+
+def mean_log_likelihood(samples, q):
+    """(1/N) sum_i log q(x_i) for integer samples x_i: the log-likelihood of eq. (11) of note 001 divided by N.
+
+    It equals -H_c(p_hat, q) = -H(p_hat) - KL(p_hat || q) with p_hat the samples' empirical
+    distribution, so maximising it over q is minimising the forward KL(p_hat || q); as N grows p_hat
+    tends to p_data (the law of large numbers), which is eq. (12)-(13)'s step."""
+    q = np.asarray(q, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return float(np.mean(np.log(q[np.asarray(samples)])))
+
+
+def pushforward_density(x, g_inverse, g_inverse_slope, p_z=normal_pdf):
+    """p_G(x) = integral p_z(z) delta(x - G(z)) dz = p_z(G^-1(x)) |d G^-1 / dx|  for a 1-D increasing G.
+
+    The density of x = G(z) (note 001, eq. 17, written with a delta: with the indicator [G(z) = x]
+    the integral is the probability of one point, 0 for a continuous z). `g_inverse` and
+    `g_inverse_slope` are G^-1 and its derivative, as functions of x."""
+    x = np.asarray(x, dtype=np.float64)
+    return p_z(g_inverse(x)) * np.abs(g_inverse_slope(x))
+
+
+# ----------------------------------------------------------------------------
+# the non-saturating generator against the optimal D (docs/THEORY.md 4.3)
+# ----------------------------------------------------------------------------
+
+
+def nonsaturating_objective_at_optimal_d(p_data, p_g, dx):
+    """KL(p_g || p_data) - 2 JS(p_data || p_g): what a non-saturating G descends against D* (THEORY 4.3).
+
+    E_{p_g}[-log D*] = KL(p_g || p_data) - 2 JS(p_data || p_g) + 2 log 2 + E_{p_data}[log D*]; the last
+    term depends on p_g through D*, so the values differ, but with D* held fixed at the current p_g
+    the gradient of E_{p_g}[-log D*] in G's parameters is the gradient of this objective (Arjovsky and
+    Bottou 2017, Theorem 2.5)."""
+    return kl_divergence(p_g, p_data, dx) - 2.0 * js_divergence(p_data, p_g, dx)
+
+
+# ----------------------------------------------------------------------------
+# packing: the total variation of product distributions (docs/THEORY.md 11.1)
+# ----------------------------------------------------------------------------
+
+
+def total_variation(p, q, dx=1.0):
+    """d_TV(p, q) = 1/2 sum |p - q| = the largest P(A) - Q(A) over events A, in [0, 1]."""
+    _check_dx(dx, "total_variation")
+    p, q = _as_densities("total_variation", p, q)
+    return float(0.5 * np.sum(np.abs(p - q)) * dx)
+
+
+def product_distribution(p, m):
+    """P^m: the distribution of m independent draws (x_1, ..., x_m) of p on K points, as a flat
+    array of K^m probabilities (the outcome (i_1, ..., i_m) at index i_1 K^(m-1) + ... + i_m)."""
+    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+        raise ValueError(f"product_distribution: m must be an int >= 1, got {m!r}")
+    (p,) = _as_densities("product_distribution", p)
+    product = np.ones(1)
+    for _ in range(m):
+        product = np.multiply.outer(product, p).ravel()
+    return product
+
+
+def packed_total_variation(p, q, m):
+    """d_TV(P^m, Q^m): how far apart D sees the two players when it judges packs of m samples."""
+    return total_variation(product_distribution(p, m), product_distribution(q, m))
+
+
+def dropped_mode_packed_tv(w, m):
+    """1 - (1 - w)^m: d_TV(P^m, Q^m) when Q is P with modes of total mass w dropped (renormalised).
+
+    A pack of m real samples holds a dropped mode with probability 1 - (1 - w)^m and a fake pack
+    never does; Q^m is P^m restricted to the packs without one, rescaled, so no larger event gap
+    exists. ~ m w for small w, while d_TV(P, Q) = w."""
+    if not 0 <= w <= 1:
+        raise ValueError(f"dropped_mode_packed_tv: w must lie in [0, 1], got {w!r}")
+    return 1.0 - (1.0 - w) ** m
+
+
+# ----------------------------------------------------------------------------
+# weight clipping: the Lipschitz bound of an MLP (docs/THEORY.md 5.3)
+# ----------------------------------------------------------------------------
+
+
+def lipschitz_upper_bound(weights):
+    """prod_l ||W_l||_2 (largest singular values): a Lipschitz bound of x -> W_L a(... a(W_1 x + b_1) ...)
+    for 1-Lipschitz activations a (ReLU, leaky ReLU with slope <= 1, tanh, sigmoid)."""
+    bound = 1.0
+    for w in weights:
+        w = np.asarray(w, dtype=np.float64)
+        bound *= float(np.linalg.norm(w.reshape(len(w), -1), 2))
+    return bound
+
+
+def clipped_lipschitz_bound(shapes, c):
+    """prod_l c sqrt(m_l n_l): the bound of lipschitz_upper_bound for any MLP whose m_l x n_l weight
+    matrices are clipped to [-c, c] (||W||_2 <= ||W||_F <= c sqrt(m n)); reached when every weight is
+    +c (then W_l = c * ones, of spectral norm c sqrt(m n)) and every unit is active."""
+    if not c > 0:
+        raise ValueError(f"clipped_lipschitz_bound: c must be > 0, got {c!r}")
+    bound = 1.0
+    for m, n in shapes:
+        bound *= c * np.sqrt(m * n)
+    return float(bound)
+
+
+# ----------------------------------------------------------------------------
+# the VAE's prior (docs/THEORY.md 10.5)
+# ----------------------------------------------------------------------------
+
+
+def absorb_gaussian_prior(weight, bias, mean, std):
+    """(W diag(s), b + W m): the first linear layer that gives, on z ~ N(0, I), what (weight, bias)
+    gives on z' = m + s * z ~ N(m, diag s^2). A diagonal Gaussian prior N(m, diag s^2) is N(0, I)
+    pushed through this affine map, so it gives the decoder nothing that N(0, I) does not.
+
+    weight (out, in), bias (out,), mean and std (in,), as in y = z W^T + b (nn.Linear)."""
+    weight, bias = np.asarray(weight, dtype=np.float64), np.asarray(bias, dtype=np.float64)
+    mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+    if weight.ndim != 2 or bias.shape != weight.shape[:1] or not mean.shape == std.shape == weight.shape[1:]:
+        raise ValueError(f"absorb_gaussian_prior: weight {weight.shape}, bias {bias.shape}, mean {mean.shape} "
+                         f"and std {std.shape} do not fit a layer (out, in)")
+    if not np.all(std > 0):
+        raise ValueError("absorb_gaussian_prior: std must be > 0")
+    return weight * std, bias + weight @ mean

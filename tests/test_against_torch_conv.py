@@ -98,7 +98,7 @@ def test_gradient_penalty_through_a_conv_critic_against_torch():
 
 
 def dcgan_pair(rng):
-    """The issue's classic MNIST DCGAN in minigrad, and the same layers in torch.nn."""
+    """The classic MNIST DCGAN in minigrad, and the same layers in torch.nn."""
     G = nn.Sequential(nn.Linear(100, 128 * 7 * 7, rng=rng), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(),
                       nn.Unflatten(1, (128, 7, 7)), nn.ConvTranspose2d(128, 64, 4, 2, 1, rng=rng), nn.BatchNorm2d(64),
                       nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1, rng=rng), nn.Tanh())

@@ -33,10 +33,11 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)  # http:, ht
 FENCE = re.compile(r"^\s*(```|~~~)")
 #: lines that Markdown reads as the start of a block (list item, quote, heading) even inside $$ ... $$
 BLOCK_START = re.compile(r"^\s{0,3}(?:[-+*]\s|>|#{1,6}\s|\d+[.)]\s)")
-#: a formula subsection may say this instead of linking a test; such formulas are listed in the issue
+#: a formula subsection may say this instead of linking a test (and then owes one)
 NO_TEST_MARKER = "No test checks this yet"
-#: the numbered sections THEORY.md must have (issue #7), in this order
-THEORY_SECTIONS = 12
+#: THEORY.md has at least this many numbered sections, numbered 1, 2, ... in order (a new section
+#: takes the next number, and a line in the contents: test_theory_contents_list_every_numbered_section)
+THEORY_SECTIONS = 13
 #: numbers pre-assigned to sections another branch writes; they may be missing until it lands
 RESERVED_SECTIONS = set()
 
@@ -271,14 +272,15 @@ def kinds_linked(body, doc_dir):
 
 
 def check_formula_sections(text, doc_dir, n_sections=THEORY_SECTIONS):
-    """Every numbered section (## 1. ... ## n.) and every subsection holding display math links at
-    least one code file and one test (or says NO_TEST_MARKER)."""
+    """Every numbered section (## 1. ... ## n., n >= n_sections, numbered in order) and every
+    subsection holding display math links at least one code file and one test (or says NO_TEST_MARKER)."""
     problems = []
     numbered = [(h, b) for h, b in sections(text, 2) if re.match(r"^\d+\.", h)]
     numbers = [int(re.match(r"^(\d+)\.", h).group(1)) for h, _ in numbered]
-    expected = [n for n in range(1, n_sections + 1) if n in numbers or n not in RESERVED_SECTIONS]
+    last = max([n_sections, *numbers])
+    expected = [n for n in range(1, last + 1) if n in numbers or n not in RESERVED_SECTIONS]
     if numbers != expected:
-        problems.append(f"numbered sections are {numbers}, expected 1..{n_sections} in order")
+        problems.append(f"numbered sections are {numbers}, expected 1..{last} in order")
     for heading, body in numbered:
         code, test = kinds_linked(body, doc_dir)
         if not code:
@@ -312,6 +314,69 @@ def check_torch_free_tests(text, doc_dir):
     return problems
 
 
+def numbered_headings(text):
+    """'N. title' and 'N.M title' headings (## and ###) of a document, in order."""
+    return [h for h in headings(text) if re.match(r"^\d+\.\d*\s", h)]
+
+
+def contents_block(text):
+    """The body of the '## Contents' section ('' if there is none)."""
+    return next((body for heading, body in sections(text, 2) if heading == "Contents"), "")
+
+
+def check_contents(text):
+    """Every numbered section and subsection is linked from the contents, under its own title."""
+    listed = {target.partition("#")[2]: link_text for link_text, target in links(contents_block(text))
+              if target.startswith("#")}
+    problems = []
+    for heading in numbered_headings(text):
+        slug = github_slug(heading)
+        if slug not in listed:
+            problems.append(f"'{heading}' is not in the contents (add [{heading}](#{slug}))")
+        elif listed[slug].strip("*") != heading:
+            problems.append(f"the contents call #{slug} '{listed[slug]}', the heading says '{heading}'")
+    return problems
+
+
+def check_formula_sheet(text):
+    """Every row of the formula sheet's table links the numbered section(s) that derive it."""
+    body = next((b for h, b in sections(text, 2) if h == "Formula sheet"), None)
+    if body is None:
+        return ["no '## Formula sheet' section"]
+    numbered = {github_slug(h) for h in numbered_headings(text)}
+    rows = [line for line in body.splitlines() if line.startswith("|") and not re.match(r"^\|[\s|:-]+\|$", line)][1:]
+    problems = [] if rows else ["the formula sheet has no rows"]
+    for row in rows:
+        anchors = [target[1:] for _, target in links(row) if target.startswith("#")]
+        if not anchors or any(a not in numbered for a in anchors):
+            problems.append(f"formula sheet row does not link its section: {row[:80]}")
+    return problems
+
+
+#: how the source notes must not be named in text a student reads: "seed 004" clashes with --seed
+NUMBERED_SOURCE = re.compile(r"\bseeds? 0\d\d\b|\bseed's\b|\bseed (?:tutorial|document|notes?)\b|\bseeds?\b(?= (?:0\d\d|mix|give|contain))",
+                             re.IGNORECASE)
+#: "the issue", "issue 16", "the VAE issue": students have no issue tracker
+ISSUE_WORDING = re.compile(r"\bissues?\b(?:'s)?", re.IGNORECASE)
+
+
+def student_facing_texts():
+    """README.md, docs/*.md, and the Python files of gan/ and minigrad/ (their docstrings are what help() shows)."""
+    return [README, *sorted(DOCS.glob("*.md")), *sorted((REPO / "gan").rglob("*.py")),
+            *sorted((REPO / "minigrad").rglob("*.py"))]
+
+
+def wording_problems(text, name):
+    """Lines of `text` that number the source notes as seeds or mention an issue."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for pattern, advice in ((NUMBERED_SOURCE, "say 'note 004' / 'the source notes (000-004)'"),
+                                (ISSUE_WORDING, "say what was measured or decided, not where it was asked")):
+            if pattern.search(line):
+                problems.append(f"{name}:{number}: {advice}: {line.strip()[:100]}")
+    return problems
+
+
 # ----------------------------------------------------------------------------- the checks
 
 def glossary_entries(text):
@@ -342,6 +407,22 @@ def test_theory_every_formula_links_code_and_test():
 def test_theory_every_formula_has_a_test_that_runs_without_torch():
     problems = check_torch_free_tests(read(THEORY), DOCS)
     assert not problems, "docs/THEORY.md:\n  " + "\n  ".join(problems)
+
+
+def test_theory_contents_list_every_numbered_section():
+    problems = check_contents(read(THEORY))
+    assert not problems, "docs/THEORY.md contents:\n  " + "\n  ".join(problems)
+
+
+def test_theory_formula_sheet_rows_link_their_sections():
+    problems = check_formula_sheet(read(THEORY))
+    assert not problems, "docs/THEORY.md formula sheet:\n  " + "\n  ".join(problems)
+
+
+def test_student_facing_text_names_the_source_notes_and_never_an_issue():
+    problems = [p for path in student_facing_texts()
+                for p in wording_problems(path.read_text(encoding="utf-8"), path.relative_to(REPO))]
+    assert not problems, "\n".join(problems)
 
 
 def test_theory_links_many_distinct_tests():
@@ -419,6 +500,27 @@ def test_checker_accepts_good_references():
     ])
     assert check_doc(good, DOCS) == []
     assert check_formula_sections(good, DOCS, n_sections=1) == []
+
+
+def test_contents_and_formula_sheet_checks_can_fail():
+    doc = "\n".join([
+        "## Contents", "* [1. A](#1-a)", "  * [1.2 Renamed](#12-b)",
+        "## Formula sheet", "| result | formula | § |", "| --- | --- | --- |",
+        "| one | $x$ | [1.1](#11-a) |", "| two | $y$ | none |",
+        "## 1. A", "### 1.1 A", "### 1.2 B",
+    ])
+    contents = "\n".join(check_contents(doc))
+    assert "'1.1 A' is not in the contents" in contents and "call #12-b '1.2 Renamed'" in contents
+    assert "'1. A'" not in contents
+    sheet = check_formula_sheet(doc)
+    assert len(sheet) == 1 and "| two |" in sheet[0]
+
+
+def test_wording_check_catches_seeds_and_issues():
+    text = ("The seeds give no formula.\nAs seed 003 says.\nThe issue's goal.\nissue 16 asked for it.\n"
+            "Run with --seed 3 (seed 0 gives 0.25; seeds 0-2).\nnote 003, the source notes (000-004).\n")
+    lines = [int(p.split(":")[1]) for p in wording_problems(text, "example.md")]
+    assert lines == [1, 2, 3, 4], lines
 
 
 def test_line_anchor_must_point_at_the_definition():

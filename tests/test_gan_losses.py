@@ -142,7 +142,7 @@ def test_classic_losses_at_huge_logits_have_the_limit_values():
 
 
 def test_saturating_gradient_vanishes_where_nonsaturating_does_not():
-    # seed 002: with D(G(z)) -> 0 the saturating loss gives G (almost) no gradient
+    # note 002: with D(G(z)) -> 0 the saturating loss gives G (almost) no gradient
     f = logits(-8.0)
     losses.saturating_generator_loss(f).backward()
     saturating = f.grad.item()

@@ -192,6 +192,128 @@ def test_label_smoothing_passes_the_real_target_1_minus_s():
     assert seen[0].get("real_label", 1.0) == 1.0
 
 
+# ----------------------------------------------------------------------------- options seen in D's update
+# Label smoothing, clipping, the penalty's weight, instance noise and packing change only what a
+# loss is given. A test that records the arguments the Trainer passes misses a loss that ignores
+# them (say, a LOSS_FAMILIES entry that drops real_label): these tests look at the loss value and
+# the gradient D is stepped with, computed here from D's recorded inputs.
+
+class Spy(mg.nn.Module):
+    """Wraps a module (as a Module, so that functional_call works on it) and keeps every input."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner, self.inputs = inner, []
+
+    def forward(self, x):
+        self.inputs.append(np.array(x.data))
+        return self.inner(x)
+
+
+def float64_trainer(loss="nonsaturating", seed=0, pack=1, **options):
+    """small_trainer in float64 with D wrapped in a Spy: the closed forms below agree to 1e-10."""
+    rng = np.random.default_rng(100 + seed)
+    G = models.mlp_generator(2, 2, hidden=(16,), rng=rng).double()
+    D = Spy(models.mlp_discriminator(2 * pack, hidden=(16,), rng=rng).double())
+    options.setdefault("batch_size", 16)
+    trainer = Trainer(G, D, data.ring8, TrainConfig(loss=loss, seed=seed, pack=pack, **options))
+    D.inputs.clear()   # the Trainer's probe of the sizes
+    return trainer
+
+
+def gradients_at_the_d_step(trainer):
+    """Run one discriminator step; return (its loss, D's gradients when it stepped, D before the step)."""
+    before = copy.deepcopy(trainer.discriminator.inner)
+    seen = []
+    step = trainer.d_optimizer.step
+    trainer.d_optimizer.step = lambda: (seen.append([p.grad.data.copy() for p in trainer.d_optimizer.params]),
+                                        step())[1]
+    loss = trainer.discriminator_step()[0]
+    trainer.d_optimizer.step = step
+    return loss, seen[0], before
+
+
+def closed_form_bce_and_gradients(D, real, fake, target):
+    """L = mean[softplus(l_r) - t l_r] + mean[softplus(l_f)] (THEORY 1.6, 4.6) and dL/dphi, written here:
+    dL/dl = (sigmoid(l) - t) / n, pushed through D by a linear surrogate sum(l * dL/dl)."""
+    l_r, l_f = D(mg.tensor(real)), D(mg.tensor(fake))
+    r, f = l_r.data[:, 0], l_f.data[:, 0]
+    value = np.mean(np.logaddexp(0, r) - target * r) + np.mean(np.logaddexp(0, f))
+    slope_r = (1 / (1 + np.exp(-r)) - target) / len(r)
+    slope_f = 1 / (1 + np.exp(-f)) / len(f)
+    surrogate = mg.sum(l_r * mg.tensor(slope_r[:, None])) + mg.sum(l_f * mg.tensor(slope_f[:, None]))
+    return value, [g.data for g in mg.grad(surrogate, D.parameters())]
+
+
+@pytest.mark.parametrize("loss", ["minimax", "nonsaturating"])
+def test_label_smoothing_is_in_the_loss_and_the_gradient_d_steps_with(loss):
+    """With label_smoothing = s the D step's loss is the BCE with real target 1 - s, and D steps with
+    its gradient. Ignoring s (the loss called without real_label, or a loss family that drops it)
+    gives the target-1 loss: 0.1 * mean(l_r) away from it, here more than 1e-3 (checked)."""
+    s = 0.1
+    trainer = float64_trainer(loss, label_smoothing=s)
+    d_loss, gradients, before = gradients_at_the_d_step(trainer)
+    real, fake = trainer.discriminator.inputs
+    value, expected = closed_form_bce_and_gradients(before, real, fake, target=1 - s)
+    unsmoothed, unsmoothed_gradients = closed_form_bce_and_gradients(before, real, fake, target=1.0)
+    assert d_loss == pytest.approx(value, rel=1e-10)
+    assert abs(value - unsmoothed) > 1e-3   # the test can tell the two apart
+    for got, want, wrong in zip(gradients, expected, unsmoothed_gradients):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    assert max(np.abs(w - u).max() for w, u in zip(expected, unsmoothed_gradients)) > 1e-4
+
+
+@pytest.mark.parametrize("loss", ["wgan", "nonsaturating", "hinge"])
+def test_clip_value_is_the_bound_the_critic_weights_reach(loss):
+    """After a D step every weight lies in [-c, c], and the weights a large step pushed out sit at
+    exactly +-c: c = clip_value for any loss (clipping at another value, or only for 'wgan', fails)."""
+    c = 0.05
+    trainer = small_trainer(loss=loss, clip_value=c, d_lr=0.2)   # Adam's first step moves weights by ~0.2
+    trainer.discriminator_step()
+    weights = np.concatenate([p.data.ravel() for p in trainer.discriminator.parameters()])
+    assert np.abs(weights).max() == np.float32(c)
+    assert np.mean(np.abs(weights) == np.float32(c)) > 0.5
+
+
+def test_the_gradient_penalty_reaches_d_scaled_by_lambda():
+    """D's gradient at the step is grad(critic loss) + lambda grad(GP), on the same draws: linear in
+    lambda, with a GP part that is not 0. A penalty added as a constant (its value reported, its
+    gradient dropped) or with a fixed weight fails one of the two."""
+    gradients = {}
+    for lam in (0.0, 1.0, 3.0):
+        trainer = float64_trainer("wgan-gp", gp_lambda=lam)
+        gradients[lam] = np.concatenate([g.ravel() for g in gradients_at_the_d_step(trainer)[1]])
+    penalty_part = gradients[1.0] - gradients[0.0]
+    assert np.abs(penalty_part).max() > 1e-3 * np.abs(gradients[0.0]).max()
+    np.testing.assert_allclose(gradients[3.0] - gradients[0.0], 3 * penalty_part, rtol=1e-8, atol=1e-12)
+
+
+def test_label_smoothing_reaches_the_unrolled_discriminator_steps():
+    """The unrolled G step plays against D after k steps of D's own loss, smoothing included: the G
+    loss with unroll = 1 changes with s (by more than 1e-6), and without unrolling it does not."""
+    def g_loss(s, unroll):
+        trainer = float64_trainer("nonsaturating", label_smoothing=s, unroll=unroll, d_optimizer="sgd", d_lr=1.0)
+        return trainer.generator_step()[0]
+    assert g_loss(0.0, 0) == g_loss(0.3, 0)
+    assert abs(g_loss(0.0, 1) - g_loss(0.3, 1)) > 1e-6
+
+
+@pytest.mark.parametrize("pack", [1, 2])
+def test_the_unrolled_steps_see_packed_noisy_real_samples(pack):
+    """The real batch of the unrolled D steps is what the D step sees: real samples plus instance
+    noise of the scheduled sigma, packed m at a time."""
+    trainer = float64_trainer(pack=pack, instance_noise=0.5, unroll=1, batch_size=256)
+    real_batches = []
+    draw = trainer._real_batch
+    trainer._real_batch = lambda n: (real_batches.append(draw(n)), real_batches[-1])[1]
+    trainer.generator_step(sigma=trainer.config.noise_sigma(0))   # as train_step calls it
+    (real,) = real_batches
+    real_in, fake_in = trainer.discriminator.inputs[:2]    # the unrolled step: D(real), D(fake)
+    assert real_in.shape == fake_in.shape == (256, 2 * pack)
+    noise = real_in.reshape(-1, 2) - real.data
+    assert noise.std() == pytest.approx(0.5, rel=0.1) and abs(noise.mean()) < 0.05
+
+
 def test_gp_lambda_scales_the_gradient_penalty():
     """d_loss = mean D(G(z)) - mean D(x) + lambda * GP: the same GP for every lambda, none for lambda 0."""
     penalties = {}
@@ -208,7 +330,7 @@ def test_gp_lambda_scales_the_gradient_penalty():
 
 
 def test_defaults_are_the_documented_ones():
-    """The defaults THEORY.md and the seeds give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
+    """The defaults THEORY.md and the source notes give: the non-saturating loss (4.2), k = 1 (Algorithm 13.1),
     batch 64 and Adam lr 1e-4 with PyTorch's betas (the parabola tutorial), lambda = 10 (5.4),
     c = 0.01 for WGAN only (5.3), no smoothing, no instance noise."""
     cfg = TrainConfig()

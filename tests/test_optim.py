@@ -147,6 +147,19 @@ def test_rmsprop_centered_with_eps_constant_gradient(backend):
     np.testing.assert_allclose(after[0][0], -0.01 / 0.6, rtol=1e-13)
 
 
+def test_rmsprop_centered_step_starts_near_10_lr_falls_to_2_lr_then_grows(backend):
+    """THEORY 7.3 with the default alpha 0.99 and a constant gradient: the step is
+    lr / sqrt((1 - a^t) a^t): 10.05 lr at t = 1, 2 lr at its smallest (a^t = 1/2, t = 69), then it grows
+    (20.4 lr at t = 600, towards lr g / eps)."""
+    p = param([0.0])
+    after = np.array(run_steps(optim.RMSprop([p], lr=1.0, centered=True), p, [[1.0]] * 600))[:, 0]
+    steps = -np.diff(np.concatenate([[0.0], after]))
+    assert steps[0] == pytest.approx(1 / math.sqrt(0.01 * 0.99), rel=1e-6) and 10.0 < steps[0] < 10.1
+    assert steps.min() == pytest.approx(2.0, rel=1e-3) and np.argmin(steps) + 1 == 69
+    assert steps[-1] == pytest.approx(1 / math.sqrt((1 - 0.99 ** 600) * 0.99 ** 600), rel=1e-6)
+    assert steps[-1] > 20
+
+
 def test_rmsprop_weight_decay(backend):
     p = param([1.0])
     after = run_steps(optim.RMSprop([p], lr=0.1, alpha=0.0, eps=0.0, weight_decay=3.0), p, [[0.0]])
