@@ -20,14 +20,14 @@ Why D's parameters get gradients but are not stepped: backward() follows every e
 and D's weights are leaves of it, so dL/dV etc. are computed (and printed below); but only G's
 optimizer steps after G's loss. The next D step starts with zero_grad(), so these values are
 thrown away. (gan.train's generator step asks minigrad.grad for G's parameters only, which skips
-this work; inspect_step and this demo call backward() to show it.) After one SGD step on G the
-demo shows G's weights moved, D's did not, and D(G(z)) went up.
+this work; inspect_step and this lesson call backward() to show it.) After one SGD step on G the
+lesson shows G's weights moved, D's did not, and D(G(z)) went up.
 
 Then the same on the real-sized curve GAN of the parabola tutorial (G 5-128-15, D 15-128-1, batch 64) through
 gan.inspect: per-layer gradient norms of D and G and the gradient at G(z), for the saturating and
 the non-saturating G loss. G is untrained and D has been trained alone for 200 steps, so it rejects
 G's samples (D(G(z)) ~ 1e-3), as early in a real run: the saturating loss hands G a gradient about
-1/D(G(z)) times smaller (the saturation demo shows why).
+1/D(G(z)) times smaller (the saturation lesson shows why).
 
 What to look at
 ---------------
@@ -37,38 +37,45 @@ What to look at
 * ``graph.dot``: the graph of the tiny generator loss, ops as boxes, parameters G.0.weight ...
   D.2.bias in orange; graph.png is its picture where Graphviz is installed (else paste graph.dot
   into any Graphviz viewer).
-* ``gradient_norms.png``: per-layer gradient norms of the real-sized G and D under both G losses
-  (log scale): with a confident D the saturating loss starves every layer of G.
+* ``gradient_norms.png``: per-layer gradient norms of the real-sized G under both G losses (log
+  scale: they differ by hundreds of times) and of D (linear scale from 0): with a confident D the
+  saturating loss starves every layer of G.
 
 Outputs
   worked_example.txt   the worked example and the real-sized tables (also printed)
   graph.dot            the computational graph of the tiny generator loss, Graphviz DOT text with the
                        parameters named (G.0.weight, ..., D.2.bias); render: dot -Tpng graph.dot -o graph.png
   graph.png            that picture, only where the `dot` program of Graphviz is installed
-  gradient_norms.png   per-layer gradient norms of the real-sized G and D, both G losses, log scale
+  gradient_norms.png   per-layer gradient norms of the real-sized G (both G losses, log scale) and D (linear)
 
 Settings: the tiny example is fixed (z = 0.5 and the weights below, float64), so every run prints the
-same numbers; the real-sized models use --seed. --steps and --quick change nothing (no training).
+same numbers; the real-sized models use --seed. The only training is the real-sized D's 200 steps
+alone; --steps and --quick change nothing.
 
 metrics.json
   worked_example                    name -> value (list) of every quantity of the tiny example
   max_abs_diff_hand_vs_engine       max |formula - minigrad| over all of them (float64: ~1e-16)
   d_fake_before_step, d_fake_after_step   D(G(z)) of the tiny example before / after one SGD step on G
   d_params_unchanged                True if D's weights are identical after G's step
+  real_pretrain_steps               steps D alone was trained before the real-sized reports (200 unless Ctrl-C)
   real_g_grad_norms, real_d_grad_norms    {loss: {parameter: norm}} for the real-sized models
   real_fake_grad_norm_mean          {loss: mean over the batch of ||dL_G/dG(z_i)||}
   real_d_fake                       {loss: mean D(G(z))} on the inspected batch
-  graph_png                         True if graph.png was drawn (Graphviz found)
+  graph_png                         True if graph.png was drawn (Graphviz found; set by report, not run)
+  interrupted, stopped_at           true and "D pretraining step N of 200" when Ctrl-C cut the pretraining short
+  seconds                           wall time of the worked example, the pretraining and the reports
 """
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 
 import minigrad as mg
-from gan import data, losses
+from gan import data, interrupt, losses
 from gan.inspect import format_report, inspect_step
+from gan.progress import ProgressBar
 from minigrad import nn, optim
 from minigrad.graph import parameter_names, to_dot
 
@@ -81,6 +88,8 @@ G_WEIGHTS = {"0.weight": [[1.0], [-2.0]], "0.bias": [0.5, 0.0],     # W1, b1: hi
 D_WEIGHTS = {"0.weight": [[0.8], [-1.2]], "0.bias": [0.1, -0.3],    # V1, c1
              "2.weight": [[2.0, 1.0]], "2.bias": [-1.0]}            # V2, c2: the logit
 G_STEP_LR = 0.1
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
+MEASURED_SECONDS = {"default": 4, "quick": 4}
 TOLERANCE = 1e-10
 REAL_D_PRETRAIN_STEPS = 200
 
@@ -189,15 +198,19 @@ def one_generator_step(generator, discriminator):
     return d_after, unchanged
 
 
-def real_sized_reports(seed):
+def real_sized_reports(seed, pretrain_steps=REAL_D_PRETRAIN_STEPS):
     """gan.inspect on the parabola tutorial's curve GAN, one batch, both G losses, after D alone was trained
-    for a moment (as in the saturation demo) so that it rejects G's samples, as early in training."""
+    for a moment (as in the saturation lesson) so that it rejects G's samples, as early in training.
+    Ctrl-C under the lesson runner cuts the pretraining short. Returns ({loss: report}, D steps done)."""
     generator, discriminator = saturation.build_models(np.random.default_rng(seed))
-    saturation.pretrain_discriminator(generator, discriminator, REAL_D_PRETRAIN_STEPS, seed)
+    progress = ProgressBar(pretrain_steps)
+    _, done = saturation.pretrain_discriminator(generator, discriminator, pretrain_steps, seed, progress)
+    progress.close()
     rng = np.random.default_rng([seed, 1])
     real = data.curves(64, rng)
     z = rng.standard_normal((64, 5)).astype(np.float32)
-    return {loss: inspect_step(generator, discriminator, real, z, loss=loss) for loss in ("minimax", "nonsaturating")}
+    reports = {loss: inspect_step(generator, discriminator, real, z, loss=loss) for loss in ("minimax", "nonsaturating")}
+    return reports, done
 
 
 def draw_graph(dot_path, png_path):
@@ -212,12 +225,14 @@ def draw_graph(dot_path, png_path):
     return None
 
 
-def main(argv=None):
-    parser = common.make_parser("backprop", __doc__.splitlines()[0])
-    args = parser.parse_args(argv)
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
+def run(seed=0, pretrain_steps=REAL_D_PRETRAIN_STEPS):
+    """The tiny worked example (by hand and by minigrad; raises AssertionError if they disagree), one SGD
+    step on its G, and gan.inspect reports of the real-sized curve GAN after D alone was trained for
+    `pretrain_steps` steps. Returns a Result with `metrics` (metrics.json, but for graph_png, which
+    report adds), `text` (worked_example.txt), `dot` (graph.dot) and `reports` ({loss: the
+    gan.inspect report}). Ctrl-C under the lesson runner cuts the pretraining short."""
     started = time.perf_counter()
-    out = common.setup(args)
-
     generator, discriminator = tiny_models()
     hand = by_hand(Z)
     engine, dot = by_engine(generator, discriminator, Z)
@@ -231,62 +246,90 @@ def main(argv=None):
                  f"one SGD step on G (lr {G_STEP_LR}): D(G(z)) {d_before:.6f} -> {d_after:.6f}; "
                  f"D's weights unchanged: {d_unchanged}")
 
-    reports = real_sized_reports(args.seed)
+    print(f"training the real-sized D alone for {pretrain_steps} steps, so that it rejects G's samples ...")
+    reports, pretrained = real_sized_reports(seed, pretrain_steps)
+    stopped = f" (of {pretrain_steps}: Ctrl-C)" if pretrained < pretrain_steps else ""
     real_text = "\n\n".join(format_report(r) for r in reports.values())
     text = (f"{table}\nall {len(hand)} numbers agree: max |hand - engine| = {max_diff:.1e}\n{step_text}\n\n"
             f"=== the same step on the real-sized curve GAN (G 5-128-15, D 15-128-1, batch 64), untrained G,\n"
-            f"    D trained alone for {REAL_D_PRETRAIN_STEPS} steps so that it rejects G's samples ===\n"
+            f"    D trained alone for {pretrained} steps{stopped} so that it rejects G's samples ===\n"
             f"{real_text}\n")
-    print(text)
-
-    (out / "worked_example.txt").write_text(text)
-    (out / "graph.dot").write_text(dot)
-    not_drawn = draw_graph(out / "graph.dot", out / "graph.png")
-    graph_png = not_drawn is None
-    if not_drawn:
-        print(f"graph.png not drawn ({not_drawn}); graph.dot is written, paste it into any Graphviz viewer")
     metrics = {
         "worked_example": {name: np.ravel(value) for name, value in hand.items()},
         "max_abs_diff_hand_vs_engine": max_diff,
         "d_fake_before_step": d_before,
         "d_fake_after_step": d_after,
         "d_params_unchanged": d_unchanged,
+        "real_pretrain_steps": pretrained,
         "real_g_grad_norms": {loss: dict(r.g_grad_norms) for loss, r in reports.items()},
         "real_d_grad_norms": {loss: dict(r.d_grad_norms) for loss, r in reports.items()},
         "real_fake_grad_norm_mean": {loss: float(r.fake_grad_norms.mean()) for loss, r in reports.items()},
         "real_d_fake": {loss: r.d_fake for loss, r in reports.items()},
-        "graph_png": graph_png,
+        **common.stop_state(pretrained, pretrain_steps, "D pretraining step"),
+        "seconds": time.perf_counter() - started,
     }
-    paths = [out / "worked_example.txt", out / "graph.dot"] + ([out / "graph.png"] if graph_png else [])
-    paths += [plot_gradient_norms(out, reports), common.write_metrics(out, metrics)]
-    common.finish(args, paths, started)
-    return metrics
+    return common.Result(metrics=metrics, text=text, dot=dot, reports=reports)
 
 
-def plot_gradient_norms(out, reports):
-    plt = common.pyplot()
+def report(result, out, show=False):
+    """Write worked_example.txt, graph.dot (and graph.png where Graphviz is installed),
+    gradient_norms.png and metrics.json to `out`; print the worked example."""
+    out = Path(out)
+    print(result.text)
+    (out / "worked_example.txt").write_text(result.text)
+    (out / "graph.dot").write_text(result.dot)
+    not_drawn = draw_graph(out / "graph.dot", out / "graph.png")
+    result.metrics["graph_png"] = not_drawn is None
+    if not_drawn:
+        print(f"graph.png not drawn ({not_drawn}); graph.dot is written, paste it into any Graphviz viewer")
+    paths = [out / "worked_example.txt", out / "graph.dot"] + ([out / "graph.png"] if not_drawn is None else [])
+    paths += common.save_figures(out, [("gradient_norms.png", figure_gradient_norms(common.pyplot(), result))], show)
+    paths.append(common.write_metrics(out, result.metrics))
+    return paths
+
+
+def main(argv=None):
+    parser = common.make_parser("backprop", __doc__.splitlines()[0])
+    args = parser.parse_args(argv)
+    return common.run_lesson(args, lambda: run(args.seed), report)
+
+
+def _label_bars(ax, bars, values):
+    for bar, value in zip(bars, values):
+        ax.annotate(f"{value:.1e}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                    va="bottom", fontsize=7, xytext=(0, 1), textcoords="offset points")
+
+
+def figure_gradient_norms(plt, result):
+    """Per-layer gradient norms of the real-sized G (both G losses, log scale: they differ by
+    hundreds of times) and of D (its own loss, linear scale from 0: all within a few times)."""
+    reports, pretrained = result.reports, result.metrics["real_pretrain_steps"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
     width = 0.38
     for k, (loss, report) in enumerate(reports.items()):
         label = {"minimax": "saturating log(1 - D(G(z)))", "nonsaturating": "non-saturating -log D(G(z))"}[loss]
         norms = report.g_grad_norms
-        left.bar(np.arange(len(norms)) + (k - 0.5) * width, list(norms.values()), width, label=label,
-                 color=f"C{3 * (1 - k)}")
+        bars = left.bar(np.arange(len(norms)) + (k - 0.5) * width, list(norms.values()), width, label=label,
+                        color=f"C{3 * (1 - k)}")
+        _label_bars(left, bars, norms.values())
         left.set_xticks(np.arange(len(norms)), [f"G.{n}" for n in norms])
     d_norms = next(iter(reports.values())).d_grad_norms  # D's loss does not involve G's loss
-    right.bar(np.arange(len(d_norms)), list(d_norms.values()), 2 * width, color="0.5")
+    bars = right.bar(np.arange(len(d_norms)), list(d_norms.values()), 2 * width, color="0.5")
+    _label_bars(right, bars, d_norms.values())
     right.set_xticks(np.arange(len(d_norms)), [f"D.{n}" for n in d_norms])
-    left.set_title("G: gradient of G's loss, through D")
-    right.set_title("D: gradient of D's own loss")
+    left.set_title("G: gradient of G's loss, through D (log scale)")
+    right.set_title("D: gradient of D's own loss (linear scale, from 0)")
+    left.set_yscale("log")
+    left.set_ylim(top=left.get_ylim()[1] * 3)  # room for the labels above the bars
+    right.set_ylim(0, 1.15 * max(d_norms.values()))
+    right.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
     for ax in (left, right):
-        ax.set_yscale("log")
         ax.set_ylabel("gradient norm")
-    left.legend(fontsize=9)
-    fig.suptitle("one step of the curve GAN (the parabola tutorial's sizes; D confident, G untrained), per layer")
+    left.legend(fontsize=9, loc="upper left")
+    fig.suptitle(f"one step of the curve GAN (the parabola tutorial's sizes; D trained alone for {pretrained} "
+                 f"steps, G untrained), per layer")
     fig.tight_layout()
-    path = common.save_figure(fig, out, "gradient_norms.png")
-    plt.close(fig)
-    return path
+    return fig
 
 
 if __name__ == "__main__":

@@ -18,8 +18,14 @@ discriminator D (2 -> 64 -> 64 -> 1, ReLU) scores points. One frame shows:
   orange arrows   on each generated sample, -dL_G/dG(z): the gradient the
                   generator's loss hands back to that sample through D, computed
                   as exactly ``minigrad.grad(L_G, fake)`` with fake = G(z) made a
-                  leaf. They are drawn at a fixed scale (in the title), the same in
-                  every frame, so arrows that shrink really shrink.
+                  leaf. Their lengths span orders of magnitude over a run, so each
+                  frame of a run without window draws them at its own scale (1, 2
+                  or 5 x a power of ten, in the title and legend) that shows its
+                  median arrow at a visible length (the legend says what a length
+                  of 1 means), and the right column's median arrow shows how they
+                  grow and shrink. In
+                  the window (and with --arrow-scale) the scale stays fixed, so
+                  arrows that shrink really shrink.
   right column    on the same shown samples after every refresh: L_D and L_G,
                   mean D(x) and D(G(z)), the median arrow length, and the modes
                   covered (ring, grid: a mode counts with 5 of the 500 samples
@@ -56,15 +62,17 @@ What to look at
 
 What the default run shows (seed 0, 2,000 iterations, the saturating minimax loss
 of the textbook's Algorithm 13.1 and the parabola tutorial): G covers all 8 modes
-of the ring from iteration 690 on, with 76% of its samples within 3 std of
+of the ring from iteration 690 on, with 77% of its samples within 3 std of
 a centre at the end; D's 1/2 line becomes a set of islands around the modes and
 the mesh is pulled into a thin ring. D never becomes confident here (mean
 D(G(z)) stays between 0.26 and 0.63), so the saturating loss does not starve G;
 it does as soon as D wins (see below). The non-saturating loss collapses with
 this seed (``--loss nonsaturating``): its samples gather in one fold that moves
-as D's boundary chases it, with at most 1 mode covered for the first 1,840
-iterations and 2 at the end; with ``--seed 1`` or ``--n-critic 2`` it covers all
-8. Run a few seeds before drawing conclusions.
+as D's boundary chases it, with at most 1 mode covered at every record but one
+(2 at iteration 1,980) and none at the end; with ``--seed 1`` (from iteration 350
+on) or ``--n-critic 2`` (from 250 on) it covers all 8. Run a few seeds before
+drawing conclusions. (Measured with ``--frames 2``: frames change nothing in the
+training.)
 
 Things to try in the window
 ---------------------------
@@ -89,17 +97,20 @@ Controls (a window opens when there is a display and neither --frames nor --quic
   data set, loss        radio buttons; a new data set starts afresh, a new loss keeps both
                         players (so its arrows are seen on the same D) and restarts the optimizers
   sliders               D steps per G step (k), the two learning rates (Adam), the arrow scale
-Closing the window writes playground.png, playground.npz and metrics.json of the last state.
+Closing the window (or Ctrl-C in the terminal) writes playground.png, playground.npz and
+metrics.json of the last state.
 
 Without a display (or with ``--frames N``) the run trains ``--steps`` iterations
 and writes N frames: PNG snapshots, an animated GIF and playground.npz.
-``--quick`` is a short run for the tests.
+``--quick`` is a short run for the tests. Ctrl-C stops after the current iteration and writes the
+same files for the iterations done.
 
 metrics.json
 ------------
   dataset, loss, map_kind  the data set, the loss family, and what D's map shows
   settings                 n_critic, learning rates, hidden sizes, batch size, gp_lambda, seed
   iterations, d_steps, g_steps   training done (iterations of Algorithm 13.1; D and G steps)
+  iterations_planned       the iterations asked for (--steps; null in the window)
   final                    last measurements on the shown samples: d_loss, g_loss, d_real, d_fake
                            (means of D, or of f for WGAN-GP), arrow_median, modes, high_quality
                            (ring and grid, else null) and sliced_w1
@@ -109,7 +120,12 @@ metrics.json
   saturation_check         100 D steps alone from the start: mean D(G(z)), the median arrow under
                            the saturating and the non-saturating loss on that same D and their ratio;
                            and the median |grad f(G(z))| of a WGAN-GP critic trained the same way
-  frames, interrupted, seconds
+                           (null when Ctrl-C stopped the run)
+  frames                   snapshots in playground.gif (null in the window)
+  arrow_scale              the drawn arrow is arrow_scale x (-dL_G/dG(z)) in playground.png
+  interrupted, stopped_at  true and "iteration N of M" (in the window: the D and G steps done) when
+                           Ctrl-C stopped the run
+  seconds                  wall time of the training, the window and the measurements
 """
 import argparse
 import math
@@ -122,7 +138,8 @@ import numpy as np
 from demos import common
 from demos.playground_controls import Controls
 from demos.playground_state import DATASETS, LOSSES, N_SHOWN, PlaygroundState, Settings
-from demos.playground_view import DEFAULT_ARROW_SCALE, PlaygroundView
+from demos.playground_view import DEFAULT_ARROW_SCALE, PlaygroundView, frame_arrow_scale
+from gan import interrupt
 from gan.progress import ProgressBar
 from gan.train import ConfigError
 
@@ -133,8 +150,13 @@ QUICK_FRAMES = 3
 RECORD_EVERY = 10            # iterations between two history records in a run without window
 PNG_SNAPSHOTS = 3            # frames written as frame_NNNNN.png besides the last one (playground.png)
 QUICK_PNG_SNAPSHOTS = 1
+QUICK_NOTE = ("300 iterations only start to pull the samples out of the centre towards the ring; covering "
+              "its 8 modes (from iteration 690 on) needs the 2,000 iterations of the default run.")
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them; no window)
+MEASURED_SECONDS = {"default": 28, "quick": 10}
 SATURATION_D_STEPS = 100
 WGAN_GP_N_CRITIC = 3         # the default k for WGAN-GP (its paper uses 5; 3 covers the ring here)
+WATCH_MS = 100               # how often the window looks for a Ctrl-C
 
 
 # ----------------------------------------------------------------------------- measurements
@@ -143,11 +165,14 @@ def saturation_check(settings, d_steps=SATURATION_D_STEPS):
     """Train only D for `d_steps` steps from the start (G fixed), then compare the arrows each
     generator loss hands back on that same D: the saturating loss's l' = -D(G(z)) vanishes when D is
     confident, the non-saturating loss's -(1 - D(G(z))) does not. The same for a WGAN-GP critic,
-    whose arrows are grad f / n exactly (l' = -1): their median times n is the median |grad f(G(z))|."""
+    whose arrows are grad f / n exactly (l' = -1): their median times n is the median |grad f(G(z))|.
+    None if Ctrl-C (under the lesson runner) stopped it."""
     classic = PlaygroundState(settings, loss="minimax", n_critic=1)
     critic = PlaygroundState(settings, loss="wgan-gp", n_critic=1)
     for state in (classic, critic):
         for _ in range(d_steps):
+            if interrupt.requested():
+                return None
             state.trainer.discriminator_step()  # step_d without its history record
     fake, saturating = classic.arrows("minimax")
     _, nonsaturating = classic.arrows("nonsaturating")
@@ -166,17 +191,19 @@ def _median_length(arrows):
     return float(np.median(np.linalg.norm(arrows, axis=1)))
 
 
-def run_metrics(state, untrained, saturation, frames, interrupted, seconds):
+def run_metrics(state, untrained, saturation, snapshots, arrow_scale, stopped, steps_planned, seconds):
     s = state.settings
     return {
         "dataset": s.dataset, "loss": s.loss, "map_kind": LOSSES[s.loss],
         "settings": {"n_critic": s.n_critic, "d_lr": s.d_lr, "g_lr": s.g_lr, "hidden": list(s.hidden),
                      "batch_size": s.batch_size, "gp_lambda": s.gp_lambda, "seed": s.seed},
-        "iterations": state.iterations, "d_steps": state.d_steps, "g_steps": state.g_steps,
+        "iterations": state.iterations, "iterations_planned": steps_planned,
+        "d_steps": state.d_steps, "g_steps": state.g_steps,
         "final": _without("updates", state.latest()), "untrained": _without("updates", untrained),
         "sliced_w1_floor": state.sliced_w1_floor,
         "history": state.history, "saturation_check": saturation,
-        "frames": frames, "interrupted": interrupted, "seconds": seconds,
+        "frames": len(snapshots) if steps_planned is not None else None, "arrow_scale": arrow_scale,
+        **stopped, "seconds": seconds,
     }
 
 
@@ -198,41 +225,10 @@ def save_frame_arrays(out, snap, arrow_scale):
     return path
 
 
-def save_last_state(state, out, arrow_scale):
-    """playground.png and playground.npz of the current state (a figure outside pyplot, so this also
-    works after the window has closed)."""
-    snap = state.snapshot()
-    view = PlaygroundView(None, arrow_scale=arrow_scale)
-    view.draw(snap)
-    return [common.save_figure(view.fig, out, "playground.png"), save_frame_arrays(out, snap, arrow_scale)]
-
-
-# ----------------------------------------------------------------------------- the two ways to run
-
-def run_frames(state, steps, n_frames, out, arrow_scale, png_snapshots=PNG_SNAPSHOTS, keep_open=False):
-    """Train `steps` iterations, taking n_frames snapshots; write the GIF, PNG snapshots and npz.
-    Ctrl-C stops training and still writes the frames taken so far. Returns (paths, frames, interrupted).
-    keep_open: leave the last frame's figure open (for --show)."""
+def save_frames(out, snapshots, arrow_scale, png_snapshots, keep_open=False):
+    """playground.gif (every snapshot), frame_NNNNN.png (png_snapshots of them), playground.png (the
+    last). keep_open: leave the last frame's figure open in pyplot (for --show)."""
     plt = common.pyplot()
-    snapshots = [state.snapshot()]
-    bar = ProgressBar(steps)
-    done, interrupted = 0, False
-    try:
-        for frame in range(1, n_frames + 1):
-            end = steps * frame // n_frames
-            while done < end:
-                chunk = min(RECORD_EVERY, end - done)
-                state.iterate(chunk)
-                done += chunk
-                latest = state.latest()
-                bar.update(done, {"d_loss": latest["d_loss"], "g_loss": latest["g_loss"]})
-            snapshots.append(state.snapshot())
-    except KeyboardInterrupt:
-        interrupted = True
-        print(f"\ninterrupted after {done} iterations: writing the {len(snapshots)} frames taken so far")
-    finally:
-        bar.close()
-
     view = PlaygroundView(plt, arrow_scale=arrow_scale)
     paths = [common.save_gif(view.fig, lambda i: view.draw(snapshots[i]), len(snapshots), out, "playground.gif",
                              fps=3)]
@@ -244,24 +240,118 @@ def run_frames(state, steps, n_frames, out, arrow_scale, png_snapshots=PNG_SNAPS
     paths.append(common.save_figure(view.fig, out, "playground.png"))
     if not keep_open:
         plt.close(view.fig)
-    paths.append(save_frame_arrays(out, snapshots[-1], arrow_scale))
-    return paths, len(snapshots), interrupted
+    return paths
 
 
-def run_window(state, out, arrow_scale):
-    """Open the window with its controls; when it closes, write the last state's files."""
+def save_last_frame(out, snap, arrow_scale):
+    """playground.png of one snapshot, drawn on a figure outside pyplot (so this also works after the
+    window has closed, and opens nothing)."""
+    view = PlaygroundView(None, arrow_scale=arrow_scale)
+    view.draw(snap)
+    return [common.save_figure(view.fig, out, "playground.png")]
+
+
+# ----------------------------------------------------------------------------- the two ways to run
+
+def train_frames(state, steps, n_frames):
+    """Train `steps` iterations, recording the measurements every RECORD_EVERY iterations and taking
+    n_frames snapshots. Ctrl-C under the lesson runner stops after the current iteration; the state
+    reached is then the last snapshot. Returns (snapshots, iterations done)."""
+    snapshots = [state.snapshot()]
+    bar = ProgressBar(steps)
+    done = 0
+    for frame in range(1, n_frames + 1):
+        end = steps * frame // n_frames
+        while done < end and not interrupt.requested():
+            record_at = min(done + RECORD_EVERY, end)
+            while done < record_at and not interrupt.requested():
+                state.iterate(1, record=False)
+                done += 1
+                latest = state.latest()
+                bar.update(done, {"d_loss": latest["d_loss"], "g_loss": latest["g_loss"]})
+            state.record()
+        if interrupt.requested():
+            break
+        snapshots.append(state.snapshot())
+    bar.close()
+    if snapshots[-1].updates != state.updates:   # stopped between two frames: show where it got to
+        snapshots.append(state.snapshot())
+    return snapshots, done
+
+
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
+def run(steps=DEFAULT_ITERATIONS, frames=DEFAULT_FRAMES, arrow_scale=None, png_snapshots=PNG_SNAPSHOTS,
+        saturation_d_steps=SATURATION_D_STEPS, **settings):
+    """Train the playground's GAN for `steps` iterations without a window, taking `frames` snapshots.
+
+    settings: fields of demos.playground_state.Settings (dataset, loss, n_critic, d_lr, g_lr, seed,
+    hidden, batch_size, ...); n_critic defaults to 3 for WGAN-GP, else 1. arrow_scale: the drawn
+    arrow is this x (-dL_G/dG(z)) in every frame; None: each frame its own, so that its median arrow
+    is visible (playground_view.frame_arrow_scale). Returns a Result with `metrics` (metrics.json),
+    `snapshots` (the frames: demos.playground_state.Snapshot), `arrow_scale` and `png_snapshots`
+    (frames also written as PNG). Ctrl-C under the lesson runner stops after the current iteration."""
+    started = time.perf_counter()
+    settings.setdefault("n_critic", WGAN_GP_N_CRITIC if settings.get("loss") == "wgan-gp" else 1)
+    settings = Settings(**settings).validate()
+    state = PlaygroundState(settings)
+    untrained = state.latest()
+    n_frames = min(frames, steps)
+    print(f"playground: {settings.dataset}, {settings.loss} loss, {steps} iterations, {n_frames} frames")
+    snapshots, done = train_frames(state, steps, n_frames)
+    stopped = common.stop_state(done, steps, "iteration")
+    saturation = None if stopped["interrupted"] else saturation_check(settings, saturation_d_steps)
+    last_scale = arrow_scale or frame_arrow_scale(snapshots[-1])
+    metrics = run_metrics(state, untrained, saturation, snapshots, last_scale, stopped, steps,
+                          time.perf_counter() - started)
+    return common.Result(metrics=metrics, snapshots=snapshots, arrow_scale=arrow_scale, png_snapshots=png_snapshots)
+
+
+@interrupt.stop_on_ctrl_c()
+def run_window(settings, arrow_scale=DEFAULT_ARROW_SCALE):
+    """Open the window with its controls and wait until it closes (or Ctrl-C closes it). Returns a
+    Result like run's, with the last state as the only snapshot (`window` True)."""
+    started = time.perf_counter()
     plt = common.pyplot()
     for name, key in (("keymap.grid", "g"), ("keymap.home", "r")):  # these keys belong to the playground here
         plt.rcParams[name] = [k for k in plt.rcParams[name] if k != key]
+    state = PlaygroundState(settings)
+    untrained = state.latest()
     view = PlaygroundView(plt, figsize=(13.0, 8.6), bottom=0.24, arrow_scale=arrow_scale)
     controls = Controls(state, view)
-    print("the window is open; close it to write the last state's files")
-    try:
-        plt.show()
-    except KeyboardInterrupt:
-        print("\ninterrupted: writing the last state's files")
+    # Ctrl-C only sets a flag (gan.interrupt); this timer sees it and closes the window (it also
+    # gives Python the moments it needs to run its signal handler while the window's loop runs)
+    watch = view.fig.canvas.new_timer(interval=WATCH_MS)
+    watch.add_callback(lambda: plt.close(view.fig) if interrupt.requested() else None)
+    watch.start()
+    print("the window is open; close it (or press Ctrl-C here) to write the last state's files")
+    plt.show()
+    watch.stop()
     controls.timer.stop()
-    return save_last_state(state, out, view.arrow_scale)
+    state = controls.state
+    if interrupt.requested():
+        stopped = {"interrupted": True, "stopped_at": f"{state.d_steps} D steps and {state.g_steps} G steps "
+                                                      f"(the window was open)"}
+    else:
+        stopped = {"interrupted": False, "stopped_at": None}
+    saturation = None if interrupt.requested() else saturation_check(state.settings)
+    snapshots = [state.snapshot()]
+    metrics = run_metrics(state, untrained, saturation, snapshots, view.arrow_scale, stopped, None,
+                          time.perf_counter() - started)
+    return common.Result(metrics=metrics, snapshots=snapshots, arrow_scale=view.arrow_scale, window=True)
+
+
+def report(result, out, show=False):
+    """Write the frames (playground.gif, frame_*.png; not after the window), playground.png,
+    playground.npz and metrics.json to `out`; print the summary."""
+    last = result.snapshots[-1]
+    if getattr(result, "window", False):
+        paths = save_last_frame(out, last, result.arrow_scale)
+    else:
+        paths = save_frames(out, result.snapshots, result.arrow_scale, result.png_snapshots, keep_open=show)
+    paths.append(save_frame_arrays(out, last, result.metrics["arrow_scale"]))
+    paths.append(common.write_metrics(out, result.metrics))
+    print_summary(result.metrics)
+    return paths
 
 
 def has_display():
@@ -290,8 +380,9 @@ def build_parser():
                         help=f"D steps per G step (default {WGAN_GP_N_CRITIC} for wgan-gp, else 1)")
     parser.add_argument("--d-lr", type=float, default=1e-3, help="D's Adam learning rate (default 1e-3)")
     parser.add_argument("--g-lr", type=float, default=1e-3, help="G's Adam learning rate (default 1e-3)")
-    parser.add_argument("--arrow-scale", type=float, default=DEFAULT_ARROW_SCALE,
-                        help=f"drawn arrow = this x (-dL_G/dG(z)) (default {DEFAULT_ARROW_SCALE:g})")
+    parser.add_argument("--arrow-scale", type=float, default=None,
+                        help="drawn arrow = this x (-dL_G/dG(z)) in every frame (default: each frame its own, "
+                             f"so that its arrows are visible; {DEFAULT_ARROW_SCALE:g} in the window)")
     parser.add_argument("--frames", type=common._positive_int, default=None,
                         help=f"no window: write N frames (default {DEFAULT_FRAMES}; {QUICK_FRAMES} with --quick)")
     return parser
@@ -300,49 +391,49 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    started = time.perf_counter()
     for option in ("arrow_scale", "d_lr", "g_lr"):
         value = getattr(args, option)
-        if not (value > 0 and math.isfinite(value)):
+        if value is not None and not (value > 0 and math.isfinite(value)):
             parser.error(f"--{option.replace('_', '-')} must be a positive number, got {value}")
     n_critic = args.n_critic or (WGAN_GP_N_CRITIC if args.loss == "wgan-gp" else 1)
+    fields = dict(dataset=args.dataset, loss=args.loss, n_critic=n_critic, d_lr=args.d_lr, g_lr=args.g_lr,
+                  seed=args.seed)
     try:
-        settings = Settings(dataset=args.dataset, loss=args.loss, n_critic=n_critic, d_lr=args.d_lr, g_lr=args.g_lr,
-                            seed=args.seed).validate()
+        settings = Settings(**fields).validate()
     except ConfigError as error:
         parser.error(str(error))
     window = args.frames is None and not args.quick and has_display()
     args.show = args.show or window  # common.setup keeps an interactive backend only with show
-    out = common.setup(args)
-    state = PlaygroundState(settings)
-    untrained = state.latest()
-
     if window:
-        paths, frames, interrupted = run_window(state, out, args.arrow_scale), None, False
+        def experiment():
+            return run_window(settings, args.arrow_scale or DEFAULT_ARROW_SCALE)
     else:
         steps = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
-        n_frames = min(args.frames or (QUICK_FRAMES if args.quick else DEFAULT_FRAMES), steps)
-        print(f"playground: {settings.dataset}, {settings.loss} loss, {steps} iterations, {n_frames} frames")
-        paths, frames, interrupted = run_frames(state, steps, n_frames, out, args.arrow_scale,
-                                                QUICK_PNG_SNAPSHOTS if args.quick else PNG_SNAPSHOTS, args.show)
-    saturation = saturation_check(settings)
-    results = run_metrics(state, untrained, saturation, frames, interrupted, time.perf_counter() - started)
-    paths.append(common.write_metrics(out, results))
-    print_summary(results)
-    common.finish(args, paths, started)
-    return results
+        frames = args.frames or (QUICK_FRAMES if args.quick else DEFAULT_FRAMES)
+
+        def experiment():
+            return run(steps, frames, args.arrow_scale, QUICK_PNG_SNAPSHOTS if args.quick else PNG_SNAPSHOTS,
+                       **fields)
+    return common.run_lesson(args, experiment, report)
 
 
 def print_summary(results):
     final, check = results["final"], results["saturation_check"]
-    quality = (f"modes covered {final['modes']:.0f} of {len(DATASETS[results['dataset']].centers)}, "
-               f"{final['high_quality']:.0%} of samples within 3 std"
-               if DATASETS[results["dataset"]].centers is not None else
-               f"sliced W1 to the data {final['sliced_w1']:.3f} (two real samples: {results['sliced_w1_floor']:.3f})")
+    centers = DATASETS[results["dataset"]].centers
+    if centers is not None:
+        modes = int(final["modes"])
+        quality = (f"{modes} {'mode' if modes == 1 else 'modes'} of {len(centers)} covered, "
+                   f"{final['high_quality']:.0%} of samples within 3 std")
+    else:
+        quality = f"sliced W1 to the data {final['sliced_w1']:.3f} (two real samples: {results['sliced_w1_floor']:.3f})"
     print(f"\nafter {results['iterations']} iterations ({results['d_steps']} D steps, {results['g_steps']} G steps):")
     print(f"  L_D {final['d_loss']:.3f}  L_G {final['g_loss']:.3f}  mean D(x) {final['d_real']:.3f}  "
-          f"mean D(G(z)) {final['d_fake']:.3f}  median arrow {final['arrow_median']:.2e}")
+          f"mean D(G(z)) {final['d_fake']:.3f}  median arrow {final['arrow_median']:.2e} "
+          f"(drawn {results['arrow_scale']:g} x)")
     print(f"  {quality}")
+    if check is None:
+        print("saturation check: not run (Ctrl-C)")
+        return
     print(f"saturation check ({check['d_steps']} D steps alone, mean D(G(z)) = {check['d_fake']:.3f}): median arrow "
           f"{check['arrow_median_saturating']:.2e} with log(1 - D(G(z))) vs {check['arrow_median_nonsaturating']:.2e} "
           f"with -log D(G(z)) (ratio {check['ratio_saturating_to_nonsaturating']:.3f}); "

@@ -1,6 +1,8 @@
 """Drawing a playground Snapshot: the plane (D's map, real and generated samples, G's manifold, the
 arrows) on the left, the measurements over time on the right. Nothing here trains or computes a
 gradient: every drawn number comes from `demos.playground_state.Snapshot`."""
+import math
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -10,6 +12,7 @@ REAL_COLOR, FAKE_COLOR, ARROW_COLOR = "#1b7837", "#762a83", "#d95f02"
 MAP_COLORMAP = "PRGn"            # purple where D says "generated", green where it says "real"
 DEFAULT_ARROW_SCALE = 250.0      # drawn arrow = DEFAULT_ARROW_SCALE x (-dL_G/dG(z)); L_G is a mean over 500 samples
 HISTORY_PANELS = 4
+ARROW_TARGET = 0.08              # a frame's own scale draws its median arrow about this x the half-width
 
 KIND_TITLES = {
     "probability": "D(x) = sigmoid(logit), black line: D = 1/2",
@@ -29,7 +32,7 @@ class PlaygroundView:
     def __init__(self, plt=None, figsize=(13.0, 6.6), bottom=0.0, arrow_scale=DEFAULT_ARROW_SCALE):
         # without pyplot: a figure that no window owns (it can still be saved), e.g. after the window closed
         self.fig = fig = plt.figure(figsize=figsize) if plt is not None else Figure(figsize=figsize)
-        self.arrow_scale = float(arrow_scale)
+        self.arrow_scale = None if arrow_scale is None else float(arrow_scale)  # None: each frame its own
         top, low = 0.86, bottom + 0.07
         height = top - low
         self.title = fig.text(0.5, 0.965, "", ha="center", va="center", fontsize=11)
@@ -114,18 +117,24 @@ class PlaygroundView:
         self.manifold.set_segments(rows + columns)
         self.real.set_offsets(snap.real)
         self.fake.set_offsets(snap.fake)
-        shown = self.arrow_scale * snap.arrows
+        scale = self.scale_for(snap)
+        shown = scale * snap.arrows
         self.arrows = ax.quiver(snap.fake[:, 0], snap.fake[:, 1], shown[:, 0], shown[:, 1], angles="xy",
                                 scale_units="xy", scale=1.0, color=ARROW_COLOR, width=0.0022, headwidth=3.5,
-                                headlength=4, alpha=0.8, label=f"{self.arrow_scale:g} x (-dL_G/dG(z))")
+                                headlength=4, alpha=0.8, label=arrow_legend(scale))
         ax.set_xlim(-e, e)
         ax.set_ylim(-e, e)
         median = np.median(np.linalg.norm(snap.arrows, axis=1))
         outside = int(np.sum(np.any(np.abs(snap.fake) > e, axis=1)))
         outside = f"\n{outside} of {len(snap.fake)} generated samples are outside the view" if outside else ""
-        ax.set_title(f"{KIND_TITLES[snap.map_kind]}\narrows: {self.arrow_scale:g} x (-dL_G/dG(z)), "
+        ax.set_title(f"{KIND_TITLES[snap.map_kind]}\narrows: {scale:g} x (-dL_G/dG(z)), "
                      f"median |dL_G/dG(z)| = {median:.2e}{outside}", fontsize=9)
         ax.legend(loc="lower left", fontsize=7, framealpha=0.8, markerscale=2.5)
+
+    def scale_for(self, snap):
+        """The drawn arrow is this x (-dL_G/dG(z)): the view's arrow_scale, or without one the
+        frame's own (frame_arrow_scale)."""
+        return self.arrow_scale if self.arrow_scale is not None else frame_arrow_scale(snap)
 
     # ------------------------------------------------------------------ measurements over time
     def draw_history(self, snap):
@@ -164,6 +173,26 @@ class PlaygroundView:
             quality_ax.set_ylim(-0.5, len(snap.centers) + 0.5)
         else:
             quality_ax.set_ylim(0, 1.1 * max(np.nanmax(h["sliced_w1"]), snap.sliced_w1_floor))
+
+
+def arrow_legend(scale):
+    """What an arrow's length means, for the legend: drawn length = scale x |dL_G/dG(z)|."""
+    return f"-dL_G/dG(z) x {scale:g}: a length of 1 is a gradient of {1 / scale:.0e}"
+
+
+def frame_arrow_scale(snap):
+    """A frame's own arrow scale: its median arrow drawn about ARROW_TARGET x the plane's half-width,
+    rounded to 1, 2 or 5 x a power of ten (DEFAULT_ARROW_SCALE if every arrow is 0)."""
+    median = float(np.median(np.linalg.norm(snap.arrows, axis=1)))
+    if not (median > 0 and math.isfinite(median)):
+        return DEFAULT_ARROW_SCALE
+    return nice_number(ARROW_TARGET * snap.extent / median)
+
+
+def nice_number(x):
+    """The number of the form 1, 2 or 5 x 10^k nearest to x > 0 (in ratio)."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda c: abs(math.log(c / x)))
 
 
 def _remove(artist):

@@ -46,16 +46,17 @@ Settings and why
   Before the comparison D alone is trained for 200 steps (Adam lr 3e-3) against the
   untrained G, so that it rejects the fakes confidently (D(G(z)) ~ 1e-3): the situation early in a
   real run, made sharp. Both runs then start from exactly these weights and use the same seed,
-  so they see the same data and noise; only the G loss differs.
+  so they see the same data and noise; only the G loss differs. They are trained side by side, one
+  step of each in turn, so that a run stopped by Ctrl-C leaves both with the same number of steps.
   --steps N sets the number of measured training iterations (default 200; --quick 30); the medians
   below are over the first 20 of them.
 
 metrics.json
   closed_form_check_max_diff     max |closed-form dL/dl - minigrad's dL/dl| over a grid of D values
                                  (for both losses; float64, so ~1e-16)
-  pretrain_steps                 D-only steps before the comparison
+  pretrain_steps                 D-only steps done before the comparison (200 unless Ctrl-C came first)
   d_fake_after_pretraining       mean D(G(z)) when the comparison starts
-  steps                          measured training iterations per loss
+  steps, steps_planned           measured training iterations per loss: done, and asked for
   grad_norm_saturating, grad_norm_nonsaturating
                                  ||dL_G / dW|| of G's first layer at each step
   first_steps                    the medians and the ratio use steps 1 .. first_steps
@@ -64,18 +65,24 @@ metrics.json
   grad_norm_ratio                median non-saturating / median saturating (large when D is confident)
   d_fake_saturating, d_fake_nonsaturating
                                  mean D(G(z)) at each step of each run
+  interrupted, stopped_at        true and "measured step N of M" (or "pretraining step N of 200 ...")
+                                 when Ctrl-C stopped the run; the medians then use the steps done
+                                 (null when there were none)
+  seconds                        wall time of the training and the measurements
 """
 import time
 
 import numpy as np
 
 import minigrad as mg
-from gan import data, losses, models
+from gan import data, interrupt, losses, models
 from gan.progress import ProgressBar
 from gan.train import Trainer, TrainConfig
 
 from demos import common
 
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
+MEASURED_SECONDS = {"default": 6, "quick": 5}
 DEFAULT_STEPS, QUICK_STEPS = 200, 30
 FIRST_STEPS = 20  # the medians are taken over these first steps, while D is still confident
 PRETRAIN_STEPS = 200
@@ -115,83 +122,126 @@ def build_models(rng):
             models.mlp_discriminator(15, hidden=(128,), rng=rng))
 
 
-def pretrain_discriminator(generator, discriminator, steps, seed):
-    """Train D alone (G frozen) until it rejects G's samples confidently; return mean D(G(z))."""
+def pretrain_discriminator(generator, discriminator, steps, seed, progress=None):
+    """Train D alone (G frozen) until it rejects G's samples confidently. Stops early after Ctrl-C
+    under the lesson runner. Returns (mean D(G(z)) on 1,000 samples, steps done)."""
     config = TrainConfig(loss="minimax", d_lr=PRETRAIN_LR, batch_size=64, seed=seed)
     trainer = Trainer(generator, discriminator, data.curves, config)
-    for _ in range(steps):
-        trainer.discriminator_step()
-    return float(np.mean(trainer.discriminate(trainer.sample(1000))))
+    done = 0
+    while done < steps and not interrupt.requested():
+        d_loss = trainer.discriminator_step()[0]
+        done += 1
+        if progress is not None:
+            progress.update(done, {"d_loss": d_loss})
+    return float(np.mean(trainer.discriminate(trainer.sample(1000)))), done
 
 
-def measure(loss_name, start_g, start_d, steps, seed, progress, steps_before):
-    """Train from the given weights with one G loss; the first layer's gradient norm at each step."""
+def measuring_trainer(loss_name, start_g, start_d, seed):
+    """A Trainer from the given weights with one G loss (the tutorial's Adam lr 1e-4)."""
     generator, discriminator = build_models(np.random.default_rng(0))
     generator.load_state_dict(start_g)
     discriminator.load_state_dict(start_d)
     config = TrainConfig(loss=LOSSES[loss_name], g_lr=1e-4, d_lr=1e-4, batch_size=64, seed=seed)
-    trainer = Trainer(generator, discriminator, data.curves, config)
-    first_layer = generator[0].weight
-    norms = []
+    return Trainer(generator, discriminator, data.curves, config)
+
+
+def measure(start_g, start_d, steps, seed, progress=None, steps_before=0):
+    """Train one copy of the start per G loss, step by step side by side (so a Ctrl-C leaves both
+    with the same number of steps; each has its own random stream, so the side-by-side order
+    changes no number). Returns {loss: (||dL_G/dW|| of G's first layer, mean D(G(z))) per step}."""
+    trainers = {name: measuring_trainer(name, start_g, start_d, seed) for name in LOSSES}
+    norms = {name: [] for name in LOSSES}
     for step in range(steps):
-        trainer.train_step()  # one D step, then one G step; G's step leaves its gradients in .grad
-        norms.append(float(np.linalg.norm(first_layer.grad.data)))
-        progress.update(steps_before + step + 1, {"g_grad": norms[-1]})
-    return np.array(norms), np.array(trainer.history["d_fake"])
+        if interrupt.requested():
+            break
+        for name, trainer in trainers.items():
+            trainer.train_step()  # one D step, then one G step; G's step leaves its gradients in .grad
+            norms[name].append(float(np.linalg.norm(trainer.generator[0].weight.grad.data)))
+        if progress is not None:
+            progress.update(steps_before + step + 1, {"g_grad_sat": norms["saturating"][-1],
+                                                      "g_grad_ns": norms["nonsaturating"][-1]})
+    return {name: (np.array(norms[name]), np.array(trainers[name].history["d_fake"])) for name in LOSSES}
 
 
-def main(argv=None):
-    parser = common.make_parser("saturation", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
-    args = parser.parse_args(argv)
+def _median(values):
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+# ----------------------------------------------------------------------------- the lesson
+
+D_GRID = np.concatenate([np.logspace(-4, -1, 60), np.linspace(0.1, 0.9, 33)[1:-1], 1 - np.logspace(-1, -4, 60)])
+
+
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
+def run(steps=DEFAULT_STEPS, seed=0, pretrain_steps=PRETRAIN_STEPS):
+    """Check the closed form against minigrad, pretrain D alone for `pretrain_steps` steps, then train
+    from those weights under both G losses for `steps` steps each. Returns a Result with `metrics`
+    (metrics.json; the arrays grad_norm_* and d_fake_* are what measured.png draws) and `d_grid`
+    (the values of D(G(z)) closed_form.png is drawn on). Ctrl-C under the lesson runner stops after
+    the current step; both losses then have the same number of steps."""
     started = time.perf_counter()
-    out = common.setup(args)
-    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
-    pretrain_steps = PRETRAIN_STEPS
-
-    d_grid = np.concatenate([np.logspace(-4, -1, 60), np.linspace(0.1, 0.9, 33)[1:-1], 1 - np.logspace(-1, -4, 60)])
-    check = check_closed_form(d_grid)
-
-    generator, discriminator = build_models(np.random.default_rng(args.seed))
+    check = check_closed_form(D_GRID)
+    generator, discriminator = build_models(np.random.default_rng(seed))
+    progress = ProgressBar(pretrain_steps + steps)
     print(f"training D alone for {pretrain_steps} steps so that it rejects the untrained G's curves ...")
-    d_fake_start = pretrain_discriminator(generator, discriminator, pretrain_steps, seed=args.seed)
-    print(f"  mean D(G(z)) = {d_fake_start:.2e}: D is confident, as early in a real run")
-    start_g, start_d = generator.state_dict(), discriminator.state_dict()
-
-    print(f"now {steps} training steps from these weights under each G loss (same data, same noise):")
-    progress = ProgressBar(steps * len(LOSSES))
-    runs = {}
-    for i, name in enumerate(LOSSES):
-        runs[name] = measure(name, start_g, start_d, steps, args.seed + 1, progress, steps_before=i * steps)
+    d_fake_start, pretrained = pretrain_discriminator(generator, discriminator, pretrain_steps, seed, progress)
+    confident = ": D is confident, as early in a real run" if d_fake_start < 0.01 else ""
+    print(f"  mean D(G(z)) = {d_fake_start:.2e}{confident}")
+    if not interrupt.requested():
+        print(f"now {steps} training steps from these weights under each G loss (same data, same noise):")
+    runs = measure(generator.state_dict(), discriminator.state_dict(), steps, seed + 1, progress,
+                   steps_before=pretrained)
     progress.close()
+    done = len(runs["saturating"][0])
+    if pretrained < pretrain_steps:
+        stopped = {"interrupted": True, "stopped_at": f"pretraining step {pretrained} of {pretrain_steps} "
+                                                      f"(before the {steps} measured steps)"}
+    else:
+        stopped = common.stop_state(done, steps, "measured step")
 
-    first = min(FIRST_STEPS, steps)
-    median = {name: float(np.median(norms[:first])) for name, (norms, _) in runs.items()}
-    ratio = median["nonsaturating"] / median["saturating"]
+    first = min(FIRST_STEPS, done)
+    median = {name: _median(norms[:first]) for name, (norms, _) in runs.items()}
     metrics = {
         "closed_form_check_max_diff": check,
-        "pretrain_steps": pretrain_steps,
+        "pretrain_steps": pretrained,
         "d_fake_after_pretraining": d_fake_start,
-        "steps": steps,
+        "steps": done,
+        "steps_planned": steps,
         "first_steps": first,
-        "grad_norm_ratio": ratio,
+        "grad_norm_ratio": median["nonsaturating"] / median["saturating"] if first else float("nan"),
     }
     for name, (norms, d_fake) in runs.items():
         metrics[f"grad_norm_{name}"] = norms
         metrics[f"median_grad_norm_{name}"] = median[name]
         metrics[f"d_fake_{name}"] = d_fake
+    metrics.update(stopped, seconds=time.perf_counter() - started)
+    return common.Result(metrics=metrics, d_grid=D_GRID)
 
-    print(f"\nclosed-form dL/dlogit vs minigrad backward: max |diff| = {check:.1e}")
-    print(f"median gradient norm at G's first layer over the first {first} steps:")
-    print(f"  saturating     log(1 - D(G(z))): {median['saturating']:.3e}")
-    print(f"  non-saturating -log D(G(z))    : {median['nonsaturating']:.3e}")
-    print(f"  ratio {ratio:.0f}x   (closed form at D(G(z)) = {d_fake_start:.1e}: "
-          f"(1 - D) / D = {(1 - d_fake_start) / d_fake_start:.0f}x)")
 
-    paths = [plot_closed_form(out, d_grid, d_fake_start),
-             plot_measured(out, runs, d_fake_start, first),
-             common.write_metrics(out, metrics)]
-    common.finish(args, paths, started)
-    return metrics
+def report(result, out, show=False):
+    """Write closed_form.png, measured.png and metrics.json to `out`; print the result."""
+    plt = common.pyplot()
+    m = result.metrics
+    paths = common.save_figures(out, [("closed_form.png", figure_closed_form(plt, result.d_grid, m)),
+                                      ("measured.png", figure_measured(plt, m))], show)
+    paths.append(common.write_metrics(out, m))
+    d = m["d_fake_after_pretraining"]
+    print(f"\nclosed-form dL/dlogit vs minigrad backward: max |diff| = {m['closed_form_check_max_diff']:.1e}")
+    if not m["first_steps"]:
+        print("no measured step (Ctrl-C came during the pretraining of D)")
+        return paths
+    print(f"median gradient norm at G's first layer over the first {m['first_steps']} steps:")
+    print(f"  saturating     log(1 - D(G(z))): {m['median_grad_norm_saturating']:.3e}")
+    print(f"  non-saturating -log D(G(z))    : {m['median_grad_norm_nonsaturating']:.3e}")
+    print(f"  ratio {m['grad_norm_ratio']:.0f}x   (closed form at D(G(z)) = {d:.1e}: (1 - D) / D = {(1 - d) / d:.0f}x)")
+    return paths
+
+
+def main(argv=None):
+    parser = common.make_parser("saturation", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
+    args = parser.parse_args(argv)
+    steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
+    return common.run_lesson(args, lambda: run(steps, args.seed), report)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -200,9 +250,10 @@ COLORS = {"saturating": "C3", "nonsaturating": "C0"}
 LABELS = {"saturating": "saturating  log(1 - D(G(z)))", "nonsaturating": "non-saturating  -log D(G(z))"}
 
 
-def plot_closed_form(out, d_grid, d_fake_start):
-    plt = common.pyplot()
+def figure_closed_form(plt, d_grid, m):
+    """The two G losses, |dL/dD| and |dL/dlogit| against D(G(z)), with D(G(z)) after the pretraining."""
     formulas = closed_form(d_grid)
+    d_fake_start = m["d_fake_after_pretraining"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     panels = (("loss", "G's loss", "linear"), ("d_dD", "|dL / dD|", "log"), ("d_dlogit", "|dL / dlogit|", "log"))
     for ax, (key, title, yscale) in zip(axes, panels):
@@ -214,41 +265,48 @@ def plot_closed_form(out, d_grid, d_fake_start):
         ax.set_yscale(yscale)
         ax.set_xlabel("D(G(z))")
         ax.set_title(title)
-    axes[0].text(d_fake_start, axes[0].get_ylim()[1], " early training", va="top", fontsize=9, color="0.3")
+    axes[0].text(d_fake_start, axes[0].get_ylim()[1], f" early training:\n D(G(z)) = {d_fake_start:.1e}\n"
+                 f" (after {m['pretrain_steps']} D steps)", va="top", fontsize=9, color="0.3")
     axes[2].set_title("|dL / dlogit|: what flows back into D's layers and G")
     axes[2].annotate("saturating: |dL/dl| = D(G(z)) -> 0", xy=(1e-3, 1e-3), xytext=(2e-4, 2e-2), fontsize=9,
                      arrowprops={"arrowstyle": "->"})
-    axes[0].legend(fontsize=9)
+    axes[0].legend(fontsize=9, loc="lower left")  # the lower left is empty; the top holds the label above
     fig.suptitle("closed form: the saturating loss is flat where G is worst (D(G(z)) -> 0)")
     fig.tight_layout()
-    path = common.save_figure(fig, out, "closed_form.png")
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_measured(out, runs, d_fake_start, first):
-    plt = common.pyplot()
+def figure_measured(plt, m):
+    """||dL_G/dW|| of G's first layer and mean D(G(z)) at every measured step, both losses."""
+    first = m["first_steps"]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4))
-    for name, (norms, d_fake) in runs.items():
-        steps = np.arange(1, len(norms) + 1)
-        left.plot(steps, norms, color=COLORS[name], label=LABELS[name])
-        right.plot(steps, d_fake, color=COLORS[name], label=LABELS[name])
-    for ax in (left, right):
-        ax.axvspan(0.5, first + 0.5, color="0.92")
-    left.text(1, 0.5, f"first {first} steps", transform=left.get_xaxis_transform(), fontsize=9, color="0.3")
-    left.set_yscale("log")
+    for name in LOSSES:
+        steps = np.arange(1, len(m[f"grad_norm_{name}"]) + 1)
+        left.plot(steps, m[f"grad_norm_{name}"], color=COLORS[name], label=LABELS[name])
+        right.plot(steps, m[f"d_fake_{name}"], color=COLORS[name], label=LABELS[name])
+    if first:
+        for ax in (left, right):
+            ax.axvspan(0.5, first + 0.5, color="0.92")
+        left.text(1, 0.5, f"first {first} steps", transform=left.get_xaxis_transform(), fontsize=9, color="0.3")
+        left.set_yscale("log")
+        right.set_yscale("log")
+    else:
+        for ax in (left, right):
+            ax.text(0.5, 0.5, "no measured step\n(Ctrl-C came during the pretraining of D)", ha="center",
+                    va="center", transform=ax.transAxes, color="0.3")
+            ax.set_xlim(0, m["steps_planned"])
+            ax.set_yticks([])
     left.set_xlabel("training step")
     left.set_ylabel("||dL_G / dW||, G's first layer")
     left.set_title("measured by backprop on minigrad")
     left.legend(fontsize=9)
-    right.set_yscale("log")
     right.set_xlabel("training step")
     right.set_ylabel("mean D(G(z))")
-    right.set_title(f"D starts confident: D(G(z)) = {d_fake_start:.1e}")
+    d_fake = m["d_fake_after_pretraining"]
+    right.set_title(f"D starts confident: D(G(z)) = {d_fake:.1e}" if d_fake < 0.01 else
+                    f"D(G(z)) at the start: {d_fake:.1e} (D only {m['pretrain_steps']} steps pretrained)")
     fig.tight_layout()
-    path = common.save_figure(fig, out, "measured.png")
-    plt.close(fig)
-    return path
+    return fig
 
 
 if __name__ == "__main__":

@@ -92,3 +92,33 @@ def assert_gif_has_frames(path, at_least):
     from PIL import Image
     with Image.open(path) as gif:
         assert gif.n_frames >= at_least, (path, gif.n_frames)
+
+
+# ----------------------------------------------------------------------------- Ctrl-C in a lesson
+
+def ctrl_c_at(monkeypatch, module, iteration):
+    """A context manager: inside it a lesson's `run` behaves as under the lesson runner when the first
+    Ctrl-C arrives as the progress bar of `module` (demos.NAME) reaches `iteration` (0: before the
+    first step). The flag is cleared on the way out, so the tests that follow run normally."""
+    import contextlib
+
+    from gan import interrupt
+    from gan.progress import ProgressBar
+
+    class CtrlCAt(ProgressBar):
+        def update(self, i, values):
+            super().update(i, values)
+            if i >= iteration:
+                interrupt.request_stop()
+
+    monkeypatch.setattr(module, "ProgressBar", CtrlCAt)
+
+    @contextlib.contextmanager
+    def pressed():
+        with interrupt.stop_on_ctrl_c():
+            if iteration <= 0:
+                interrupt.request_stop()
+            yield
+        with interrupt.stop_on_ctrl_c():
+            pass  # a new outermost block clears the flag
+    return pressed()

@@ -1,5 +1,6 @@
 """The playground lesson: what it draws is what minigrad computes (arrows, D's map, G's manifold), the
-widgets do what their labels say (driven under Agg), and --quick writes every promised file."""
+widgets do what their labels say (driven under Agg), --quick writes every promised file, `run` is the
+experiment a notebook calls, and Ctrl-C (in a run or in the window) keeps the work."""
 import json
 import re
 
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from conftest import ctrl_c_at
 from demos import playground, playground_controls
 from demos.playground_state import (DATASETS, LOSSES, MAP_POINTS, N_SHOWN, Z_EXTENT, Z_LINES, PlaygroundState,
                                     Settings)
-from demos.playground_view import PlaygroundView
-from gan import losses
+from demos.playground_view import ARROW_TARGET, PlaygroundView, frame_arrow_scale, nice_number
+from gan import interrupt, losses
 from gan.train import ConfigError
 
 SMALL = dict(hidden=(16, 16), batch_size=32)   # small players keep these tests fast
@@ -278,8 +280,9 @@ def test_closing_the_window_writes_the_last_state(tmp_path, monkeypatch):
     check = playground.saturation_check
     monkeypatch.setattr(playground, "saturation_check", lambda settings: check(settings, d_steps=2))
     with matplotlib.rc_context():  # the window takes the keys g and r from matplotlib's keymap
-        results = playground.main(["--out", str(tmp_path), "--loss", "wgan-gp"])
+        results = playground.main(["--out", str(tmp_path), "--loss", "wgan-gp"]).metrics
     assert results["frames"] is None and results["settings"]["n_critic"] == playground.WGAN_GP_N_CRITIC
+    assert results["interrupted"] is False and results["iterations_planned"] is None
     assert (tmp_path / "playground.png").stat().st_size > 20000
     with np.load(tmp_path / "playground.npz", allow_pickle=False) as frame:
         assert str(frame["map_kind"]) == "critic" and frame["d_map"].shape == (MAP_POINTS, MAP_POINTS)
@@ -291,7 +294,7 @@ def test_closing_the_window_writes_the_last_state(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("playground")
-    return out, playground.main(["--quick", "--out", str(out)])
+    return out, playground.main(["--quick", "--out", str(out)]).metrics
 
 
 def test_quick_run_writes_every_promised_file(quick_run):
@@ -324,13 +327,91 @@ def test_quick_run_metrics(quick_run):
     assert saved["final"]["sliced_w1"] < 0.8 * saved["untrained"]["sliced_w1"]
     assert saved["saturation_check"] == pytest.approx(returned["saturation_check"])
     assert saved["frames"] == playground.QUICK_FRAMES + 1 and saved["interrupted"] is False
+    assert saved["stopped_at"] is None and saved["iterations_planned"] == playground.QUICK_ITERATIONS
 
 
-def test_lesson_names_the_files_it_writes(quick_run):
-    out, _ = quick_run
-    section = playground.__doc__.split("What to look at\n---------------\n")[1].split("\n\n")[0]
-    bullets = [line for line in section.splitlines() if line.startswith("* ``")]
-    assert 3 <= len(bullets) <= 5
-    for name in re.findall(r"``([\w*]+\.(?:png|gif|npz|json))``", section):
-        assert list(out.glob(name)), name
-    assert "What to look at" in playground.build_parser().format_help()
+def test_quick_run_arrows_are_visible(quick_run):
+    """playground.png: the median arrow of the last frame is drawn at a visible length (about
+    ARROW_TARGET x the plane's half-width; 250 x its 1.5e-4 was 1% of it), at the scale metrics.json
+    and playground.npz state."""
+    out, m = quick_run
+    with np.load(out / "playground.npz", allow_pickle=False) as frame:
+        drawn = float(frame["arrow_scale"]) * np.median(np.linalg.norm(frame["arrows"], axis=1))
+        assert float(frame["arrow_scale"]) == m["arrow_scale"]
+    half_width = DATASETS["ring"].extent
+    assert 0.5 * ARROW_TARGET * half_width < drawn < 2 * ARROW_TARGET * half_width
+
+
+def test_the_legend_says_what_an_arrow_length_means():
+    state = PlaygroundState(Settings(**SMALL))
+    snap = state.snapshot()
+    view = PlaygroundView(None, arrow_scale=None)        # each frame its own scale
+    view.draw(snap)
+    scale = frame_arrow_scale(snap)
+    median = np.median(np.linalg.norm(snap.arrows, axis=1))
+    assert 0.6 < scale * median / (ARROW_TARGET * snap.extent) < 1.6   # nearest 1-2-5 number: within sqrt(2.5)
+    legend = [text.get_text() for text in view.plane.get_legend().get_texts()]
+    assert f"-dL_G/dG(z) x {scale:g}: a length of 1 is a gradient of {1 / scale:.0e}" in legend
+    drawn = view.arrows.U                                 # the quiver's arrows, in plane units
+    np.testing.assert_allclose(drawn, scale * snap.arrows[:, 0])
+
+
+def test_nice_numbers():
+    assert [nice_number(x) for x in (1.0, 1.4, 1.5, 3.0, 3.3, 7.0, 8.0, 0.0021, 1700.0)] == \
+        pytest.approx([1, 1, 2, 2, 5, 5, 10, 0.002, 2000])
+
+
+def test_run_returns_the_metrics_a_notebook_can_plot():
+    result = playground.run(steps=20, frames=2, saturation_d_steps=3, **SMALL)
+    m, snapshots = result.metrics, result.snapshots
+    assert m["iterations"] == m["iterations_planned"] == 20 and m["interrupted"] is False
+    assert [int(snap.history["g_steps"][-1]) for snap in snapshots] == [0, 10, 20] and m["frames"] == 3
+    last = snapshots[-1]
+    assert m["final"]["arrow_median"] == pytest.approx(np.median(np.linalg.norm(last.arrows, axis=1)), rel=1e-12)
+    assert m["history"]["g_steps"] == [0.0, 10.0, 20.0] and m["saturation_check"]["d_steps"] == 3
+    assert m["arrow_scale"] == frame_arrow_scale(last) and result.arrow_scale is None
+    assert m["settings"]["hidden"] == [16, 16] and m["settings"]["n_critic"] == 1
+
+
+def test_ctrl_c_stops_after_the_iteration_and_keeps_the_state_reached(monkeypatch):
+    """One count: the run stops after the iteration the Ctrl-C came in, records it, and its last
+    frame is the state reached (not the last planned frame)."""
+    with ctrl_c_at(monkeypatch, playground, 15):
+        result = playground.run(steps=40, frames=2, **SMALL)
+    m = result.metrics
+    assert m["interrupted"] is True and m["stopped_at"] == "iteration 15 of 40"
+    assert m["iterations"] == m["g_steps"] == 15 and m["history"]["g_steps"][-1] == 15
+    assert [int(snap.history["g_steps"][-1]) for snap in result.snapshots] == [0, 15]
+    assert m["saturation_check"] is None
+
+
+def test_ctrl_c_in_the_window_closes_it_and_keeps_the_state(monkeypatch):
+    """Ctrl-C only sets the flag (gan.interrupt); the window's watch timer closes the window, and the
+    run is reported as stopped, with the steps done (closing it by hand: the test above)."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    monkeypatch.setattr(FigureCanvasAgg, "draw_idle", lambda self, *args, **kwargs: None)
+    timers = []
+    new_timer = FigureCanvasAgg.new_timer
+    monkeypatch.setattr(FigureCanvasAgg, "new_timer", lambda self, *a, **k: timers.append(new_timer(self, *a, **k))
+                        or timers[-1])
+
+    def window_open_until_ctrl_c():   # the window's loop: Ctrl-C arrives, then the timers tick
+        open_before = len(plt.get_fignums())
+        interrupt.request_stop()
+        for timer in timers:
+            for callback, args, kwargs in timer.callbacks:
+                callback(*args, **kwargs)
+        assert len(plt.get_fignums()) == open_before - 1, "the window is still open after Ctrl-C"
+
+    monkeypatch.setattr(plt, "show", window_open_until_ctrl_c)
+    try:
+        with matplotlib.rc_context():
+            result = playground.run_window(Settings(**SMALL))
+    finally:
+        with interrupt.stop_on_ctrl_c():
+            pass  # a new outermost block clears the flag for the tests that follow
+    m = result.metrics
+    assert m["interrupted"] is True and m["stopped_at"] == "0 D steps and 0 G steps (the window was open)"
+    assert m["saturation_check"] is None and result.window and len(result.snapshots) == 1

@@ -1,19 +1,33 @@
-"""The theory demos (optimal_d, saturation, js_vs_wasserstein) run in their --quick setting and reach
-values a broken implementation would not."""
+"""The theory lessons (optimal_d, saturation, js_vs_wasserstein) run in their --quick setting and reach
+values a broken implementation would not; `run` is the experiment a notebook calls, and a run
+stopped by Ctrl-C measures what it did."""
+import json
 
 import numpy as np
 import pytest
 
-from conftest import assert_look_at_files_written
+from conftest import assert_look_at_files_written, ctrl_c_at
+from demos import common, js_vs_wasserstein, optimal_d, saturation
 from gan import theory
 
 from conftest import assert_figure_shows_data, assert_metrics_json_matches
 
+STOP_KEYS = ["interrupted", "stopped_at", "seconds"]
+
 
 def run_quick(module, tmp_path_factory):
     out = tmp_path_factory.mktemp(module.__name__.split(".")[-1])
-    metrics = module.main(["--quick", "--out", str(out)])
+    metrics = module.main(["--quick", "--out", str(out)]).metrics
+    assert metrics["interrupted"] is False and metrics["stopped_at"] is None
     return out, metrics
+
+
+def stopped_metrics(result):
+    """The metrics of a run Ctrl-C stopped, as metrics.json holds them. (That report draws such a run,
+    down to a phase with no step, is checked on the --quick runs in tests/test_demos_interrupt.py.)"""
+    saved = json.loads(json.dumps(common._jsonable(result.metrics)))
+    assert saved["interrupted"] is True
+    return saved
 
 
 def check_outputs(out, metrics, figures, keys):
@@ -29,7 +43,6 @@ def check_outputs(out, metrics, figures, keys):
 
 @pytest.fixture(scope="module")
 def optimal_d_run(tmp_path_factory):
-    from demos import optimal_d
     return run_quick(optimal_d, tmp_path_factory)
 
 
@@ -37,7 +50,32 @@ def test_optimal_d_outputs(optimal_d_run):
     out, metrics = optimal_d_run
     check_outputs(out, metrics, ["optimal_d.png", "value_vs_js.png"],
                   ["max_abs_error", "max_abs_error_untrained", "bulk_interval", "v_trained", "v_optimal", "js",
-                   "mu", "v_trained_family", "v_optimal_family", "v_from_js_family", "identity_max_gap"])
+                   "mu", "v_trained_family", "v_optimal_family", "v_from_js_family", "identity_max_gap",
+                   "steps_planned", "family_trained"] + STOP_KEYS)
+    assert metrics["family_trained"] == len(metrics["mu"])
+
+
+def test_optimal_d_run_returns_the_metrics_a_notebook_can_plot():
+    """demos.optimal_d.run is the experiment without the files: its metrics are made from the arrays
+    it returns (the ones optimal_d.png and value_vs_js.png draw)."""
+    result = optimal_d.run(steps=40, seed=1, family_mu=[0.0, 1.0], family_steps=20)
+    m = result.metrics
+    assert m["steps"] == m["steps_planned"] == 40 and m["family_steps"] == 20 and m["family_trained"] == 2
+    assert m["interrupted"] is False and m["stopped_at"] is None
+    assert m["max_abs_error"] == np.max(np.abs(result.d_trained - result.d_star)[result.bulk])
+    assert m["v_trained"] == theory.value_function(result.d_trained, result.p_real, result.p_fake, optimal_d.DX)
+    np.testing.assert_array_equal(m["v_trained_family"], result.family["v_trained"])
+    assert np.all(np.isfinite(m["v_trained_family"]))
+    assert m["v_optimal_family"][0] == pytest.approx(-theory.LOG_4, abs=1e-9)  # mu = 0: p_g = p_data
+
+
+def test_optimal_d_stopped_in_the_family_measures_only_what_was_trained(monkeypatch):
+    with ctrl_c_at(monkeypatch, optimal_d, 50):   # the main D's 40 steps, then 10 of the first family D's 20
+        result = optimal_d.run(steps=40, family_mu=[0.0, 1.0], family_steps=20)
+    saved = stopped_metrics(result)
+    assert saved["stopped_at"] == "D step 50 of 80" and saved["steps"] == 40
+    assert saved["family_trained"] == 0 and saved["v_trained_family"] == [None, None]
+    assert saved["trained_max_shortfall"] is None and saved["identity_max_gap"] < 1e-9
 
 
 def test_optimal_d_writes_every_file_its_lesson_talks_about(optimal_d_run):
@@ -75,7 +113,6 @@ def test_value_identity_and_trained_value_below_optimum(optimal_d_run):
 
 @pytest.fixture(scope="module")
 def saturation_run(tmp_path_factory):
-    from demos import saturation
     return run_quick(saturation, tmp_path_factory)
 
 
@@ -84,7 +121,30 @@ def test_saturation_outputs(saturation_run):
     check_outputs(out, metrics, ["closed_form.png", "measured.png"],
                   ["closed_form_check_max_diff", "d_fake_after_pretraining", "grad_norm_saturating",
                    "grad_norm_nonsaturating", "median_grad_norm_saturating", "median_grad_norm_nonsaturating",
-                   "grad_norm_ratio", "d_fake_saturating", "d_fake_nonsaturating"])
+                   "grad_norm_ratio", "d_fake_saturating", "d_fake_nonsaturating", "steps_planned",
+                   "pretrain_steps"] + STOP_KEYS)
+    assert metrics["pretrain_steps"] == saturation.PRETRAIN_STEPS
+
+
+def test_saturation_run_returns_the_metrics_a_notebook_can_plot():
+    result = saturation.run(steps=6, seed=1, pretrain_steps=10)
+    m = result.metrics
+    assert m["steps"] == m["steps_planned"] == 6 and m["pretrain_steps"] == 10 and m["first_steps"] == 6
+    assert m["interrupted"] is False
+    for name in ("saturating", "nonsaturating"):
+        assert len(m[f"grad_norm_{name}"]) == len(m[f"d_fake_{name}"]) == 6
+        assert m[f"median_grad_norm_{name}"] == np.median(m[f"grad_norm_{name}"])
+    assert m["grad_norm_ratio"] == m["median_grad_norm_nonsaturating"] / m["median_grad_norm_saturating"]
+    assert result.d_grid.min() > 0 and result.d_grid.max() < 1
+
+
+def test_saturation_stopped_gives_both_losses_the_same_steps(monkeypatch):
+    with ctrl_c_at(monkeypatch, saturation, 13):   # 10 pretraining steps, then 3 of each loss
+        result = saturation.run(steps=6, pretrain_steps=10)
+    saved = stopped_metrics(result)
+    assert len(saved["grad_norm_saturating"]) == len(saved["grad_norm_nonsaturating"]) == 3
+    assert saved["steps"] == saved["first_steps"] == 3 and saved["stopped_at"] == "measured step 3 of 6"
+    assert saved["grad_norm_ratio"] == saved["median_grad_norm_nonsaturating"] / saved["median_grad_norm_saturating"]
 
 
 def test_saturation_writes_every_file_its_lesson_talks_about(saturation_run):
@@ -115,7 +175,6 @@ def test_saturating_gradient_is_two_orders_of_magnitude_smaller(saturation_run):
 
 @pytest.fixture(scope="module")
 def js_w_run(tmp_path_factory):
-    from demos import js_vs_wasserstein
     return run_quick(js_vs_wasserstein, tmp_path_factory)
 
 
@@ -123,7 +182,44 @@ def test_js_vs_wasserstein_outputs(js_w_run):
     out, metrics = js_w_run
     check_outputs(out, metrics, ["js_vs_w1.png", "functions.png"],
                   ["theta", "js_closed_form", "w1_closed_form", "js_estimate", "w1_estimate", "w1_max_abs_error",
-                   "w1_corr_abs_theta", "js_estimate_at_zero", "generator_grad_js", "generator_grad_w1"])
+                   "w1_corr_abs_theta", "js_estimate_at_zero", "generator_grad_js", "generator_grad_w1",
+                   "theta_planned"] + STOP_KEYS)
+    assert metrics["theta"] == pytest.approx(metrics["theta_planned"])
+
+
+def test_js_vs_wasserstein_run_returns_the_metrics_a_notebook_can_plot():
+    result = js_vs_wasserstein.run(steps=10, seed=1, thetas=[0.0, 1.0])
+    m = result.metrics
+    np.testing.assert_array_equal(m["theta"], [0.0, 1.0])
+    np.testing.assert_array_equal(m["js_closed_form"], [0.0, theory.LOG_2])   # the step: 0 at theta = 0 only
+    np.testing.assert_array_equal(m["w1_closed_form"], [0.0, 1.0])
+    assert len(m["js_estimate"]) == len(m["w1_estimate"]) == len(m["generator_grad_w1"]) == 2
+    assert m["js_estimate_at_zero"] == m["js_estimate"][0] and m["interrupted"] is False
+    theta, discriminator, critic, d_steps, critic_steps = result.shown   # what functions.png draws
+    assert theta == 1.0 and d_steps == critic_steps == 10
+
+
+def test_js_vs_wasserstein_stopped_measures_the_thetas_it_finished(monkeypatch):
+    with ctrl_c_at(monkeypatch, js_vs_wasserstein, 25):   # theta 0 (10 + 10 steps), then 5 D steps at theta 1
+        result = js_vs_wasserstein.run(steps=10, thetas=[0.0, 1.0])
+    saved = stopped_metrics(result)
+    assert saved["theta"] == [0.0] and saved["theta_planned"] == [0.0, 1.0]
+    assert saved["stopped_at"] == "training step 25 of 40" and len(saved["w1_estimate"]) == 1
+    assert saved["w1_corr_abs_theta"] is None and saved["js_estimate_away_from_zero_min"] is None
+    assert result.shown[0] == 0.0 and result.shown[3:] == (10, 10)   # the finished theta is drawn
+
+
+def test_js_closed_form_is_drawn_as_a_step(tmp_path):
+    """js_vs_w1.png, left: the closed-form JS is log 2 on both sides and 0 at theta = 0 exactly, not a
+    flat line through theta = 0."""
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig, ax = plt.subplots()
+    js_vs_wasserstein.draw_js_step(ax, -2.0, 2.0)
+    points = np.concatenate([line.get_xydata() for line in ax.get_lines()])
+    plt.close(fig)
+    at_zero = points[points[:, 0] == 0.0][:, 1]
+    assert 0.0 in at_zero and theory.LOG_2 in at_zero          # the value and the open end of the lines
+    assert set(points[points[:, 0] != 0.0][:, 1]) == {theory.LOG_2}
 
 
 def test_js_vs_wasserstein_writes_every_file_its_lesson_talks_about(js_w_run):
@@ -153,7 +249,7 @@ def test_critic_tracks_w1_while_js_is_flat(js_w_run):
 
 def test_penalized_optimum_is_the_gap_of_the_best_penalised_slope():
     """Brute force over slopes a: the best a for  a|theta| - lambda (a-1)^2  reports the gap a|theta|."""
-    from demos.js_vs_wasserstein import penalized_optimum
+    penalized_optimum = js_vs_wasserstein.penalized_optimum
     slopes = np.linspace(0.0, 3.0, 300001)
     for theta in (-2.0, -0.5, 0.0, 1.0, 2.0):
         for weight in (1.0, 10.0):
