@@ -72,7 +72,9 @@ def run_lesson(args, experiment, report):
             if interrupt.requested() and not result.metrics.get("interrupted"):
                 result.metrics.update(interrupted=True, stopped_at=result.metrics.get("stopped_at") or
                                       "the end of the training (Ctrl-C came during the measurements)")
+            stopped_during_report = False
             paths = report(result, args.out, show=args.show)
+            stopped_during_report = interrupt.requested() and not result.metrics.get("interrupted")
     except KeyboardInterrupt:
         print(f"\n{lesson}: stopped at once (second Ctrl-C); {args.out}/ may hold only part of the outputs",
               file=sys.stderr)
@@ -81,6 +83,10 @@ def run_lesson(args, experiment, report):
     if result.metrics.get("interrupted"):
         print(f"\n{lesson}: interrupted (Ctrl-C) at {result.metrics['stopped_at']}: the figures and "
               f"metrics.json in {args.out}/ show the work up to there", file=sys.stderr)
+        raise SystemExit(130)
+    if stopped_during_report:
+        print(f"\n{lesson}: interrupted (Ctrl-C) while writing the outputs; the run had finished, and "
+              f"every file in {args.out}/ was written", file=sys.stderr)
         raise SystemExit(130)
     quick_note(args)
     return result

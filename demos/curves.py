@@ -69,7 +69,7 @@ import time
 import numpy as np
 
 from demos import common
-from gan import data, metrics, models
+from gan import data, interrupt, metrics, models
 from gan.train import Trainer, TrainConfig
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
@@ -231,6 +231,7 @@ def collect_metrics(history, snapshots, settings, steps):
     }
 
 
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT["steps"], seed=0, original=False, n_snapshots=N_SNAPSHOTS):
     """Train the tutorial's GAN for `steps` steps; returns a Result with `metrics` (metrics.json),
     `snapshots` [(step, (N_SAMPLES, 15) generated curves)], `history` (the Trainer's) and

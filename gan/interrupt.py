@@ -56,7 +56,8 @@ class Scope:
 @contextlib.contextmanager
 def stop_on_ctrl_c():
     """Turn Ctrl-C into `requested()` for the duration of the block (see the module docstring).
-    Yields a Scope. The flag stays readable after the block, until the next outermost block."""
+    Yields a Scope. The outermost block clears the flag when it ends: what a stop meant is for
+    its owner to record inside the block (a lesson's metrics, `Trainer.interrupted`)."""
     if threading.current_thread() is not threading.main_thread():
         yield Scope(outermost=False)
         return
@@ -72,3 +73,4 @@ def stop_on_ctrl_c():
         if outermost:
             signal.signal(signal.SIGINT, _state["previous"])
             _state["previous"] = None
+            _state["requested"] = False

@@ -39,9 +39,12 @@ def interrupted_run(name, out, results):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(request, tmp_path_factory):
+    """Only the lessons whose test is selected (-k) run."""
+    selected = [name for name in DEMOS if any(item.nodeid.endswith(f"test_ctrl_c_keeps_the_work[{name}]")
+                                              for item in request.session.items)]
     results, threads = {}, []
-    for name in DEMOS:
+    for name in selected:
         out = tmp_path_factory.mktemp(name)
         thread = threading.Thread(target=interrupted_run, args=(name, out, results))
         thread.start()
