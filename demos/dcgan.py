@@ -194,7 +194,7 @@ def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, channels=CHANNELS, los
     per_epoch = max(1, len(digits.train_x) // BATCH_SIZE)
     print(f"training the DCGAN ({loss}) for {iterations} iterations of {work / 1e9:.2f} x 10^9 multiply-adds ...")
     grids, samples = train_and_record(dcgan, iterations, digits, per_epoch)
-    state = common.stop_state(dcgan.iteration, iterations, "DCGAN iteration")
+    state = digit_parts.stop_state(digits, dcgan.iteration, iterations, "DCGAN iteration")
     if not state["interrupted"]:
         print(f"training the MLP GAN for the same work: {mlp_iterations} iterations of "
               f"{mlp_work / 1e9:.2f} x 10^9 multiply-adds ...")

@@ -12,6 +12,7 @@ import numpy as np
 
 from demos import common
 from gan import digits as packaged
+from gan import interrupt
 from gan.judge import EPOCHS, DigitJudge
 from gan.losses import PROBABILITY_FAMILIES
 
@@ -43,7 +44,8 @@ def prepare(data, seed, judge_epochs=EPOCHS):
     """Shuffle and split `data` = (images, labels) (None: the packaged digits) into 4,000 training
     and 1,000 held-out digits, and train the judge on the training digits. Returns a Result with
     train_x, train_y, held_x, held_y, judge, accuracy (held out) and real (the judge's figures of
-    the held-out digits: the best a generator can reach)."""
+    the held-out digits: the best a generator can reach) and judge_stopped (a Ctrl-C came while the
+    judge trained: the GAN will stop before its first iteration)."""
     images, labels = packaged.load_digits() if data is None else data
     rng = np.random.default_rng(seed)
     train_x, train_y, held_x, held_y = packaged.split(images, labels, rng)
@@ -52,7 +54,15 @@ def prepare(data, seed, judge_epochs=EPOCHS):
     accuracy = judge.accuracy(held_x, held_y)
     print(f"judge accuracy on {len(held_x)} held-out digits: {accuracy:.3f}")
     return common.Result(train_x=train_x, train_y=train_y, held_x=held_x, held_y=held_y, judge=judge,
-                         accuracy=accuracy, real=judge.score(held_x))
+                         accuracy=accuracy, real=judge.score(held_x), judge_stopped=interrupt.requested())
+
+
+def stop_state(digits, done, planned, what="iteration"):
+    """common.stop_state, which names the judge's training when the Ctrl-C came there."""
+    state = common.stop_state(done, planned, what)
+    if state["interrupted"] and digits.judge_stopped:
+        state["stopped_at"] = f"the judge's training (before {what} 1 of {planned})"
+    return state
 
 
 class EpochGrids:

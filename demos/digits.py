@@ -120,7 +120,7 @@ def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, judge_epochs=judge.EPO
          "d_fake": tail_mean(trainer.history["d_fake"], per_epoch)}
     for key in JUDGE_KEYS:
         m[f"{key}_real"], m[f"{key}_untrained"] = digits.real[key], grids.untrained[key]
-    m.update(common.stop_state(trainer.iteration, iterations), seconds=time.perf_counter() - started)
+    m.update(digit_parts.stop_state(digits, trainer.iteration, iterations), seconds=time.perf_counter() - started)
     return common.Result(metrics=m, samples=samples, grids=grids.grids, history=trainer.history,
                          per_epoch=per_epoch, scores={"generated": generated, "real (held out)": digits.real,
                                                       "untrained G": grids.untrained})
