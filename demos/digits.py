@@ -31,7 +31,11 @@ generated digits:
   formula with our classifier): 0 for identical feature statistics.
 
 The same figures for held-out real digits are printed next to them: that is
-the best a generator can hope for with this classifier.
+the best a generator can hope for with this classifier. The default run (seed 0)
+takes the Frechet distance from 1,160 (untrained) to 64 (real digits: 1.5), with
+9 of the 10 digits covered and a classifier score of 4.1 (real digits: 6.7);
+its sharpness, 0.70 against the real digits' 0.41, is the speckle of stray
+pixels the dcgan lesson removes.
 
 The settings
 ------------
@@ -75,8 +79,9 @@ from gan import interrupt, judge, models
 from gan.digits import split  # noqa: F401  (the vae_vs_gan lesson's split)
 from gan.train import Trainer, TrainConfig
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 150, "quick": 15}
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured with
+#: nice -n 19 next to two other busy processes (load average 3-3.5)
+MEASURED_SECONDS = {"default": 160, "quick": 15}
 QUICK_NOTE = ("300 iterations turn the noise into digit-sized blobs and lower the Frechet distance, "
               "but the grids are not digits yet; readable digits of all ten classes need the 6,000 iterations of the "
               "default run.")
