@@ -47,7 +47,7 @@ clock measures the machine as well as the models (another program running, or
 another computer, changes how many iterations each side gets, and with them the
 figures). Why not the same iterations: the MLP GAN would get a third of the
 arithmetic, and its speckle could be blamed on too little training. The count
-is the same on every machine, so the figures are too.
+is the same on every machine, busy or idle, and so is the comparison.
 
 What to look at
 ---------------

@@ -3,8 +3,9 @@ figures of generated digits.
 
     parser = common.make_parser(...); add_data_option(parser)
     data = load_digits(args.data)                 # (images, labels); a clear message names --data
-    digits = prepare(data, seed)                  # split 4,000 / 1,000, the judge and its figures
-    grids = EpochGrids(per_epoch)                 # 100 digits (always the same z) after each epoch
+    digits = prepare(data, seed)                  # hold out 1,000, train the judge on the rest
+    grids = EpochGrids(trainer, digits.judge, per_epoch)   # a Trainer callback: 100 digits (always
+    trainer.fit(n, callback=grids, callback_every=per_epoch)  # the same z) and the judge's figures
 """
 import sys
 
@@ -41,8 +42,8 @@ def load_digits(folder=None):
 
 
 def prepare(data, seed, judge_epochs=EPOCHS):
-    """Shuffle and split `data` = (images, labels) (None: the packaged digits) into 4,000 training
-    and 1,000 held-out digits, and train the judge on the training digits. Returns a Result with
+    """Shuffle `data` = (images, labels) (None: the packaged digits), hold out 1,000 (the packaged
+    5,000 leave 4,000 for training), and train the judge on the training digits. Returns a Result with
     train_x, train_y, held_x, held_y, judge, accuracy (held out) and real (the judge's figures of
     the held-out digits: the best a generator can reach) and judge_stopped (a Ctrl-C came while the
     judge trained: the GAN will stop before its first iteration)."""
