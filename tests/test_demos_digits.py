@@ -8,7 +8,7 @@ import pytest
 
 from conftest import assert_figure_shows_data, assert_look_at_files_written, assert_metrics_json_matches
 from demos import digits
-from gan import judge
+from gan import interrupt, judge
 
 PROMISED_KEYS = {"classifier_accuracy", "classes_covered", "class_counts", "class_kl", "classifier_score",
                  "frechet_distance", "classes_covered_real", "classifier_score_real", "frechet_distance_real",
@@ -77,6 +77,22 @@ def test_a_few_hundred_iterations_already_beat_the_untrained_generator(quick_run
 
 def test_writes_every_file_its_lesson_talks_about(quick_run):
     assert_look_at_files_written("digits", quick_run[0])
+
+
+def test_a_ctrl_c_while_the_judge_trains_stops_before_the_first_iteration_and_keeps_the_files(tmp_path):
+    """The judge's training runs to its end (a few seconds); the GAN then stops before its first
+    iteration, and the metrics say where the Ctrl-C came. The figures still draw (empty histories)."""
+    with interrupt.stop_on_ctrl_c():
+        interrupt.request_stop()                 # the first Ctrl-C, as the lesson runner receives it
+        result = digits.run(iterations=50)
+    m = result.metrics
+    assert m["interrupted"] is True and m["iterations"] == 0 and m["iterations_planned"] == 50
+    assert m["stopped_at"] == "the judge's training (before iteration 1 of 50)"
+    assert m["classifier_accuracy"] > 0.85      # the judge finished its training
+    digits.report(result, tmp_path)
+    assert_metrics_json_matches(tmp_path, m)
+    for name in ("losses.png", "scores.png", "samples_over_training.png"):
+        assert_figure_shows_data(tmp_path / name, colored=False)
 
 
 # ----------------------------------------------------------------------------- the data folder
