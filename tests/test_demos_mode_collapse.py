@@ -50,7 +50,8 @@ def test_writes_figures_gif_and_one_sample_file_per_method(quick_run):
         assert mode_collapse.mean_distance_to_centers(samples, "ring8") == pytest.approx(row["mean_distance"])
 
 
-def test_run_returns_the_metrics_main_writes(quick_run):
+def test_metrics_json_has_a_row_per_method(quick_run):
+    # what main writes is what run returned
     out, returned = quick_run
     saved = assert_metrics_json_matches(out, returned)
     assert saved["dataset"] == "ring8" and saved["n_modes"] == 8 and saved["interrupted"] is False

@@ -74,7 +74,8 @@ def test_the_autoencoder_codes_lie_far_from_the_prior_the_vae_codes_do_not(quick
     assert m["judge"]["vae"]["classifier_score"] > m["judge"]["ae"]["classifier_score"]
 
 
-def test_the_vae_is_blurrier_than_the_real_digits_and_the_dcgan(quick_run):
+def test_the_blur_is_in_the_numbers(quick_run):
+    # the VAE is blurrier than the real digits and than the DCGAN
     _, m = quick_run
     assert m["sharpness_real"] == pytest.approx(0.406, abs=0.01)
     assert m["sharpness_ratio_vae"] == pytest.approx(m["sharpness_vae"] / m["sharpness_real"])
