@@ -109,7 +109,7 @@ VAE_BELOW = 0.8          # the claim: VAE sharpness < VAE_BELOW x the real digit
 DCGAN_MARGIN = 0.10      # the claim: |DCGAN sharpness / real - 1| <= DCGAN_MARGIN
 N_SAMPLES = 1000
 HISTORY_POINTS = 15
-TITLES = {"ae": "autoencoder", "vae": "VAE", "dcgan": "DCGAN", "gan_from": "--gan-from", "real": "real digits"}
+TITLES = {"ae": "autoencoder", "vae": "VAE", "dcgan": "DCGAN", "gan_from": "--gan-from samples", "real": "real digits"}
 COLORS = {"ae": "#999999", "vae": "#0066ff", "dcgan": "red", "gan_from": "#ff9900", "real": "k"}
 
 
