@@ -105,12 +105,12 @@ def test_the_table_names_every_method_and_says_mode_in_the_singular(quick_run):
     assert mode_collapse.plural(1, "mode") == "1 mode" and mode_collapse.plural(3, "mode") == "3 modes"
 
 
-def test_method_option_runs_the_remedies(tmp_path):
-    # a short run of the PacGAN and unrolled remedies: they train, and metrics.json names them with
-    # their settings (what they reach is measured by benchmarks/mode_collapse.py)
-    m = mode_collapse.main(["--steps", "30", "--method", "pacgan2", "unrolled", "--out", str(tmp_path)]).metrics
+def test_the_remedies_train_with_their_settings():
+    # a short run of the PacGAN and unrolled remedies (what --method pacgan2 unrolled trains): they
+    # train, and their metrics name their settings (what they reach: benchmarks/mode_collapse.py)
+    m = mode_collapse.run(15, 0, ("pacgan2", "unrolled"), n_frames=2).metrics
     assert list(m["methods"]) == ["pacgan2", "unrolled"]
     assert m["methods"]["pacgan2"]["settings"]["pack"] == 2
     assert m["methods"]["unrolled"]["settings"]["unroll"] == 5
     for row in m["methods"].values():
-        assert row["mean_distance"] < row["mean_distance_untrained"]
+        assert row["mean_distance"] < 0.8 * row["mean_distance_untrained"]
