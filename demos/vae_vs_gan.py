@@ -91,6 +91,8 @@ import numpy as np
 import minigrad as mg
 
 from demos import common
+from demos.vae_vs_gan_figures import (TITLES, figure_samples, figure_sharpness, figure_strips,
+                                      figure_vae_losses)
 from gan import digits, interrupt, metrics, models, vae
 from gan.judge import DigitJudge, as_flat_digits
 from gan.train import Trainer, TrainConfig
@@ -109,8 +111,6 @@ VAE_BELOW = 0.8          # the claim: VAE sharpness < VAE_BELOW x the real digit
 DCGAN_MARGIN = 0.10      # the claim: |DCGAN sharpness / real - 1| <= DCGAN_MARGIN
 N_SAMPLES = 1000
 HISTORY_POINTS = 15
-TITLES = {"ae": "autoencoder", "vae": "VAE", "dcgan": "DCGAN", "gan_from": "--gan-from samples", "real": "real digits"}
-COLORS = {"ae": "#999999", "vae": "#0066ff", "dcgan": "red", "gan_from": "#ff9900", "real": "k"}
 
 
 # ----------------------------------------------------------------------------- data and models
@@ -189,85 +189,6 @@ def positive_int(text):
     if value < 1:
         raise ValueError(f"must be a positive integer, got {text}")
     return value
-
-
-# ----------------------------------------------------------------------------- figures
-
-def grid(images, rows, cols):
-    """(rows*cols, 784) images in [-1, 1] -> one picture in [0, 1] (white digits on black)."""
-    images = np.asarray(images[:rows * cols]).reshape(rows, cols, 28, 28)
-    return (images.transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28) + 1.0) / 2.0
-
-
-def figure_strips(plt, strips):
-    """One row of digits per (title, images)."""
-    fig, axes = plt.subplots(len(strips), 1, figsize=(10, 1.15 * len(strips) + 0.3), squeeze=False)
-    for ax, (title, images) in zip(axes[:, 0], strips):
-        ax.imshow(grid(images, 1, len(images)), cmap="gray", vmin=0, vmax=1)
-        ax.set_title(title, fontsize=9, loc="left")
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def figure_samples(plt, samples, sharpness, code_norm):
-    fig, axes = plt.subplots(1, len(samples), figsize=(3.6 * len(samples), 4.3))
-    for ax, (name, images) in zip(axes, samples.items()):
-        ax.imshow(grid(images, 8, 8), cmap="gray", vmin=0, vmax=1)
-        source = "random codes z ~ N(0, I)" if name in ("ae", "vae") else "random noise z"
-        title = f"{TITLES[name]}: {source}\nsharpness {sharpness[name]:.3f} (real digits {sharpness['real']:.3f})"
-        if name in code_norm:
-            title += f"\ndigits' codes: mean |code| {code_norm[name]:.1f}; N(0, I): {code_norm['prior']:.1f}"
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
-
-
-def figure_sharpness(plt, judged):
-    names = [n for n in TITLES if n in judged]
-    real = judged["real"]["sharpness"]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9))
-    for ax, key, label in ((axes[0], "sharpness", "sharpness (mean |Laplacian|, pixels in [-1, 1])"),
-                           (axes[1], "classifier_score", "classifier score (1..10, higher is better)"),
-                           (axes[2], "frechet_distance", "Frechet distance to real digits (lower is better)")):
-        values = [judged[n][key] for n in names]
-        ax.bar([TITLES[n] for n in names], values, color=[COLORS[n] for n in names])
-        for i, value in enumerate(values):
-            ax.text(i, value, f"{value:.2f}", ha="center", va="bottom", fontsize=8)
-        ax.set_title(label, fontsize=9)
-        ax.tick_params(axis="x", labelsize=8)
-    ratios = ", ".join(f"{TITLES[n]} {judged[n]['sharpness'] / real:.2f}" for n in ("vae", "dcgan"))
-    axes[0].set_title(f"sharpness (mean |Laplacian|, pixels in [-1, 1])\nx real: {ratios}", fontsize=9)
-    axes[0].axhspan(real * (1 - DCGAN_MARGIN), real * (1 + DCGAN_MARGIN), color="green", alpha=0.2, zorder=0,
-                    label=f"real +-{DCGAN_MARGIN:.0%} (the DCGAN's claim)")
-    axes[0].axhline(VAE_BELOW * real, c="#0066ff", ls=":", label=f"{VAE_BELOW:g} x real (the VAE: below)")
-    axes[0].legend(fontsize=8, loc="upper left")
-    axes[0].set_ylim(0, 1.25 * max(judged[n]["sharpness"] for n in names))
-    axes[2].set_yscale("log")
-    fig.tight_layout()
-    return fig
-
-
-def figure_vae_losses(plt, history, heldout):
-    from demos.curves import moving_average
-    window = max(1, len(history["loss"]) // 50)
-    steps = np.arange(1, len(history["loss"]) + 1)
-    marks = np.array(heldout, dtype=np.float64).reshape(-1, 3)
-    smoothing = f"moving average over {window} steps" if window > 1 else "every step"
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    for ax, key, column, color in ((axes[0], "reconstruction", 1, "#0066ff"), (axes[1], "kl", 2, "red")):
-        if len(steps):
-            ax.plot(steps, moving_average(history[key], window), c=color, lw=1, label=f"training batches ({smoothing})")
-        ax.plot(marks[:, 0], marks[:, column], "o", c="k", ms=3, label="held-out digits")
-        ax.set_xlabel("step")
-        ax.set_ylabel("nats per image")
-        ax.legend(fontsize=8)
-    axes[0].set_title("reconstruction  E_q[-log p(x | z)]", fontsize=10)
-    axes[1].set_title("KL(q(z | x) || N(0, I))", fontsize=10)
-    axes[0].set_yscale("log")
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------- the lesson
@@ -388,7 +309,7 @@ def report(result, out, show=False):
     sharpness = {name: scores["sharpness"] for name, scores in judged.items()}
     paths += common.save_figures(out, [
         ("samples.png", figure_samples(plt, result.samples, sharpness, result.code_norm)),
-        ("sharpness.png", figure_sharpness(plt, judged)),
+        ("sharpness.png", figure_sharpness(plt, judged, VAE_BELOW, DCGAN_MARGIN)),
         ("reconstructions.png", figure_strips(plt, [
             ("held-out digits", result.held_x[shown]), ("autoencoder", result.reconstructions["ae"][shown]),
             ("VAE (decoder of the mean code)", result.reconstructions["vae"][shown])])),
@@ -411,7 +332,8 @@ def main(argv=None):
     parser.add_argument("--data", default=None, metavar="DIR",
                         help="folder with the MNIST IDX files (default: the 5,000 digits shipped with the package)")
     parser.add_argument("--gan-from", type=Path, default=None, metavar="DIR",
-                        help="also show DIR/samples.npy of an earlier GAN lesson run (e.g. runs/digits) as a fourth column")
+                        help="also show DIR/samples.npy of an earlier GAN lesson run (e.g. runs/digits) "
+                             "as a fourth column")
     parser.add_argument("--gan-steps", type=positive_int, default=None,
                         help=f"DCGAN iterations (default {DEFAULT_GAN_ITERATIONS}, --quick {QUICK_GAN_ITERATIONS})")
     parser.add_argument("--k", type=positive_int, default=None,

@@ -31,8 +31,8 @@ def quick_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def gan_other_seeds():
-    return {seed: mode_collapse.run(mode_collapse.QUICK_ITERATIONS, seed, ("gan",), n_frames=2).metrics["methods"]["gan"]
-            for seed in GAN_SEEDS}
+    runs = {seed: mode_collapse.run(mode_collapse.QUICK_ITERATIONS, seed, ("gan",), n_frames=2) for seed in GAN_SEEDS}
+    return {seed: result.metrics["methods"]["gan"] for seed, result in runs.items()}
 
 
 def test_writes_figures_gif_and_one_sample_file_per_method(quick_run):
