@@ -230,6 +230,20 @@ def interpolation_strips(ae, model, dcgan, held01, held_y, seed):
     return strips
 
 
+def held_out_figures(ae, model, held01, k, seed):
+    """On the held-out digits: the VAE's log p(x) (importance weighted, k codes), the AE's
+    reconstruction loss, and the mean code lengths of both next to E|z| of the prior."""
+    print(f"held-out log p(x): importance sampling with k = {k} codes per digit ...")
+    log_likelihood = float(np.mean(model.log_likelihood(held01, k, np.random.default_rng([seed, 15, 9]))))
+    x = mg.tensor(held01)
+    with mg.no_grad():
+        ae_test = float(np.mean(vae.bernoulli_reconstruction(x, ae(x)).data))
+        code_norm = {"ae": float(np.mean(np.linalg.norm(ae.encode(x).data, axis=1))),
+                     "vae": float(np.mean(np.linalg.norm(model.encode(x)[0].data, axis=1))),
+                     "prior": expected_norm_of_standard_normal(vae.LATENT)}
+    return log_likelihood, ae_test, code_norm
+
+
 def stopped_at(done, planned):
     """The stop state of the first of the three trainings that did not finish."""
     for name in ("ae", "vae", "dcgan"):
@@ -261,13 +275,7 @@ def run(steps=DEFAULT_STEPS, gan_iterations=DEFAULT_GAN_ITERATIONS, seed=0,
     dcgan.fit(gan_iterations)
 
     k = importance_samples
-    print(f"held-out log p(x): importance sampling with k = {k} codes per digit ...")
-    log_likelihood = float(np.mean(model.log_likelihood(held01, k, np.random.default_rng([seed, 15, 9]))))
-    with mg.no_grad():
-        ae_test = float(np.mean(vae.bernoulli_reconstruction(mg.tensor(held01), ae(mg.tensor(held01))).data))
-        code_norm = {"ae": float(np.mean(np.linalg.norm(ae.encode(mg.tensor(held01)).data, axis=1))),
-                     "vae": float(np.mean(np.linalg.norm(model.encode(mg.tensor(held01))[0].data, axis=1))),
-                     "prior": expected_norm_of_standard_normal(vae.LATENT)}
+    log_likelihood, ae_test, code_norm = held_out_figures(ae, model, held01, k, seed)
     samples = {"ae": to_signed(ae.sample(N_SAMPLES, draw)), "vae": to_signed(model.sample(N_SAMPLES, draw)),
                "dcgan": dcgan.sample(N_SAMPLES).reshape(N_SAMPLES, 784)}
     if other is not None:
