@@ -114,3 +114,13 @@ def test_the_remedies_train_with_their_settings():
     assert m["methods"]["unrolled"]["settings"]["unroll"] == 5
     for row in m["methods"].values():
         assert row["mean_distance"] < 0.8 * row["mean_distance_untrained"]
+
+
+def test_ctrl_c_keeps_the_methods_done_and_stops_the_rest(monkeypatch):
+    from conftest import ctrl_c_at
+    from gan import train
+    with ctrl_c_at(monkeypatch, train, 50):
+        m = mode_collapse.run(200, 0, ("gan", "wgan-gp"), n_frames=4).metrics
+    assert m["interrupted"] is True and m["stopped_at"] == "gan iteration 50 of 200"
+    assert list(m["methods"]) == ["gan"] and m["methods"]["gan"]["iterations"] == 50
+    assert m["methods"]["gan"]["modes_history"][-1][0] == 50
