@@ -115,3 +115,20 @@ def test_gan_from_rejects_bad_input_clearly(tmp_path):
     np.save(tmp_path / "samples.npy", np.full((1000, 784), 255.0, dtype=np.float32))
     with pytest.raises(SystemExit, match=r"\[-1, 1\].*255"):
         vae_vs_gan.load_gan_samples(tmp_path)
+
+
+def test_ctrl_c_in_the_dcgan_training_keeps_the_three_models(monkeypatch):
+    """run called as from a notebook, with a Ctrl-C at DCGAN iteration 5 of 10: the AE and the VAE
+    finished, the DCGAN stopped, and the metrics say where (a one-epoch judge on 500 digits keeps
+    this cheap; its figures are not checked here)."""
+    from conftest import ctrl_c_at
+    from gan import train
+    from gan.judge import DigitJudge
+    cheap = DigitJudge.train.__func__
+    monkeypatch.setattr(vae_vs_gan.DigitJudge, "train",
+                        classmethod(lambda cls, x, y, rng: cheap(cls, x[:500], y[:500], rng, epochs=1)))
+    with ctrl_c_at(monkeypatch, train, 5):
+        m = vae_vs_gan.run(steps=20, gan_iterations=10, importance_samples=2).metrics
+    assert m["interrupted"] is True and m["stopped_at"] == "DCGAN step 5 of 10"
+    assert m["steps_done"] == {"ae": 20, "vae": 20, "dcgan": 5}
+    assert set(m["judge"]) == {"ae", "vae", "dcgan", "real"}
