@@ -40,32 +40,36 @@ Networks: G 2-128-128-128-2 and D 2-128-128-128-1, ReLU, batch 128, z ~ N(0, I) 
 
 What to look at
 ---------------
-* ``snapshots.png``: rows = methods, columns = moments of training; black
-  crosses are the 8 (25) true centres. Watch whether a method's samples visit
-  all the centres at once, or sit on a few and move from one to another.
+* ``modes.png``: the lesson's contrast. Left, each method's final samples on the ring (black
+  crosses: the 8 centres); right, the share of the 2,500 samples on each mode (within 3 std of
+  its centre), next to the data's 1/8 per mode, and the share that lies off every mode. The
+  classic GAN strings its samples along arcs and piles the ones that land on a mode onto a few
+  modes (a lopsided bar chart); WGAN-GP gives every mode about the same share.
+* ``snapshots.png``: rows = methods, columns = moments of training. Each title gives the modes
+  covered and the share of samples on a mode: a sample on the ring between two centres is on no
+  mode, however much the picture looks like a traced circle.
 * ``coverage.png``: the number of modes covered over training, per method.
-* ``training.gif``: the same as a film.
-* ``metrics.json``: the table printed at the end: modes covered, share of high-quality samples
-  and KL of the mode histogram, per method.
+* ``training.gif``: the snapshots as a film.
 
-What the default run (2,000 generator iterations) shows with seed 0: WGAN-GP
-puts tight clusters on all 8 centres (8/8 modes, ~90% high-quality samples,
-KL ~0). The classic GAN reaches the ring quickly, but its samples are strung
-along arcs and pile up on a few centres (3/8 modes covered, the rest only
-touched by a trickle of samples), and which modes are covered changes during
-training. WGAN with weight clipping is still a blurry cloud that has not found
-the modes (0/8): clipping every weight to +-0.01 makes a weak critic, which is
-why the gradient penalty was invented. The contrast depends on the seed: with
-``--seed 1`` WGAN-GP again covers 8/8 (81% good), but the classic GAN covers 7/8
-(85% good) and WGAN 5/8 (12% good). Run a few seeds before drawing conclusions.
+What the runs show (quick: 1,000 generator iterations; seeds 0, 1, 2). The classic GAN reaches
+the ring quickly, but its samples are strung along arcs and the ones on a mode pile up on a few:
+3, 5 and 4 of 8 modes covered, KL over modes 0.96, 0.56 and 0.30 (the largest mode holds 51%,
+39% and 41% of its samples on a mode). WGAN-GP puts tight clusters on all 8 centres on each seed
+(KL 0.012, 0.050, 0.042; 52-69% of all samples on a mode). WGAN with weight clipping is still a
+blurry cloud that has not found the modes (seed 0: 0/8, 0.2% of the samples on a mode):
+clipping every weight to +-0.01 makes a weak critic, which is why the gradient penalty was
+invented. The default run (2,000 iterations, seed 0): the classic GAN covers 3 of 8 modes with
+77% of its samples on a mode, 97% of those on three neighbouring modes (KL 0.87); WGAN-GP covers
+8 of 8 with 87% on a mode, each mode holding 9-12% of the samples (KL 0.004); WGAN 0 of 8. Which
+modes the classic GAN covers changes during training (coverage.png), and at longer budgets or
+other seeds it can cover more: run a few seeds before drawing conclusions.
 
 Settings of the measurement (``gan.metrics.mode_coverage``, the VEEGAN / PacGAN
-protocol): 2,500 samples from the final generator; a sample is *high quality* if
-it lies within 3 standard deviations of its nearest centre; a mode is *covered*
-if it receives at least 25 high-quality samples (1% of them, so a few stray
-points do not count as covering a mode); KL is KL(histogram of high-quality
-samples over the modes || uniform), 0 for an even spread, log 8 = 2.08 when all
-sit on one mode.
+protocol): 2,500 samples from the final generator; a sample is *high quality* (on a mode) if
+it lies within 3 standard deviations of its nearest centre; a mode is *covered* if it receives
+at least 25 high-quality samples (1% of them, so a few stray points do not count as covering a
+mode); KL is KL(histogram of high-quality samples over the modes || uniform), 0 for an even
+spread, log 8 = 2.08 when all sit on one mode.
 
 metrics.json
 ------------
@@ -76,12 +80,16 @@ metrics.json
   methods.<name>.high_quality  fraction of final samples within 3 std of a centre
   methods.<name>.kl            KL(mode histogram || uniform) in nats (null if no good sample)
   methods.<name>.counts        high-quality samples per mode
+  methods.<name>.largest_share share of the high-quality samples on the fullest mode (1/8 for an even spread)
   methods.<name>.modes_history [[iteration, modes covered], ...] at every snapshot
+  methods.<name>.iterations    generator iterations done (fewer than the budget after Ctrl-C)
   methods.<name>.mean_distance mean distance of a final sample to its nearest centre
   methods.<name>.mean_distance_untrained   the same for the untrained generator
   methods.<name>.seconds       wall time of that method's training
   methods.<name>.settings      its loss, optimizer, learning rate, betas, n_critic
   evaluation                   n_samples, threshold (in std) and min_count of the coverage test
+  interrupted, stopped_at      true and "gan iteration N of M" when Ctrl-C stopped the run (the
+                               methods after it are not trained)
   seconds                      wall time of the whole demo
 """
 import time
@@ -89,9 +97,12 @@ import time
 import numpy as np
 
 from demos import common
-from gan import data, metrics, models
+from gan import data, interrupt, metrics, models
 from gan.train import Trainer, TrainConfig
 
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured under
+#: nice -n 19 while other programs kept the load between 2 and 3.4 (an idle machine is faster)
+MEASURED_SECONDS = {"default": 95, "quick": 30}
 METHODS = {
     "gan": dict(loss="nonsaturating", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
                 g_betas=(0.5, 0.999), d_betas=(0.5, 0.999), n_critic=1),
@@ -100,6 +111,10 @@ METHODS = {
     "wgan-gp": dict(loss="wgan-gp", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
                     g_betas=(0.5, 0.9), d_betas=(0.5, 0.9), gp_lambda=1.0, n_critic=3),
 }
+#: what each method is, for the progress header
+DESCRIPTIONS = {"gan": "the classic GAN, non-saturating loss", "wgan": "WGAN, weights clipped to +-0.01",
+                "wgan-gp": "WGAN with gradient penalty", "unrolled": "the unrolled GAN (5 steps)",
+                **{f"pacgan{m}": f"PacGAN, D sees {m} samples at once" for m in (2, 3, 4)}}
 #: the remedies of the PacGAN / unrolled-GAN papers, on the same networks and optimizer as 'gan'
 #: (D's input widens to pack * 2 features); chosen with --method
 REMEDIES = {
@@ -137,6 +152,10 @@ def coverage(samples, dataset):
     return metrics.mode_coverage(samples, centers, std, threshold=THRESHOLD, min_count=MIN_COUNT)
 
 
+def plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def build_trainer(method, dataset, seed):
     """The same G 2-128-128-128-2 and D 2-128-128-128-1 (same initial weights for every method;
     a packed D takes 2 * pack inputs, so its first layer differs)."""
@@ -149,7 +168,8 @@ def build_trainer(method, dataset, seed):
 
 
 def train_method(method, dataset, iterations, seed, n_frames):
-    """Train one method; return its final samples, snapshots [(iteration, samples)], modes history, seconds."""
+    """Train one method (Ctrl-C under the runner stops it early); return its snapshots [(iteration,
+    samples)], modes history, seconds and the iterations done."""
     trainer = build_trainer(method, dataset, seed)
     snapshots = [(0, trainer.sample(N_EVAL))]
 
@@ -162,12 +182,12 @@ def train_method(method, dataset, iterations, seed, n_frames):
     trainer.fit(drop, callback=take_snapshot, callback_every=every)
     trainer.g_optimizer.lr = trainer.g_optimizer.lr / 10
     trainer.d_optimizer.lr = trainer.d_optimizer.lr / 10
-    trainer.fit(iterations - drop, callback=take_snapshot, callback_every=every)
+    trainer.fit(until=iterations, callback=take_snapshot, callback_every=every)
     seconds = time.perf_counter() - started
-    if snapshots[-1][0] != iterations:
-        snapshots.append((iterations, trainer.sample(N_EVAL)))
+    if snapshots[-1][0] != trainer.iteration:
+        snapshots.append((trainer.iteration, trainer.sample(N_EVAL)))
     history = [[step, coverage(samples, dataset)["modes"]] for step, samples in snapshots]
-    return snapshots, history, seconds
+    return snapshots, history, seconds, trainer.iteration
 
 
 # ----------------------------------------------------------------------------- figures
@@ -184,30 +204,63 @@ def draw_samples(ax, samples, centers, title):
     ax.set_title(title, fontsize=8)
 
 
+def snapshot_title(step, samples, dataset):
+    c = coverage(samples, dataset)
+    return f"iter {step}: {plural(c['modes'], 'mode')},\n{c['high_quality']:.0%} of samples on a mode"
+
+
 def figure_snapshots(plt, runs, dataset):
     centers = DATASETS[dataset][1]
-    n_rows = len(runs)
-    fig, axes = plt.subplots(n_rows, N_COLUMNS, figsize=(1.9 * N_COLUMNS, 2.0 * n_rows), squeeze=False)
-    for row, (method, (snapshots, _, _)) in enumerate(runs.items()):
+    fig, axes = plt.subplots(len(runs), N_COLUMNS, figsize=(1.9 * N_COLUMNS, 2.2 * len(runs)), squeeze=False)
+    for row, (method, (snapshots, *_)) in enumerate(runs.items()):
         picks = np.linspace(0, len(snapshots) - 1, N_COLUMNS).round().astype(int)
         for col, index in enumerate(picks):
-            step, samples = snapshots[index]
-            draw_samples(axes[row, col], samples, centers,
-                         f"iter {step}: {coverage(samples, dataset)['modes']} modes")
+            draw_samples(axes[row, col], snapshots[index][1], centers, snapshot_title(*snapshots[index], dataset))
         axes[row, 0].set_ylabel(method, fontsize=11)
-    fig.suptitle(f"samples during training ({dataset}); black x = true centres", fontsize=11)
+    fig.suptitle(f"samples during training ({dataset}); black x = true centres; on a mode = within "
+                 f"{THRESHOLD:g} std of a centre", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def figure_modes(plt, results, runs, dataset):
+    """Per method: the final samples, and the share of all samples on each mode (plus off every mode)."""
+    centers = DATASETS[dataset][1]
+    n_modes = len(centers)
+    fig, axes = plt.subplots(len(runs), 2, figsize=(10, 2.6 * len(runs)), squeeze=False,
+                             gridspec_kw={"width_ratios": (1, 2.6)})
+    for row, (method, (snapshots, *_)) in enumerate(runs.items()):
+        r = results["methods"][method]
+        draw_samples(axes[row, 0], snapshots[-1][1], centers, f"{method}: final samples")
+        for i, (x, y) in enumerate(centers if n_modes <= 8 else []):
+            axes[row, 0].annotate(str(i + 1), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
+        share = np.asarray(r["counts"]) / N_EVAL
+        ax = axes[row, 1]
+        ax.bar(np.arange(1, n_modes + 1), share, color="tab:red")
+        ax.bar([n_modes + 1.5], [1 - r["high_quality"]], color="#999999")
+        ax.axhline(1 / n_modes, c="k", ls=":", label=f"the data: 1/{n_modes} per mode")
+        ax.axhline(MIN_COUNT / N_EVAL, c="#0066ff", ls="--", lw=0.8, label=f"covered from {MIN_COUNT / N_EVAL:.0%} on")
+        ax.set_xticks(list(range(1, n_modes + 1)) + [n_modes + 1.5],
+                      [str(i) for i in range(1, n_modes + 1)] + ["off the\nmodes"], fontsize=7)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("share of samples", fontsize=8)
+        kl = f"KL over modes {r['kl']:.2f} (0 = even, {np.log(n_modes):.2f} = one mode)" \
+            if np.sum(r["counts"]) >= MIN_COUNT else "too few samples on a mode for a KL"
+        ax.set_title(f"{method}: {r['modes']} of {n_modes} modes covered; {kl}", fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[-1, 1].set_xlabel("mode (the numbers on the left)" if n_modes <= 8 else "mode")
     fig.tight_layout()
     return fig
 
 
 def figure_coverage(plt, runs, n_modes):
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for method, (_, history, _) in runs.items():
+    for method, (_, history, *_) in runs.items():
         steps, modes = zip(*history)
         ax.plot(steps, modes, marker="o", ms=3, label=method)
     ax.axhline(n_modes, c="k", ls=":", label=f"all {n_modes} modes")
     ax.set_xlabel("generator iteration")
-    ax.set_ylabel(f"modes covered (>= {MIN_COUNT} good samples)")
+    ax.set_ylabel(f"modes covered (>= {MIN_COUNT} samples on it)")
     ax.set_ylim(-0.5, n_modes + 0.5)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -217,38 +270,89 @@ def figure_coverage(plt, runs, n_modes):
 def save_training_gif(plt, runs, dataset, out):
     centers = DATASETS[dataset][1]
     methods = list(runs)
-    fig, axes = plt.subplots(1, len(methods), figsize=(3.0 * len(methods), 3.2), squeeze=False)
-    n_frames = min(len(runs[m][0]) for m in methods)
+    fig, axes = plt.subplots(1, len(methods), figsize=(3.0 * len(methods), 3.4), squeeze=False)
+    n_frames = max(len(runs[m][0]) for m in methods)
 
     def draw_frame(i):
         for ax, method in zip(axes[0], methods):
             ax.clear()
-            step, samples = runs[method][0][i]
-            draw_samples(ax, samples, centers, f"{method}, iter {step}: {coverage(samples, dataset)['modes']} modes")
+            snapshots = runs[method][0]
+            step, samples = snapshots[min(i, len(snapshots) - 1)]
+            draw_samples(ax, samples, centers, f"{method}, " + snapshot_title(step, samples, dataset))
 
     path = common.save_gif(fig, draw_frame, n_frames, out, "training.gif", fps=5)
     plt.close(fig)
     return path
 
 
-# ----------------------------------------------------------------------------- the demo
+# ----------------------------------------------------------------------------- the lesson
 
-def method_metrics(method, snapshots, history, seconds, dataset):
+def method_metrics(method, snapshots, history, seconds, done, dataset):
     final = coverage(snapshots[-1][1], dataset)
+    counts = final["counts"]
     settings = {key: (list(value) if isinstance(value, tuple) else value) for key, value in ALL_METHODS[method].items()}
-    return {"modes": final["modes"], "high_quality": final["high_quality"], "kl": final["kl"],
-            "counts": final["counts"], "modes_history": history,
+    return {"modes": final["modes"], "high_quality": final["high_quality"], "kl": final["kl"], "counts": counts,
+            "largest_share": float(counts.max() / counts.sum()) if counts.sum() else float("nan"),
+            "modes_history": history, "iterations": done,
             "mean_distance": mean_distance_to_centers(snapshots[-1][1], dataset),
-            "mean_distance_untrained": mean_distance_to_centers(snapshots[0][1], dataset), "seconds": seconds, "settings": settings}
+            "mean_distance_untrained": mean_distance_to_centers(snapshots[0][1], dataset), "seconds": seconds,
+            "settings": settings}
 
 
 def format_table(results):
-    lines = [f"{'method':<9} {'modes':>9} {'high quality':>13} {'KL':>7} {'seconds':>8}"]
+    lines = [f"{'method':<9} {'modes':>9} {'on a mode':>10} {'KL':>7} {'largest':>8} {'seconds':>8}"]
     for method, row in results["methods"].items():
         kl = "n/a" if row["kl"] != row["kl"] else f"{row['kl']:.3f}"
-        lines.append(f"{method:<9} {row['modes']:>4} / {results['n_modes']:<2} {row['high_quality']:>13.2f} "
-                     f"{kl:>7} {row['seconds']:>8.1f}")
+        largest = "n/a" if row["largest_share"] != row["largest_share"] else f"{row['largest_share']:.0%}"
+        lines.append(f"{method:<9} {row['modes']:>4} / {results['n_modes']:<2} {row['high_quality']:>10.0%} "
+                     f"{kl:>7} {largest:>8} {row['seconds']:>8.1f}")
     return "\n".join(lines)
+
+
+@interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
+def run(iterations=DEFAULT_ITERATIONS, seed=0, methods=DEFAULT_METHODS, dataset="ring8", n_frames=N_FRAMES):
+    """Train each method for `iterations` generator iterations on `dataset` and measure its modes.
+    Returns a Result: `metrics` (metrics.json) and `runs` {method: (snapshots [(iteration, samples)],
+    modes history, seconds, iterations done)}. After a Ctrl-C the methods not yet started are left out."""
+    started = time.perf_counter()
+    n_frames = min(n_frames, iterations)
+    print(f"mode_collapse on {dataset}: {iterations} generator iterations for each of {', '.join(methods)}")
+    runs = {}
+    for method in methods:
+        if interrupt.requested():
+            break
+        print(f"\n{method}: {DESCRIPTIONS[method]}, {iterations} generator iterations ...")
+        runs[method] = train_method(method, dataset, iterations, seed, n_frames)
+        c = coverage(runs[method][0][-1][1], dataset)
+        print(f"{method}: {plural(c['modes'], 'mode')} of {len(c['counts'])} covered, {c['high_quality']:.0%} "
+              f"of the samples on a mode ({runs[method][2]:.1f} s)")
+    results = {
+        "dataset": dataset, "n_modes": len(DATASETS[dataset][1]), "generator_iterations": iterations,
+        "methods": {method: method_metrics(method, *run_, dataset) for method, run_ in runs.items()},
+        "evaluation": {"n_samples": N_EVAL, "threshold_std": THRESHOLD, "min_count": MIN_COUNT},
+        **common.stop_state(0, 0),
+    }
+    for method, (*_, done) in runs.items():
+        if done < iterations:
+            results.update(common.stop_state(done, iterations, f"{method} iteration"))
+    results["seconds"] = time.perf_counter() - started
+    return common.Result(metrics=results, runs=runs)
+
+
+def report(result, out, show=False):
+    """Write each method's final samples, the three figures, the GIF and metrics.json; print the table."""
+    plt = common.pyplot()
+    m, runs = result.metrics, result.runs
+    paths = [common.save_samples(out, run_[0][-1][1], f"samples_{method}.npy") for method, run_ in runs.items()]
+    paths += common.save_figures(out, [("modes.png", figure_modes(plt, m, runs, m["dataset"])),
+                                       ("snapshots.png", figure_snapshots(plt, runs, m["dataset"])),
+                                       ("coverage.png", figure_coverage(plt, runs, m["n_modes"]))], show)
+    paths.append(save_training_gif(plt, runs, m["dataset"], out))
+    paths.append(common.write_metrics(out, m))
+    print(f"\nafter {m['generator_iterations']} generator iterations on {m['dataset']} ({N_EVAL} samples each; "
+          f"'largest': the fullest mode's share of the samples on a mode):")
+    print(format_table(m))
+    return paths
 
 
 def main(argv=None):
@@ -258,37 +362,8 @@ def main(argv=None):
                         metavar="NAME", help=f"the methods to compare, any of {', '.join(ALL_METHODS)} "
                         f"(default {' '.join(DEFAULT_METHODS)})")
     args = parser.parse_args(argv)
-    methods = list(dict.fromkeys(args.method))
-    started = time.perf_counter()
-    out = common.setup(args)
-    dataset = "grid25" if args.grid else "ring8"
+    methods = tuple(dict.fromkeys(args.method))
     iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
-    n_frames = min(N_FRAMES, iterations) if not args.quick else 12
-    print(f"mode_collapse on {dataset}: {iterations} generator iterations for each of {', '.join(methods)}")
-
-    runs = {}
-    for method in methods:
-        print(f"\n[{method}]")
-        runs[method] = train_method(method, dataset, iterations, args.seed, n_frames)
-
-    n_modes = len(DATASETS[dataset][1])
-    results = {
-        "dataset": dataset, "n_modes": n_modes, "generator_iterations": iterations,
-        "methods": {method: method_metrics(method, *run, dataset) for method, run in runs.items()},
-        "evaluation": {"n_samples": N_EVAL, "threshold_std": THRESHOLD, "min_count": MIN_COUNT},
-    }
-    plt = common.pyplot()
-    paths = [common.save_samples(out, run[0][-1][1], f"samples_{method}.npy") for method, run in runs.items()]
-    for figure, name in ((figure_snapshots(plt, runs, dataset), "snapshots.png"),
-                         (figure_coverage(plt, runs, n_modes), "coverage.png")):
-        paths.append(common.save_figure(figure, out, name))
-        if not args.show:
-            plt.close(figure)
-    paths.append(save_training_gif(plt, runs, dataset, out))
-    results["seconds"] = time.perf_counter() - started
-    paths.append(common.write_metrics(out, results))
-
-    print(f"\nafter {iterations} generator iterations on {dataset} ({N_EVAL} samples each):")
-    print(format_table(results))
-    common.finish(args, paths, started)
-    return results
+    dataset = "grid25" if args.grid else "ring8"
+    return common.run_lesson(args, lambda: run(iterations, args.seed, methods, dataset,
+                                               12 if args.quick else N_FRAMES), report)

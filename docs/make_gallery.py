@@ -16,7 +16,7 @@ FIGURE = {  # lesson -> the figure the README shows
     "optimal_d": "optimal_d.png",
     "saturation": "measured.png",
     "js_vs_wasserstein": "js_vs_w1.png",
-    "mode_collapse": "snapshots.png",
+    "mode_collapse": "modes.png",
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
     "dcgan": "side_by_side.png",

@@ -11,6 +11,8 @@
     class_coverage(labels_pred)            which digits a generator draws, and how evenly
     sharpness(images)                      mean absolute 4-neighbour Laplacian: blur lowers it
 
+Precision and recall (quality and coverage apart, k-NN manifolds) are in gan/precision_recall.py.
+
 All divergences are in nats.
 """
 

@@ -31,6 +31,7 @@ import minigrad as mg
 from minigrad import functional as F
 from minigrad import nn, optim
 
+from gan import interrupt
 from gan.progress import ProgressBar
 
 PIXELS = 784
@@ -284,7 +285,8 @@ def fit(model, images, steps, rng, batch_size=128, lr=1e-3, callback=None, callb
     same `rng` shuffles and draws the VAE's eps, so a run is reproducible from its seed.
     callback(model, step) runs every `callback_every` steps. Returns the history: a dict of
     per-step lists ("loss" and the parts of model.training_loss). Ctrl-C ends training early
-    (history["interrupted_at_step"] says when) and returns the model trained so far."""
+    (history["interrupted_at_step"] says when) and returns the model trained so far; under a lesson's
+    runner (gan/interrupt.py) the first Ctrl-C ends it after the current step, in the same way."""
     images = np.asarray(images, dtype=mg.get_default_dtype())
     _check_pixels(images[:1], model.pixels, "fit", _model_dtype(model))
     optimizer = optim.Adam(model.parameters(), lr=lr)
@@ -292,6 +294,9 @@ def fit(model, images, steps, rng, batch_size=128, lr=1e-3, callback=None, callb
     bar = ProgressBar(steps, enabled=progress)
     try:
         for step, batch in enumerate(minibatches(len(images), batch_size, steps, rng), start=1):
+            if interrupt.requested():
+                history["interrupted_at_step"] = len(history["loss"])
+                break
             loss, parts = model.training_loss(mg.Tensor(images[batch]), rng)
             optimizer.zero_grad()
             loss.backward()

@@ -255,3 +255,15 @@ def test_minibatches_cover_every_image_once_per_pass():
     assert len(set(first_pass.tolist())) == 9  # 3 full batches of a pass of 10: one image left out
     with pytest.raises(ValueError, match="batch_size must lie in"):
         list(vae.minibatches(10, 11, 1, np.random.default_rng(0)))
+
+
+def test_fit_stops_after_the_current_step_on_the_runners_ctrl_c(monkeypatch):
+    """Under a lesson's runner the first Ctrl-C ends fit after the step in progress: the model and
+    history of the steps done are kept, and history says where it stopped."""
+    from conftest import ctrl_c_at
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 1, (64, vae.PIXELS)).astype(np.float32)
+    model = vae.VAE(rng=rng)
+    with ctrl_c_at(monkeypatch, vae, 3):
+        history = vae.fit(model, images, 20, rng, batch_size=16, progress=True)
+    assert len(history["loss"]) == 3 and history["interrupted_at_step"] == 3
