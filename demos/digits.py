@@ -74,9 +74,8 @@ import numpy as np
 
 from demos import common, digit_parts
 from demos.curves import tail_mean
-from demos.digit_parts import load_digits  # noqa: F401  (the vae_vs_gan lesson reads its data through it)
+from demos.digit_parts import load_digits
 from gan import interrupt, judge, models
-from gan.digits import split  # noqa: F401  (the vae_vs_gan lesson's split)
 from gan.train import Trainer, TrainConfig
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured with
