@@ -95,11 +95,6 @@ class EpochGrids:
         return trainer.sample(N_SCORED).reshape(N_SCORED, 784)
 
 
-def judge_columns(prefix, scores):
-    """{prefix + key: value} of the judge's figures."""
-    return {f"{prefix}{key}": value for key, value in scores.items()}
-
-
 # ----------------------------------------------------------------------------- files and figures
 
 def save_grid(path, images):
