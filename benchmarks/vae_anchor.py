@@ -18,8 +18,8 @@ import time
 import numpy as np
 
 import minigrad as mg
-from demos import digits
-from gan import data, metrics, vae
+from gan import metrics, vae
+from gan.digits import load_digits, split
 
 
 def torch_vae(model):
@@ -89,8 +89,8 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
 
-    images, labels = data.load_mnist()
-    train, _, held, _ = digits.split(images, labels, np.random.default_rng(args.seed))
+    images, labels = load_digits()
+    train, _, held, _ = split(images, labels, np.random.default_rng(args.seed))
     train, held = (train + 1) / 2, (held + 1) / 2
     model = vae.VAE(rng=np.random.default_rng([args.seed, 15]))
     net = torch_vae(model)

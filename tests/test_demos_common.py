@@ -112,7 +112,7 @@ def test_display_detection(monkeypatch):
     assert not common.display_available()
 
 
-@pytest.mark.parametrize("name", [n for n in DEMOS if n != "digits"])  # digits reads its data first
+@pytest.mark.parametrize("name", DEMOS)
 def test_unwritable_out_is_refused_before_any_work(name, tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
