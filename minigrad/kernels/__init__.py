@@ -16,10 +16,9 @@ kernel. Which one runs is decided by the *backend*:
     family         file                                   Numba kernel              auto
     matmul         matmul.py (+ threads.py)               _nb_gemm.gemm             never
     optim          optim.py                               _nb_optim.adam/sgd/...    always
-    epilogue       elementwise.linear_forward             _nb_elementwise.epilogue  not for tanh
-    act_forward    elementwise.act_forward                _nb_elementwise           not for tanh
+    epilogue       elementwise.linear_forward             _nb_elementwise.epilogue  per activation
+    act_forward    elementwise.act_forward                _nb_elementwise           per activation
     act_backward   elementwise.act_backward               _nb_elementwise           always
-    bias_grad      elementwise.bias_grad                  _nb_elementwise           never
     unfold, fold   conv.py                                _nb_conv.unfold / fold    always
     batch_norm     norm.py                                _nb_norm                  always
 
@@ -45,7 +44,7 @@ from . import memory  # noqa: F401  (keeps freed memory for reuse: see memory.py
 from .backend import AUTO_RULE, BACKENDS, get_backend, set_backend, use_numba
 from .matmul import matmul, matmul_nt, matmul_tn
 from .threads import get_threads, set_threads
-from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
+from .elementwise import ACTS, act_forward, act_backward, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
 from .norm import batch_norm_backward, batch_norm_forward
@@ -53,7 +52,7 @@ from .norm import batch_norm_backward, batch_norm_forward
 __all__ = [
     "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS", "get_threads", "set_threads",
     "matmul", "matmul_nt", "matmul_tn",
-    "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
+    "ACTS", "act_forward", "act_backward", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",
     "unfold", "fold", "batch_norm_forward", "batch_norm_backward",
 ]

@@ -9,10 +9,12 @@ import os
 
 import numpy as np
 
+from ..activations import ACTIVATIONS, NONE
+
 BACKENDS = ("auto", "numba", "numpy")
 
 
-ALWAYS, NEVER, NOT_FOR_TANH = "always", "never", "not for tanh"
+ALWAYS, NEVER, PER_ACTIVATION = "always", "never", "per activation"
 
 #: kernel family -> (when backend 'auto' runs the Numba kernel, why). The measurements behind
 #: each reason are in benchmarks/README.md ("Why auto picks what it picks").
@@ -20,11 +22,11 @@ AUTO_RULE = {
     "matmul": (NEVER, "OpenBLAS's packed micro-kernels beat our Numba gemm on every shape measured, "
                       "down to the toy GAN's 64 x 5 x 128, and it uses both cores"),
     "optim": (ALWAYS, "one fused pass over memory instead of about ten NumPy passes per update"),
-    "epilogue": (NOT_FOR_TANH, "bias add + activation in one pass over the layer output; except tanh, "
-                               "where NumPy's vectorised np.tanh beats Numba's scalar math.tanh"),
-    "act_forward": (NOT_FOR_TANH, "one pass instead of several NumPy calls; tanh as for the epilogue"),
+    "epilogue": (PER_ACTIVATION, "bias add + activation in one pass over the layer output, for the "
+                                 "activations whose table row says `numba` (minigrad/activations.py)"),
+    "act_forward": (PER_ACTIVATION, "one pass instead of several NumPy calls; the activations as for the "
+                                    "epilogue"),
     "act_backward": (ALWAYS, "g * act'(y) in one pass instead of two or three NumPy calls"),
-    "bias_grad": (NEVER, "g.sum(axis=0) is already a single vectorised NumPy pass"),
     "unfold": (ALWAYS, ("one pass writing each column entry once, padding handled in the loop; the "
                         "NumPy reference pads a copy and makes one strided copy per kernel position")),
     "fold": (ALWAYS, ("one pass adding each column entry once; the NumPy reference makes one strided "
@@ -42,10 +44,11 @@ def _check(name, where):
 
 
 def _decisions(backend):
-    """family -> True / False / the activation for which it is False: the table for one backend."""
+    """family -> True / False / the set of activations for which it is True: the table for one backend."""
     if backend != "auto":
         return {op: backend == "numba" for op in AUTO_RULE}
-    return {op: {ALWAYS: True, NEVER: False, NOT_FOR_TANH: "tanh"}[when] for op, (when, _) in AUTO_RULE.items()}
+    served = frozenset([NONE] + [name for name, row in ACTIVATIONS.items() if row.numba])
+    return {op: {ALWAYS: True, NEVER: False, PER_ACTIVATION: served}[when] for op, (when, _) in AUTO_RULE.items()}
 
 
 _backend = _check(os.environ.get("MINIGRAD_BACKEND"), "MINIGRAD_BACKEND")
@@ -71,7 +74,7 @@ def use_numba(op, act=None):
 
     backend 'numba' -> always; 'numpy' -> never; 'auto' -> the AUTO_RULE table."""
     decision = _decision[op]
-    return decision if decision.__class__ is bool else act != decision
+    return decision if decision.__class__ is bool else act in decision
 
 
 _modules = {}

@@ -1,5 +1,4 @@
-"""Activations, their backward through the output, the fused linear-layer epilogue and the bias
-gradient: each a NumPy reference (from the one activation table, minigrad/activations.py) and a
+"""Activations, their backward through the output and the fused linear-layer epilogue: each a NumPy reference (from the one activation table, minigrad/activations.py) and a
 Numba kernel (_nb_elementwise.py), chosen by `use_numba`."""
 import numpy as np
 
@@ -63,15 +62,6 @@ def act_backward(g, y, act, slope=0.01):
         kernel("elementwise", "act_backward", g.dtype)(fg, fy, _flat(out), code, slope)
         return out
     return g.copy() if act == NONE else g * ACTIVATIONS[act].slope(y, slope)
-
-
-def bias_grad(g):
-    """g.sum(axis=0) for a 2-D gradient g (batch, features)."""
-    if g.ndim == 2 and g.flags.c_contiguous and is_float(g) and use_numba("bias_grad"):
-        out = np.empty(g.shape[1], dtype=g.dtype)
-        kernel("elementwise", "bias_grad", g.dtype)(g, out)
-        return out
-    return g.sum(axis=0)
 
 
 def linear_forward(x, w, b=None, act=NONE, slope=0.01):
