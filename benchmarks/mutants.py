@@ -14,7 +14,8 @@ mutated module (the whole suite per mutant would take hours). `TRAIN_TESTS` leav
 
 Two sections:
 
-* FORMULAS: gan/ (losses, train, config, metrics, theory), minigrad/optim.py, minigrad/gradcheck.py.
+* FORMULAS: gan/ (losses, train, config, metrics, theory), minigrad/optim.py and the NumPy updates of
+  minigrad/kernels/optim.py, minigrad/gradcheck.py.
 * ENGINE: minigrad/ops.py, activations.py, fused.py, autograd.py, functional.py, convolution.py,
   kernels/conv.py, nn/norm.py: the engine after the rewrite of its core (one backward rule per op).
   `python benchmarks/mutation.py --check` lists any snippet that no longer applies after an edit.
@@ -233,39 +234,39 @@ FORMULAS = [
        "return np.bincount(samples.ravel(), minlength=n_values) / samples.size",
        "return np.bincount(samples.ravel(), minlength=n_values) / n_values", THEORY_TESTS),
 
-    # ------------------------------------------------------------------ minigrad/optim.py
-    _m("SGD: dampening dropped", "minigrad/optim.py",
+    # ------------------------------------------------------------------ minigrad/kernels/optim.py (the NumPy formulas), minigrad/optim.py (defaults)
+    _m("SGD: dampening dropped", "minigrad/kernels/optim.py",
        "buf[...] = momentum * buf + (1 - dampening) * d", "buf[...] = momentum * buf + d", OPTIM_TESTS),
-    _m("SGD: first step damped", "minigrad/optim.py",
+    _m("SGD: first step damped", "minigrad/kernels/optim.py",
        "if first_step:\n            buf[...] = d", "if first_step:\n            buf[...] = (1 - dampening) * d",
        OPTIM_TESTS),
-    _m("SGD: Nesterov without the gradient term", "minigrad/optim.py",
+    _m("SGD: Nesterov without the gradient term", "minigrad/kernels/optim.py",
        "d = d + momentum * buf if nesterov else buf", "d = momentum * buf if nesterov else buf", OPTIM_TESTS),
-    _m("SGD: weight decay squared", "minigrad/optim.py",
+    _m("SGD: weight decay squared", "minigrad/kernels/optim.py",
        "d = g + weight_decay * p if weight_decay != 0 else g", "d = g + weight_decay * p * p if weight_decay != 0 else g",
        OPTIM_TESTS),
-    _m("Adam: bias correction 1 off by one step", "minigrad/optim.py",
+    _m("Adam: bias correction 1 off by one step", "minigrad/kernels/optim.py",
        "bias_correction1 = 1 - beta1 ** step", "bias_correction1 = 1 - beta1 ** (step + 1)", OPTIM_TESTS),
-    _m("Adam: bias correction 2 dropped", "minigrad/optim.py",
+    _m("Adam: bias correction 2 dropped", "minigrad/kernels/optim.py",
        "denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps", "denom = np.sqrt(v) + eps", OPTIM_TESTS),
-    _m("Adam: eps inside the square root", "minigrad/optim.py",
+    _m("Adam: eps inside the square root", "minigrad/kernels/optim.py",
        "denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps", "denom = np.sqrt(v / bias_correction2 + eps)",
        OPTIM_TESTS),
-    _m("AMSGrad: min instead of max", "minigrad/optim.py",
+    _m("AMSGrad: min instead of max", "minigrad/kernels/optim.py",
        "np.maximum(vmax, v, out=vmax)", "np.minimum(vmax, v, out=vmax)", OPTIM_TESTS),
-    _m("Adam: weight decay sign", "minigrad/optim.py",
+    _m("Adam: weight decay sign", "minigrad/kernels/optim.py",
        "        g = g + weight_decay * p\n    m[...]", "        g = g - weight_decay * p\n    m[...]", OPTIM_TESTS),
     _m("Adam: default beta1 0.5", "minigrad/optim.py",
        "lr=1e-3, betas=(0.9, 0.999)", "lr=1e-3, betas=(0.5, 0.999)", OPTIM_TESTS),
-    _m("RMSprop: centred eps inside the square root", "minigrad/optim.py",
+    _m("RMSprop: centred eps inside the square root", "minigrad/kernels/optim.py",
        "s = np.sqrt(square_avg - grad_avg * grad_avg) + eps", "s = np.sqrt(square_avg - grad_avg * grad_avg + eps)",
        OPTIM_TESTS),
-    _m("RMSprop: centred average of g^2 instead of g", "minigrad/optim.py",
+    _m("RMSprop: centred average of g^2 instead of g", "minigrad/kernels/optim.py",
        "grad_avg[...] = alpha * grad_avg + (1 - alpha) * g\n", "grad_avg[...] = alpha * grad_avg + (1 - alpha) * g * g\n",
        OPTIM_TESTS),
-    _m("RMSprop: momentum buffer not decayed", "minigrad/optim.py",
+    _m("RMSprop: momentum buffer not decayed", "minigrad/kernels/optim.py",
        "momentum_buf[...] = momentum * momentum_buf + g / s", "momentum_buf[...] = momentum_buf + g / s", OPTIM_TESTS),
-    _m("RMSprop: alpha instead of 1 - alpha for g^2", "minigrad/optim.py",
+    _m("RMSprop: alpha instead of 1 - alpha for g^2", "minigrad/kernels/optim.py",
        "square_avg[...] = alpha * square_avg + (1 - alpha) * g * g",
        "square_avg[...] = alpha * square_avg + alpha * g * g", OPTIM_TESTS),
     _m("RMSprop: default alpha 0.9", "minigrad/optim.py",
@@ -326,7 +327,7 @@ ENGINE = [
        "return g * (p * a ** (p - 1)) if p != 0 else g * 0.0", "return g * (p * a ** (p - 2)) if p != 0 else g * 0.0",
        ENGINE_TESTS),
     _m("max: ties not shared", "minigrad/ops.py",
-       "share = is_max / _fold(np.add, is_max, axis, keepdims=True)", "share = is_max", ENGINE_TESTS),
+       'share = is_max / kernels.reduce(np.add, is_max, axis, True, "max")', "share = is_max", ENGINE_TESTS),
     _m("unbroadcast: stretched axes not summed", "minigrad/ops.py",
        "axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)",
        "axes = tuple(range(lead))", ENGINE_TESTS),

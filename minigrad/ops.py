@@ -415,33 +415,6 @@ def mean(a, axis=None, keepdims=False):
                  a)
 
 
-#: np.max over a short axis (Maxout's 5 pieces) is ~20x slower than np.maximum of its slices
-SHORT_AXIS = 16
-
-
-def _short_axis(a, axis):
-    """The axis as an int when it is ONE axis of length 2..SHORT_AXIS, else None."""
-    if a.ndim < 2 or isinstance(axis, tuple) and len(axis) != 1 or axis is None:
-        return None
-    (k,) = _normalize_axis("max", axis, a.ndim)
-    return k if 2 <= a.shape[k] <= SHORT_AXIS else None
-
-
-def _fold(ufunc, a, axis, keepdims):
-    """ufunc.reduce(a, axis) as a loop over the slices of a short axis (exact for max and for
-    counts; one pass over memory per slice instead of a slow inner loop per output element)."""
-    k = _short_axis(a, axis)
-    if k is None:
-        return _reduced("max", ufunc.reduce, a, axis, keepdims)
-    take = [slice(None)] * a.ndim
-    take[k] = 0
-    out = np.array(a[tuple(take)])
-    for i in range(1, a.shape[k]):
-        take[k] = i
-        ufunc(out, a[tuple(take)], out=out)
-    return np.expand_dims(out, k) if keepdims else out
-
-
 def max(a, axis=None, keepdims=False):
     """y = max of a over `axis`;   dL/da = g at the maximal entries (shared equally between ties)."""
     a = _as_input(a)
@@ -452,9 +425,9 @@ def max(a, axis=None, keepdims=False):
         kept = value(y) if axis is None or keepdims else \
             value(y).reshape(_kept_shape(a.shape, _normalize_axis("max", axis, a.ndim)))
         is_max = (value(a) == kept).astype(a.dtype)   # 1 at the maxima: a constant, in both modes
-        share = is_max / _fold(np.add, is_max, axis, keepdims=True)
+        share = is_max / kernels.reduce(np.add, is_max, axis, True, "max")
         return _copy_back(g, a.shape, axis, keepdims) * (Tensor(share) if isinstance(g, Tensor) else share)
-    return apply("max", lambda a: _fold(np.maximum, a, axis, keepdims), vjp, a)
+    return apply("max", lambda a: kernels.reduce(np.maximum, a, axis, keepdims, "max"), vjp, a)
 
 
 def _spread(a, shape):

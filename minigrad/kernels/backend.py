@@ -1,5 +1,5 @@
 """Which implementation runs: the backend (auto | numba | numpy), THE table of the auto rule, and
-the one function that answers "Numba or NumPy for this call?".
+the one function that answers "Numba or NumPy for this call?" (`dispatch`).
 
 Nothing here imports Numba: the Numba kernel modules (``_nb_*.py``) are imported by
 ``numba_module`` on first use, so ``import minigrad.kernels`` costs only NumPy.
@@ -68,6 +68,14 @@ def set_backend(name):
     _decision = _decisions(_backend)
 
 
+def set_rule(family, numba):
+    """Force kernel family `family` to Numba (True) or NumPy (False) until the next set_backend:
+    for A/B measurements (benchmarks/dcgan_ab.py), not for training code."""
+    if family not in AUTO_RULE:
+        raise ValueError(f"set_rule: unknown kernel family {family!r}; choose one of {sorted(AUTO_RULE)}")
+    _decision[family] = bool(numba)
+
+
 def use_numba(op, act=None):
     """True if kernel family `op` should run its Numba kernel for this call (`act`: the
     activation, for the families whose rule depends on it).
@@ -109,16 +117,27 @@ def kernel(module, name, dtype):
     return entry
 
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: the floating dtypes of minigrad: what a Tensor with a gradient holds and the kernels handle
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def is_float(*arrays):
     """True if all arrays share one dtype, float32 or float64 (what the kernels handle).
     (A plain loop: this runs on every kernel call, and a generator costs more than the test.)"""
     dt = arrays[0].dtype
-    if dt not in _FLOAT_DTYPES:
+    if dt not in FLOAT_DTYPES:
         return False
     for a in arrays:
         if a.dtype != dt:
             return False
     return True
+
+
+def dispatch(family, numba_impl, numpy_impl, *arrays, act=None, layout=True):
+    """THE choice between the two implementations of a kernel family, for one call:
+    `numba_impl` if the arrays share one float dtype, the call site's `layout` condition holds
+    (contiguity and the like, which differ per kernel) and use_numba(family, act) says so;
+    else `numpy_impl`. Returns the function; the caller calls it."""
+    if layout and is_float(*arrays) and use_numba(family, act):
+        return numba_impl
+    return numpy_impl
