@@ -315,7 +315,7 @@ ENGINE = [
     _m("mean: forward is the sum", "minigrad/ops.py",
        "return total * a.dtype.type(total.size / builtins.max(a.size, 1))", "return total", ENGINE_TESTS),
     _m("softplus: sigmoid(-a)", "minigrad/ops.py",
-       "lambda g, y, a: g * sigmoid(a), _as_input(a))", "lambda g, y, a: g * sigmoid(-a), _as_input(a))", ENGINE_TESTS),
+       "lambda g, y, a: g * sigmoid(a), as_input(a))", "lambda g, y, a: g * sigmoid(-a), as_input(a))", ENGINE_TESTS),
     _m("linear: bias gradient doubled", "minigrad/fused.py",
        "sum(gu, axis=0) if len(need) == 3 and need[2] else None)", "sum(gu, axis=0) * 2.0 if len(need) == 3 and need[2] else None)",
        ENGINE_TESTS),

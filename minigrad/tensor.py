@@ -2,7 +2,8 @@
 
 A Tensor holds a NumPy array (`.data`). A Tensor made by an op also remembers its parents (the
 op's inputs) and the op's vector-Jacobian product (vjp). Recording an op and walking the graph
-backward is the engine's job (minigrad/autograd.py); the ops themselves live in ops.py.
+backward is the engine's job (minigrad/autograd.py, which also installs `Tensor.backward`); the ops
+themselves live in ops.py, which installs the operators.
 """
 import contextlib
 import itertools
@@ -339,11 +340,8 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf), contracted with `gradient`, into `.grad` of every leaf that
-        requires grad. `gradient` may be omitted only for a single-element tensor."""
-        from .autograd import run_backward   # the engine lives in its own module (it imports Tensor)
-        run_backward((self,), (gradient,), retain_graph, create_graph, inputs=None)
+    # backward(gradient=None, retain_graph=None, create_graph=False) is installed by the engine,
+    # minigrad/autograd.py (which imports this module, never the other way round)
 
 
 def tensor(data, requires_grad=False, dtype=None):

@@ -5,7 +5,8 @@ from ..activations import ACTIVATIONS, NONE, check
 from ..creation import default_generator
 from ..fused import linear
 from ..tensor import get_default_dtype, resolve_dtype
-from .module import Module, Parameter, as_tensor, positive_int
+from ..arguments import check_features, positive_int
+from .module import Module, Parameter, as_tensor
 
 
 class Linear(Module):
@@ -41,9 +42,7 @@ class Linear(Module):
         """act(x W^T + b) for x of shape (..., in_features)."""
         x = as_tensor(x)
         shape = x.data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Linear: input of shape {shape} has {shape[-1] if shape else 0} features, "
-                             f"the layer expects {self.in_features}")
+        check_features("Linear", shape, self.in_features)
         return linear(x, self.weight, self.bias, self.activation or NONE, self.negative_slope)
 
     def extra_repr(self):
