@@ -103,7 +103,7 @@ def _probabilities(logits):
 
 # ----------------------------------------------------------------------------- the models
 
-class _CodeModel(nn.Module):
+class CodeModel(nn.Module):
     """What the two models share: the encoder's first layer fc1 (pixels -> hidden, ReLU), the
     code heads (`heads`: hidden -> latent each), the decoder fc3, fc4 (latent -> hidden, ReLU,
     -> pixels: Bernoulli logits), and decoding codes into images. The layers are made in the order
@@ -132,7 +132,7 @@ class _CodeModel(nn.Module):
         return _check_pixels(x, self.pixels, name, _model_dtype(self))
 
 
-class Autoencoder(_CodeModel):
+class Autoencoder(CodeModel):
     """x -> code (784-400-20, ReLU) -> logits (20-400-784, ReLU): one code per image, no prior.
 
     Trained on the same reconstruction loss as the VAE (BCE summed over pixels), without noise
@@ -164,7 +164,7 @@ class Autoencoder(_CodeModel):
         return self.generate(rng.standard_normal((n, self.latent_dim)))
 
 
-class VAE(_CodeModel):
+class VAE(CodeModel):
     """PyTorch's examples/vae: fc1 784->400 (ReLU), fc21 / fc22 400->20 (mu, log sigma^2),
     fc3 20->400 (ReLU), fc4 400->784 (Bernoulli logits). Prior p(z) = N(0, I)."""
 
