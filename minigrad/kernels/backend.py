@@ -138,6 +138,15 @@ def dispatch(family, numba_impl, numpy_impl, *arrays, act=None, layout=True):
     `numba_impl` if the arrays share one float dtype, the call site's `layout` condition holds
     (contiguity and the like, which differ per kernel) and use_numba(family, act) says so;
     else `numpy_impl`. Returns the function; the caller calls it."""
-    if layout and is_float(*arrays) and use_numba(family, act):
-        return numba_impl
-    return numpy_impl
+    # use_numba and is_float written out: this runs on every kernel call, and the calls cost more
+    # than the tests (the rule first: under 'auto' it settles the matrix products at once)
+    decision = _decision[family]
+    if not layout or decision is False or (decision is not True and act not in decision):
+        return numpy_impl
+    dt = arrays[0].dtype
+    if dt not in FLOAT_DTYPES:
+        return numpy_impl
+    for a in arrays:
+        if a.dtype != dt:
+            return numpy_impl
+    return numba_impl
