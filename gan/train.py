@@ -300,18 +300,7 @@ class Trainer:
         every `checkpoint_every` iterations, at the end, and on Ctrl-C. With progress=True a
         one-line progress report goes to stderr.
         """
-        if (iterations is None) == (until is None):
-            raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
-        for name, value in (("iterations", iterations), ("until", until), ("callback_every", callback_every),
-                            ("checkpoint_every", checkpoint_every)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
-                raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
-        until = self.iteration + iterations if until is None else until
-        for name, value in (("iterations / until", until - self.iteration), ("callback_every", callback_every)):
-            if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
-                raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
-        if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
-            raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
+        until = _fit_until(self.iteration, iterations, until, callback_every, checkpoint_every)
         checkpoints = self._checkpoints = FitCheckpoints(self, checkpoint_path, checkpoint_every)
         bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
         self.interrupted = False
@@ -447,6 +436,23 @@ def _some(rows, limit=10):
     """'[3, 17]' or '[3, 17, ... (40 in all)]' for an error message."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     return f"[{shown}]" if len(rows) <= limit else f"[{shown}, ... ({len(rows)} in all)]"
+
+
+def _fit_until(done, iterations, until, callback_every, checkpoint_every):
+    """The total iteration count a fit runs to, after checking fit's counting arguments."""
+    if (iterations is None) == (until is None):
+        raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
+    for name, value in (("iterations", iterations), ("until", until), ("callback_every", callback_every),
+                        ("checkpoint_every", checkpoint_every)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+            raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
+    until = done + iterations if until is None else until
+    for name, value in (("iterations / until", until - done), ("callback_every", callback_every)):
+        if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
+            raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
+    if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+        raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
+    return until
 
 
 def _saved_config(state, path, caller):
