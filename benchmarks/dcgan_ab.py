@@ -23,17 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.train_step import CONFIGS, MinigradGAN, torch_gan
 from minigrad import ops
+from minigrad.activations import ACTIVATIONS, NONE
 from minigrad.kernels import backend, set_threads
 from minigrad.kernels import elementwise as E
-from minigrad.kernels.elementwise import (
-    ACTIVATIONS,
-    ACTS,
-    NONE,
-    _flat,
-    is_float,
-    kernel,
-    use_numba,
-)
+from minigrad.kernels.backend import is_float, kernel, use_numba
+from minigrad.kernels.elementwise import ACTS, flat_view
 from minigrad.nn import norm as NORM
 
 NEW_ACT_BACKWARD, NEW_BATCH_NORMALIZE = E.act_backward, NORM.batch_normalize
@@ -42,11 +36,11 @@ NEW_ACT_BACKWARD, NEW_BATCH_NORMALIZE = E.act_backward, NORM.batch_normalize
 def old_act_backward(g, y, act, slope=0.01):
     """act_backward before: the fused kernel only when g and y share their strides."""
     code = ACTS[act]
-    fg, fy = _flat(g), _flat(y)
+    fg, fy = flat_view(g), flat_view(y)
     if (fg is not None and fy is not None and g.strides == y.strides and is_float(g, y)
             and use_numba("act_backward", act=act)):
         out = np.empty_like(g)
-        kernel("elementwise", "act_backward", g.dtype)(fg, fy, _flat(out), code, slope)
+        kernel("elementwise", "act_backward", g.dtype)(fg, fy, flat_view(out), code, slope)
         return out
     return g.copy() if act == NONE else g * ACTIVATIONS[act].slope(y, slope)
 
@@ -62,7 +56,8 @@ def old_batch_normalize(x, eps):
 
 def mode(m):
     new = m.startswith("new")
-    backend._decision["unfold"] = backend._decision["fold"] = new
+    backend.set_rule("unfold", new)
+    backend.set_rule("fold", new)
     E.act_backward = NEW_ACT_BACKWARD if new else old_act_backward
     NORM.batch_normalize = NEW_BATCH_NORMALIZE if new else old_batch_normalize
     set_threads(1 if m == "new-1t" else "auto")

@@ -24,6 +24,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from minigrad.activations import ACTIVATIONS  # noqa: E402
 from minigrad import kernels as K  # noqa: E402
 from minigrad.kernels.backend import kernel  # noqa: E402
 
@@ -174,7 +175,7 @@ def bench_elementwise(reps):
 
                 def np_epi():
                     t = y0 + b
-                    return K.elementwise._act_numpy(t, act, 0.2)
+                    return ACTIVATIONS[act].forward(t, 0.2)
 
                 def nb_epi():
                     y[...] = y0      # the copy stands in for the fresh matmul output
@@ -187,9 +188,9 @@ def bench_elementwise(reps):
                 K.act_backward(g, y0, act)
                 K.act_forward(y0, act)
                 t = interleaved([np_epi, nb_epi, np_copy,
-                                 lambda: K.elementwise._act_backward_numpy(g, y0, act, 0.2),
+                                 lambda: g * ACTIVATIONS[act].slope(y0, 0.2),
                                  lambda: K.act_backward(g, y0, act, 0.2),
-                                 lambda: K.elementwise._act_numpy(y0, act, 0.2),
+                                 lambda: ACTIVATIONS[act].forward(y0, 0.2),
                                  lambda: K.act_forward(y0, act, 0.2)], reps)
                 K.set_backend("auto")
                 print(f"  {bsz}x{n} {dtype.__name__} {act:10s} epilogue numpy {1e6 * t[0]:7.1f} "
@@ -199,7 +200,7 @@ def bench_elementwise(reps):
         x = rng.standard_normal(size).astype(np.float32)
         K.set_backend("numba")
         K.act_forward(x, "relu")
-        t = interleaved([lambda: K.elementwise._act_numpy(x, "relu", 0.2),
+        t = interleaved([lambda: ACTIVATIONS["relu"].forward(x, 0.2),
                          lambda: K.act_forward(x, "relu")], reps * 5)
         K.set_backend("auto")
         print(f"  relu forward on {size:6d} float32: numpy {1e6 * t[0]:6.2f} us, "

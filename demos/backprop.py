@@ -24,7 +24,7 @@ this work; inspect_step and this lesson call backward() to show it.) After one S
 lesson shows G's weights moved, D's did not, and D(G(z)) went up.
 
 Then the same on the real-sized curve GAN of the parabola tutorial (G 5-128-15, D 15-128-1, batch 64) through
-gan.inspect: per-layer gradient norms of D and G and the gradient at G(z), for the saturating and
+gan.inspection: per-layer gradient norms of D and G and the gradient at G(z), for the saturating and
 the non-saturating G loss. G is untrained and D has been trained alone for 200 steps, so it rejects
 G's samples (D(G(z)) ~ 1e-3), as early in a real run: the saturating loss hands G a gradient about
 1/D(G(z)) times smaller (the saturation lesson shows why).
@@ -74,7 +74,7 @@ import numpy as np
 
 import minigrad as mg
 from gan import data, interrupt, losses
-from gan.inspect import format_report, inspect_step
+from gan.inspection import format_report, inspect_step
 from gan.progress import ProgressBar
 from minigrad import nn, optim
 from minigrad.graph import parameter_names, to_dot
@@ -199,7 +199,7 @@ def one_generator_step(generator, discriminator):
 
 
 def real_sized_reports(seed, pretrain_steps=REAL_D_PRETRAIN_STEPS):
-    """gan.inspect on the parabola tutorial's curve GAN, one batch, both G losses, after D alone was trained
+    """gan.inspection on the parabola tutorial's curve GAN, one batch, both G losses, after D alone was trained
     for a moment (as in the saturation lesson) so that it rejects G's samples, as early in training.
     Ctrl-C under the lesson runner cuts the pretraining short. Returns ({loss: report}, D steps done)."""
     generator, discriminator = saturation.build_models(np.random.default_rng(seed))
@@ -228,10 +228,10 @@ def draw_graph(dot_path, png_path):
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(seed=0, pretrain_steps=REAL_D_PRETRAIN_STEPS):
     """The tiny worked example (by hand and by minigrad; raises AssertionError if they disagree), one SGD
-    step on its G, and gan.inspect reports of the real-sized curve GAN after D alone was trained for
+    step on its G, and gan.inspection reports of the real-sized curve GAN after D alone was trained for
     `pretrain_steps` steps. Returns a Result with `metrics` (metrics.json, but for graph_png, which
     report adds), `text` (worked_example.txt), `dot` (graph.dot) and `reports` ({loss: the
-    gan.inspect report}). Ctrl-C under the lesson runner cuts the pretraining short."""
+    gan.inspection report}). Ctrl-C under the lesson runner cuts the pretraining short."""
     started = time.perf_counter()
     generator, discriminator = tiny_models()
     hand = by_hand(Z)

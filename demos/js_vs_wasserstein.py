@@ -84,6 +84,7 @@ import minigrad as mg
 from gan import interrupt, losses, models, theory
 from gan.progress import ProgressBar
 from minigrad import optim
+from minigrad.activations import sigmoid
 
 from demos import common
 
@@ -341,7 +342,7 @@ def figure_functions(plt, theta, discriminator, critic, d_steps, critic_steps, s
     x1 = np.linspace(min(0.0, theta) - 1.0, max(0.0, theta) + 1.0, 401)
     points = np.stack([x1, np.full_like(x1, 0.5)], axis=1).astype(np.float32)
     with mg.no_grad():
-        d = 1.0 / (1.0 + np.exp(-discriminator(mg.tensor(points)).data[:, 0].astype(np.float64)))
+        d = sigmoid(discriminator(mg.tensor(points)).data[:, 0].astype(np.float64))
         f = critic(mg.tensor(points)).data[:, 0]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(x1, d, color="C3")

@@ -77,6 +77,7 @@ import minigrad as mg
 from gan import data, interrupt, losses, models, theory
 from gan.progress import ProgressBar
 from minigrad import optim
+from minigrad.activations import sigmoid
 
 from demos import common
 
@@ -107,7 +108,7 @@ def discriminator_on_grid(discriminator, x=GRID):
     """D(x) = sigmoid(logit(x)) on the grid, as float64 (no graph is recorded)."""
     with mg.no_grad():
         logits = discriminator(mg.tensor(x.reshape(-1, 1).astype(np.float32))).data[:, 0]
-    return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+    return sigmoid(logits.astype(np.float64))
 
 
 def train_discriminator(discriminator, sample_fake, steps, rng, progress=None, steps_before=0):

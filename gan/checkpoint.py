@@ -1,4 +1,5 @@
-"""Checkpoints of a Trainer: everything needed to continue a run bit for bit.
+"""Checkpoints of a Trainer: everything needed to continue a run bit for bit, and the checkpoint
+side of one `fit` (FitCheckpoints: when to write, what was written, what a stopped run says).
 
 A checkpoint is one .npz file written by `minigrad.save` (atomically: a temp file, then a rename,
 so a crash or Ctrl-C while saving never leaves a half-written file) and read with
@@ -19,10 +20,13 @@ file and the part at fault: "generator: ...", "discriminator: ...", "generator's
 """
 import copy
 import json
+import os
+import sys
 
 import numpy as np
 
 import minigrad as mg
+from minigrad.serialization import check_can_save
 from gan.config import ConfigError
 
 FORMAT = "minigrad-gan-checkpoint"
@@ -71,6 +75,58 @@ def save_checkpoint(trainer, path):
         raise NonFiniteError(f"iteration {trainer.iteration}: parameter {bad} is not finite; "
                              f"checkpoint {path} was not written")
     mg.save(trainer_state(trainer), path)
+
+
+class FitCheckpoints:
+    """The checkpoints of one Trainer.fit: written to `path` (None: none) every `every` iterations
+    (None: only at the end and on Ctrl-C), and what a stopped fit or the NaN guard says about them.
+    An unwritable folder fails when this is made, not after the whole run."""
+
+    def __init__(self, trainer, path, every):
+        if path is not None:
+            check_can_save(path)
+        self.trainer, self.every = trainer, every
+        self.path = None if path is None else os.fspath(path)
+        self.written = None   # the iteration of the last checkpoint written to `path` during this fit
+
+    def saved(self, path):
+        """Note that the trainer's state was just saved to `path` (by the fit or by a callback)."""
+        if self.path is not None and self.path == os.fspath(path):
+            self.written = self.trainer.iteration
+
+    def after_iteration(self, iteration):
+        """The periodic checkpoint."""
+        if self.path is not None and self.every and iteration % self.every == 0:
+            self.trainer.save_checkpoint(self.path)
+
+    def at_end(self):
+        if self.path is not None:
+            self.trainer.save_checkpoint(self.path)
+
+    def note(self):
+        """What happened to the checkpoint, for an error message: nothing when there is none."""
+        if self.path is None:
+            return ""
+        if self.written is None:
+            return f"; no checkpoint had been written yet to {self.path}" if not os.path.exists(self.path) else \
+                f"; the checkpoint {self.path} was left unchanged"
+        return f"; the checkpoint {self.path} (iteration {self.written}) was left unchanged"
+
+    def report_stop(self, in_step, save=False):
+        """The one message of a stopped fit; with save=True the checkpoint is written first (never
+        inside a half-done iteration, `in_step`, whose state is not consistent)."""
+        iteration, path = self.trainer.iteration, self.path
+        if path is None:
+            print(f"\ninterrupted after iteration {iteration} (no checkpoint_path, nothing saved)", file=sys.stderr)
+        elif in_step:
+            print(f"\ninterrupted inside iteration {iteration + 1}; the last periodic checkpoint "
+                  f"in {path} is kept", file=sys.stderr)
+        else:
+            if save:
+                self.trainer.save_checkpoint(path)
+            print(f"\ninterrupted after iteration {iteration}; checkpoint saved to {path}\n"
+                  f"continue with Trainer.resume({path!r}, generator, discriminator, data).fit(...)",
+                  file=sys.stderr)
 
 
 def read_checkpoint(path):

@@ -18,7 +18,7 @@
 The judge does not depend on the classifier's architecture: any nn.Module with
 `features(x)` -> (n, d) and `head(features)` -> (n, 10) logits will do, built by the `classifier`
 factory passed to `DigitJudge.train` (default `DigitClassifier`, a small CNN; `MLPDigitClassifier`
-is the MLP it replaced). A classifier with an `input_shape` attribute gets its images in that
+is a fully connected one). A classifier with an `input_shape` attribute gets its images in that
 layout ((1, 28, 28) for the CNN), one without gets them flat (784,).
 """
 import numpy as np

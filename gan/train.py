@@ -39,18 +39,15 @@ caller reports the work done.
 import contextlib
 import math
 import numbers
-import os
-import sys
 
 import numpy as np
 
 import minigrad as mg
 from minigrad import optim
 from minigrad.activations import sigmoid
-from minigrad.serialization import check_can_save
 
 from gan import interrupt, losses, unrolled
-from gan.checkpoint import (CheckpointMismatchError, NonFiniteError, check_trainer_state, config_of,
+from gan.checkpoint import (CheckpointMismatchError, FitCheckpoints, NonFiniteError, check_trainer_state, config_of,
                             first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
 from gan.packing import pack
@@ -123,7 +120,7 @@ class Trainer:
         self.history = {key: [] for key in HISTORY_KEYS}
         self.interrupted = False  # True when the last fit stopped early on Ctrl-C
         self._in_step = False  # True while an iteration is half done (its state must not be saved)
-        self._checkpoint = None  # (path, iteration) of the last checkpoint fit wrote, for messages
+        self._checkpoints = None  # the FitCheckpoints of the running fit (None outside fit)
 
     @property
     def dtype(self):
@@ -290,14 +287,8 @@ class Trainer:
                                  f"{self._checkpoint_note()}")
 
     def _checkpoint_note(self):
-        """What happened to the checkpoint, for an error message: nothing when there is none."""
-        if self._checkpoint is None:
-            return ""
-        path, iteration = self._checkpoint
-        if iteration is None:
-            return f"; no checkpoint had been written yet to {path}" if not os.path.exists(path) else \
-                f"; the checkpoint {path} was left unchanged"
-        return f"; the checkpoint {path} (iteration {iteration}) was left unchanged"
+        """What happened to the checkpoint, for an error message (gan/checkpoint.py)."""
+        return "" if self._checkpoints is None else self._checkpoints.note()
 
     # ------------------------------------------------------------------ the loop
     def fit(self, iterations=None, *, until=None, callback=None, callback_every=100,
@@ -309,21 +300,8 @@ class Trainer:
         every `checkpoint_every` iterations, at the end, and on Ctrl-C. With progress=True a
         one-line progress report goes to stderr.
         """
-        if (iterations is None) == (until is None):
-            raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
-        for name, value in (("iterations", iterations), ("until", until), ("callback_every", callback_every),
-                            ("checkpoint_every", checkpoint_every)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
-                raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
-        until = self.iteration + iterations if until is None else until
-        for name, value in (("iterations / until", until - self.iteration), ("callback_every", callback_every)):
-            if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
-                raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
-        if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
-            raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
-        if checkpoint_path is not None:
-            check_can_save(checkpoint_path)  # an unwritable folder fails now, not after the whole run
-            self._checkpoint = (os.fspath(checkpoint_path), None)
+        until = _fit_until(self.iteration, iterations, until, callback_every, checkpoint_every)
+        checkpoints = self._checkpoints = FitCheckpoints(self, checkpoint_path, checkpoint_every)
         bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
         self.interrupted = False
         owner = True   # fit speaks about a stop only when no caller (a lesson's runner) owns Ctrl-C
@@ -335,49 +313,31 @@ class Trainer:
                     i = self.iteration
                     if callback is not None and i % callback_every == 0:
                         callback(self, i)
-                    if checkpoint_path is not None and checkpoint_every and i % checkpoint_every == 0:
-                        self.save_checkpoint(checkpoint_path)
+                    checkpoints.after_iteration(i)
                     bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
                 bar.close()
-                if checkpoint_path is not None:
-                    self.save_checkpoint(checkpoint_path)
+                checkpoints.at_end()
                 self.interrupted = ctrl_c.requested and self.iteration < until
                 if self.interrupted and owner:
-                    self._report_stop(checkpoint_path)
+                    checkpoints.report_stop(self._in_step)
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             if not self.interrupted:   # a second Ctrl-C, or one raised by a callback: stop at once
                 self.interrupted = True
                 if owner:
-                    self._report_stop(checkpoint_path, save=not self._in_step)
+                    checkpoints.report_stop(self._in_step, save=not self._in_step)
             raise
         finally:
             bar.close()
-            self._checkpoint = None
+            self._checkpoints = None
         return self.history
-
-    def _report_stop(self, checkpoint_path, save=False):
-        """The one message of a stopped fit; with save=True the checkpoint is written first (never
-        inside a half-done iteration, whose state is not consistent)."""
-        if checkpoint_path is None:
-            print(f"\ninterrupted after iteration {self.iteration} (no checkpoint_path, nothing saved)",
-                  file=sys.stderr)
-        elif self._in_step:
-            print(f"\ninterrupted inside iteration {self.iteration + 1}; the last periodic checkpoint "
-                  f"in {checkpoint_path} is kept", file=sys.stderr)
-        else:
-            if save:
-                self.save_checkpoint(checkpoint_path)
-            print(f"\ninterrupted after iteration {self.iteration}; checkpoint saved to {checkpoint_path}\n"
-                  f"continue with Trainer.resume({checkpoint_path!r}, generator, discriminator, data).fit(...)",
-                  file=sys.stderr)
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path):
         """Save models, optimizers, RNG state, history, iteration and config to `path` (atomic)."""
         save_checkpoint(self, path)
-        if self._checkpoint is not None and self._checkpoint[0] == os.fspath(path):
-            self._checkpoint = (self._checkpoint[0], self.iteration)
+        if self._checkpoints is not None:
+            self._checkpoints.saved(path)
 
     def load_checkpoint(self, path):
         """Load a checkpoint into this trainer. Its config must equal this trainer's config, and every
@@ -476,6 +436,23 @@ def _some(rows, limit=10):
     """'[3, 17]' or '[3, 17, ... (40 in all)]' for an error message."""
     shown = ", ".join(str(int(r)) for r in rows[:limit])
     return f"[{shown}]" if len(rows) <= limit else f"[{shown}, ... ({len(rows)} in all)]"
+
+
+def _fit_until(done, iterations, until, callback_every, checkpoint_every):
+    """The total iteration count a fit runs to, after checking fit's counting arguments."""
+    if (iterations is None) == (until is None):
+        raise ValueError("fit: pass exactly one of iterations (more iterations) or until (a total)")
+    for name, value in (("iterations", iterations), ("until", until), ("callback_every", callback_every),
+                        ("checkpoint_every", checkpoint_every)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+            raise TypeError(f"fit: {name} must be an int, got {value!r} ({type(value).__name__})")
+    until = done + iterations if until is None else until
+    for name, value in (("iterations / until", until - done), ("callback_every", callback_every)):
+        if not isinstance(value, int) or value < (0 if name.startswith("it") else 1):
+            raise ValueError(f"fit: {name} must be a non-negative int, got {value!r}")
+    if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+        raise ValueError(f"fit: checkpoint_every must be an int >= 1, got {checkpoint_every!r}")
+    return until
 
 
 def _saved_config(state, path, caller):

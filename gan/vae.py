@@ -104,46 +104,60 @@ def _probabilities(logits):
 
 # ----------------------------------------------------------------------------- the models
 
-class Autoencoder(nn.Module):
+class CodeModel(nn.Module):
+    """What the two models share: the encoder's first layer fc1 (pixels -> hidden, ReLU), the
+    code heads (`heads`: hidden -> latent each), the decoder fc3, fc4 (latent -> hidden, ReLU,
+    -> pixels: Bernoulli logits), and decoding codes into images. The layers are made in the order
+    fc1, heads, fc3, fc4, which fixes the draws from `rng` and the state_dict's key order."""
+
+    def __init__(self, pixels, hidden, latent, rng, heads):
+        super().__init__()
+        rng = mg.creation.default_generator() if rng is None else rng
+        self.pixels, self.latent_dim = pixels, latent
+        self.fc1 = nn.Linear(pixels, hidden, rng=rng)
+        for head in heads:
+            setattr(self, head, nn.Linear(hidden, latent, rng=rng))
+        self.fc3 = nn.Linear(latent, hidden, rng=rng)
+        self.fc4 = nn.Linear(hidden, pixels, rng=rng)
+
+    def decode(self, z):
+        """Bernoulli logits of the pixels given the code z."""
+        return self.fc4(mg.relu(self.fc3(z)))
+
+    @mg.no_grad()
+    def generate(self, z):
+        """Decode codes z (n, latent) to pixel probabilities in [0, 1] (an ndarray)."""
+        return _probabilities(self.decode(mg.tensor(np.asarray(z, dtype=self.fc3.weight.dtype))))
+
+    def _pixels(self, x, name):
+        return _check_pixels(x, self.pixels, name, _model_dtype(self))
+
+
+class Autoencoder(CodeModel):
     """x -> code (784-400-20, ReLU) -> logits (20-400-784, ReLU): one code per image, no prior.
 
     Trained on the same reconstruction loss as the VAE (BCE summed over pixels), without noise
     and without the KL term."""
 
     def __init__(self, pixels=PIXELS, hidden=HIDDEN, latent=LATENT, rng=None):
-        super().__init__()
-        rng = mg.creation.default_generator() if rng is None else rng
-        self.pixels, self.latent_dim = pixels, latent
-        self.fc1 = nn.Linear(pixels, hidden, rng=rng)
-        self.fc2 = nn.Linear(hidden, latent, rng=rng)
-        self.fc3 = nn.Linear(latent, hidden, rng=rng)
-        self.fc4 = nn.Linear(hidden, pixels, rng=rng)
+        super().__init__(pixels, hidden, latent, rng, heads=("fc2",))
 
     def encode(self, x):
         return self.fc2(mg.relu(self.fc1(x)))
-
-    def decode(self, z):
-        """Bernoulli logits of the pixels."""
-        return self.fc4(mg.relu(self.fc3(z)))
 
     def forward(self, x):
         return self.decode(self.encode(x))
 
     def training_loss(self, x, rng=None):
         """(mean reconstruction loss in nats per image, {"reconstruction": value})."""
-        x = _check_pixels(x, self.pixels, "Autoencoder.training_loss", _model_dtype(self))
+        x = self._pixels(x, "Autoencoder.training_loss")
         loss = mg.mean(bernoulli_reconstruction(x, self(x)))
         return loss, {"reconstruction": float(loss.data)}
 
     @mg.no_grad()
     def reconstruct(self, x):
         """decode(encode(x)) as pixel probabilities in [0, 1] (an ndarray)."""
-        return _probabilities(self(_check_pixels(x, self.pixels, "Autoencoder.reconstruct", _model_dtype(self))))
-
-    @mg.no_grad()
-    def generate(self, z):
-        """Decode codes z (n, latent) to pixel probabilities in [0, 1] (an ndarray)."""
-        return _probabilities(self.decode(mg.tensor(np.asarray(z, dtype=self.fc3.weight.dtype))))
+        return _probabilities(self(self._pixels(x, "Autoencoder.reconstruct")))
 
     def sample(self, n, rng):
         """Decode n random codes z ~ N(0, I). Nothing trained the codes to follow that law (or any
@@ -151,29 +165,18 @@ class Autoencoder(nn.Module):
         return self.generate(rng.standard_normal((n, self.latent_dim)))
 
 
-class VAE(nn.Module):
+class VAE(CodeModel):
     """PyTorch's examples/vae: fc1 784->400 (ReLU), fc21 / fc22 400->20 (mu, log sigma^2),
     fc3 20->400 (ReLU), fc4 400->784 (Bernoulli logits). Prior p(z) = N(0, I)."""
 
     def __init__(self, pixels=PIXELS, hidden=HIDDEN, latent=LATENT, rng=None):
-        super().__init__()
-        rng = mg.creation.default_generator() if rng is None else rng
-        self.pixels, self.latent_dim = pixels, latent
-        self.fc1 = nn.Linear(pixels, hidden, rng=rng)
-        self.fc21 = nn.Linear(hidden, latent, rng=rng)
-        self.fc22 = nn.Linear(hidden, latent, rng=rng)
-        self.fc3 = nn.Linear(latent, hidden, rng=rng)
-        self.fc4 = nn.Linear(hidden, pixels, rng=rng)
+        super().__init__(pixels, hidden, latent, rng, heads=("fc21", "fc22"))
 
     # -- the two halves
     def encode(self, x):
         """(mu, logvar) of q(z | x) = N(mu, diag exp(logvar))."""
         h = mg.relu(self.fc1(x))
         return self.fc21(h), self.fc22(h)
-
-    def decode(self, z):
-        """Bernoulli logits of the pixels given the code z."""
-        return self.fc4(mg.relu(self.fc3(z)))
 
     def reconstruction_loss(self, x, decoded):
         """-log p(x | z) per image for the decoder's output (here: Bernoulli, summed BCE)."""
@@ -199,7 +202,7 @@ class VAE(nn.Module):
         of the negative ELBO, and its gradient (through z) an unbiased estimate of its gradient."""
         if reduction not in ("mean", "none"):
             raise ValueError(f"negative_elbo: reduction must be 'mean' or 'none', got {reduction!r}")
-        x = _check_pixels(x, self.pixels, "negative_elbo", _model_dtype(self))
+        x = self._pixels(x, "negative_elbo")
         mu, logvar = self.encode(x)
         z = reparameterize(mu, logvar, self._noise(mu.shape, mu.dtype, rng, eps, "negative_elbo"))
         reconstruction = self.reconstruction_loss(x, self.decode(z))
@@ -217,13 +220,8 @@ class VAE(nn.Module):
     @mg.no_grad()
     def reconstruct(self, x):
         """decode(mu(x)): the decoder's image for the mean code, pixel probabilities in [0, 1]."""
-        mu, _ = self.encode(_check_pixels(x, self.pixels, "VAE.reconstruct", _model_dtype(self)))
+        mu, _ = self.encode(self._pixels(x, "VAE.reconstruct"))
         return _probabilities(self.decode(mu))
-
-    @mg.no_grad()
-    def generate(self, z):
-        """Decode codes z (n, latent) to pixel probabilities in [0, 1] (an ndarray)."""
-        return _probabilities(self.decode(mg.tensor(np.asarray(z, dtype=self.fc3.weight.dtype))))
 
     def sample(self, n, rng):
         """n new images: z ~ N(0, I) from `rng`, decoded to pixel probabilities in [0, 1]
@@ -241,7 +239,7 @@ class VAE(nn.Module):
         Returns an ndarray (n,), float64."""
         if not (isinstance(k, (int, np.integer)) and k >= 1):
             raise ValueError(f"log_likelihood: k must be an int >= 1, got {k!r}")
-        x = _check_pixels(x, self.pixels, "log_likelihood", _model_dtype(self))
+        x = self._pixels(x, "log_likelihood")
         per_chunk = max(1, chunk_rows // k)
         estimates = []
         for start in range(0, x.shape[0], per_chunk):

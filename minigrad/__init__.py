@@ -5,10 +5,11 @@
     y = (x * x).sum()
     y.backward()          # x.grad == 2 x
 
-tensor.py (Tensor, grad mode), autograd.py (the engine: apply, backward, grad), ops.py (the primitives, each with its one vjp), activations.py
+tensor.py (Tensor, grad mode), autograd.py (the engine: apply, backward, grad, cast), ops.py (the primitives, each with its one vjp), activations.py
 (the activation table), fused.py (linear + activation as one op), functional.py (composites),
 creation.py (randn, zeros, arange, cat, ... as in torch), reshaping.py (view, squeeze, unsqueeze,
-flatten), nn/ (layers), optim.py, gradcheck.py, graph.py, serialization.py, kernels/ (NumPy and Numba).
+flatten), arguments.py (the shared argument checks), nn/ (layers), optim.py, gradcheck.py, graph.py,
+serialization.py, kernels/ (NumPy and Numba).
 """
 from .tensor import (AutogradError, Tensor, enable_grad, float32, float64, get_default_dtype, int64, is_grad_enabled,
                      no_grad, set_default_dtype, set_grad_enabled, tensor)

@@ -20,7 +20,7 @@ import operator
 
 import numpy as np
 
-from .tensor import AutogradError, Tensor, _GradMode, as_array, lift, value
+from .tensor import AutogradError, Tensor, as_array, lift, set_grad_enabled, value
 
 _creation_number = operator.attrgetter("_seq")
 _data = operator.attrgetter("data")                 # (attrgetters map in C: no Python call per tensor)
@@ -56,6 +56,18 @@ def apply(name, forward, vjp, *inputs):
     if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results
         data = np.asarray(data)
     return Tensor.from_op(data, parents, vjp, name)
+
+
+def cast(a, dtype):
+    """Same values in another dtype;   dL/da = g cast back.
+
+    The one primitive defined here rather than in ops.py (which re-exports it): the engine itself
+    needs it, to give every input a gradient of its own dtype (see `_checked`), and ops.py
+    imports this module, never the other way round."""
+    dtype = np.dtype(dtype)
+    if a.dtype == dtype:
+        return a
+    return apply("cast", lambda a: a.astype(dtype), lambda g, y, a: cast(g, a.dtype), a)
 
 
 # ----------------------------------------------------------------------------- the engine
@@ -153,7 +165,6 @@ def _checked(node, parent, g):
         raise AutogradError(f"backward: op '{node._op}' returned a gradient of shape {g.shape} "
                             f"for an input of shape {parent.shape}")
     if g.dtype != parent.data.dtype:
-        from .ops import cast
         g = cast(g, parent.data.dtype)
     return g
 
@@ -222,7 +233,7 @@ def run_backward(outputs, gradients, retain_graph, create_graph, inputs):
         else:
             node._grad = Tensor(node._grad.data + g)
 
-    with _GradMode(create_graph):
+    with set_grad_enabled(create_graph):
         _propagate(walk, grads, create_graph, retain_graph, deliver)
     return results
 
@@ -251,3 +262,12 @@ def grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=No
             raise AutogradError(f"grad: input {i} (shape {inputs[i].shape}) was not used to compute the "
                                 "outputs; pass allow_unused=True to get None for it")
     return tuple(results)
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False):
+    """Accumulate d(self)/d(leaf), contracted with `gradient`, into `.grad` of every leaf that
+    requires grad. `gradient` may be omitted only for a single-element tensor."""
+    run_backward((self,), (gradient,), retain_graph, create_graph, inputs=None)
+
+
+Tensor.backward = backward

@@ -16,7 +16,7 @@ c = x - mean_c x):
 """
 from . import kernels
 from .autograd import apply
-from .ops import _as_input, mean, sqrt
+from .ops import as_input, mean, sqrt
 
 
 def _channel_mean(v):
@@ -27,7 +27,7 @@ def _channel_mean(v):
 def batch_normalize(x, eps):
     """(x_hat, mu, var): x_hat = (x - mu_c) / sqrt(var_c + eps) as a Tensor op, and the channel
     mean and biased variance as float64 arrays (C,) (for the running statistics)."""
-    x = _as_input(x)
+    x = as_input(x)
     saved = {}
 
     def forward(x):

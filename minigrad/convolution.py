@@ -26,22 +26,14 @@ import numbers
 import numpy as np
 
 from . import kernels
-from .ops import _as_input, broadcast_to, getitem, max, mean, mm, mm_tn, reshape, transpose
+from .arguments import check_image, pair
+from .ops import as_input, broadcast_to, getitem, max, mean, mm, mm_tn, reshape, transpose
 from .autograd import apply
 
 
-def _pair(op, name, value, minimum):
-    """An int or a pair of ints >= minimum, as a pair; else a ValueError naming op and argument."""
-    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value) if isinstance(value, (tuple, list)) else None
-    if (pair is None or len(pair) != 2 or
-            not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum for v in pair)):
-        raise ValueError(f"{op}: {name} must be an int >= {minimum} or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def _sizes(op, kernel_size, dilation, padding, stride):
-    return (_pair(op, "kernel_size", kernel_size, 1), _pair(op, "dilation", dilation, 1),
-            _pair(op, "padding", padding, 0), _pair(op, "stride", stride, 1))
+    return (pair(op, "kernel_size", kernel_size, 1), pair(op, "dilation", dilation, 1),
+            pair(op, "padding", padding, 0), pair(op, "stride", stride, 1))
 
 
 # ----------------------------------------------------------------------------- the two primitives
@@ -53,7 +45,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
     Linear in x; its adjoint is fold, so   dL/dx = fold(g, (H, W), same sizes)."""
     sizes = _sizes("unfold", kernel_size, dilation, padding, stride)
-    x = _as_input(input)
+    x = as_input(input)
     if x.ndim != 4:
         raise ValueError(f"unfold: input must be (N, C, H, W), got shape {x.shape}")
     return apply("unfold", lambda x: kernels.unfold(x, *sizes),
@@ -65,8 +57,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     (torch.nn.functional.fold): each column entry is added to the pixel unfold would have copied it
     from. The adjoint of unfold, so   dL/dcols = unfold(g, same sizes)."""
     sizes = _sizes("fold", kernel_size, dilation, padding, stride)
-    size = _pair("fold", "output_size", output_size, 1)
-    cols = _as_input(input)
+    size = pair("fold", "output_size", output_size, 1)
+    cols = as_input(input)
     if cols.ndim != 3:
         raise ValueError(f"fold: input must be (N, C*kh*kw, L), got shape {cols.shape}")
     return apply("fold", lambda c: kernels.fold(c, size, *sizes),
@@ -83,7 +75,7 @@ def pad(input, padding, value=0.0):
     """Constant padding of the last two axes, padding = (left, right, top, bottom) as in
     torch.nn.functional.pad (or (left, right) for the last axis only);
     dL/dx = g with the padding cut off (a slice)."""
-    x = _as_input(input)
+    x = as_input(input)
     padding = tuple(int(p) for p in padding)
     if len(padding) == 2:
         padding = padding + (0, 0)
@@ -98,15 +90,6 @@ def pad(input, padding, value=0.0):
 
 # ----------------------------------------------------------------------------- convolutions
 
-def _check_image(op, x, channels, what):
-    if x.ndim != 4:
-        raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x.shape}"
-                         + (" (a 3-D input: add the batch axis with x.reshape(1, *x.shape))" if x.ndim == 3 else ""))
-    if x.shape[1] != channels:
-        raise ValueError(f"{op}: {what} expects {channels} input channels, the input of shape {x.shape} "
-                         f"has {x.shape[1]}")
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     """y[n, o] = sum over c, i, j of W[o, c, i, j] x_padded[n, c, p sh + i dh, q sw + j dw] + b[o]
     for x (N, C, H, W) and W (O, C, kh, kw) (torch.nn.functional.conv2d, no groups):
@@ -115,9 +98,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
 
     so its gradients are those of a matrix product and of unfold: dL/dW = g @ unfold(x)^T and
     dL/dx = fold(W^T @ g), both through the ops' own rules."""
-    x = _as_input(input)
+    x = as_input(input)
     O, C, kh, kw = weight.shape
-    _check_image("conv2d", x, C, f"weight of shape {weight.shape}")
+    check_image("conv2d", x, C, f"weight of shape {weight.shape}")
     kernel, dilation, padding, stride = _sizes("conv2d", (kh, kw), dilation, padding, stride)
     N = x.shape[0]
     cols = unfold(x, kernel, dilation, padding, stride)             # (N, C kh kw, L)
@@ -139,11 +122,11 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
     Each input pixel scatters a kernel-sized, weighted patch into the output (stride 2 doubles
     the image: the DCGAN generator's upsampling)."""
-    x = _as_input(input)
+    x = as_input(input)
     Ci, Co, kh, kw = weight.shape
-    _check_image("conv_transpose2d", x, Ci, f"weight of shape {weight.shape}")
+    check_image("conv_transpose2d", x, Ci, f"weight of shape {weight.shape}")
     kernel, dilation, padding, stride = _sizes("conv_transpose2d", (kh, kw), dilation, padding, stride)
-    extra = _pair("conv_transpose2d", "output_padding", output_padding, 0)
+    extra = pair("conv_transpose2d", "output_padding", output_padding, 0)
     for e, s, d in zip(extra, stride, dilation):
         if e >= s and e >= d:
             raise ValueError(f"conv_transpose2d: output_padding {extra} must be smaller than the stride {stride} "
@@ -176,12 +159,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def _windows(op, x, kernel_size, stride, padding, fill):
     """x (N, C, H, W) as windows (N C, kh kw, L): unfold of each channel on its own, after padding
     with `fill` (-inf for max: padding never wins; 0 for the average, as torch counts it)."""
-    x = _as_input(x)
+    x = as_input(x)
     if x.ndim != 4:
         raise ValueError(f"{op}: input must be 4-D (N, C, H, W), got shape {x.shape}")
-    kernel = _pair(op, "kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else _pair(op, "stride", stride, 1)
-    padding = _pair(op, "padding", padding, 0)
+    kernel = pair(op, "kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else pair(op, "stride", stride, 1)
+    padding = pair(op, "padding", padding, 0)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel}")
     N, C, H, W = x.shape
@@ -212,7 +195,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest"):
     scale factor s, (floor(p / s), floor(q / s)). dL/dx adds up the gradients of the copies."""
     if mode != "nearest":
         raise ValueError(f"interpolate: only mode='nearest' is implemented, got {mode!r}")
-    x = _as_input(input)
+    x = as_input(input)
     if x.ndim != 4:
         raise ValueError(f"interpolate: input must be 4-D (N, C, H, W), got shape {x.shape}")
     if (size is None) == (scale_factor is None):
@@ -225,7 +208,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest"):
         size = (int(np.floor(H * factors[0])), int(np.floor(W * factors[1])))
         steps = tuple(1.0 / f for f in factors)
     else:
-        size = _pair("interpolate", "size", size, 1)
+        size = pair("interpolate", "size", size, 1)
         steps = (H / size[0], W / size[1])
     if min(size) < 1:
         raise ValueError(f"interpolate: the output size {size} is below 1")

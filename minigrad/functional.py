@@ -18,6 +18,7 @@ element, or per sample for cross_entropy). The modules of minigrad/nn/loss.py wr
 import numpy as np
 
 from . import ops
+from .activations import ACTIVATIONS
 from .creation import default_generator
 from .convolution import (avg_pool2d, conv2d, conv_transpose2d, fold, interpolate, max_pool2d,  # noqa: F401
                           pad, unfold)
@@ -29,7 +30,7 @@ from .tensor import Tensor, lift
 def leaky_relu(x, negative_slope=0.01):
     """y = x if x > 0 else slope * x;  dy/dx = 1 or slope. (slope > 0: the activation table's
     row, derivative through y; slope <= 0: y > 0 no longer tells the side, so x is kept.)"""
-    if negative_slope > 0:
+    if ACTIVATIONS["leaky_relu"].valid(negative_slope):
         return activation(x, "leaky_relu", negative_slope)
     x = lift(x)
     return ops.where(x > 0, x, x * negative_slope)

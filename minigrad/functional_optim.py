@@ -8,7 +8,7 @@ that RETURNS the new parameters and the new state, so that
 
 is a graph, and d theta_1 / d theta_0 (or d theta_1 / d anything the loss depended on, such as the
 generator's parameters for the unrolled GAN, gan/unrolled.py) is available to backward. The formulas
-are those of optim.sgd_update and optim.adam_update, and the numbers are the same (tested in
+are those of kernels/optim.py's sgd_numpy and adam_numpy, and the numbers are the same (tested in
 tests/test_functional_optim.py against the in-place optimizers step by step).
 
     new_params, new_state = functional_step(optimizer, params, grads, state=None)

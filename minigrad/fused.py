@@ -11,7 +11,7 @@ minigrad/activations.py). Backward, with u = x W^T + b:
 These are written with ops (mm, mm_tn, sum, act_backward), so under create_graph=True they are
 recorded and can be differentiated again, like every other rule.
 """
-from .activations import ACTIVATIONS, NONE, lookup
+from .activations import ACTIVATIONS, NONE, check
 from . import kernels
 from . import ops
 from .ops import act_backward, check_product, matmul, mm, mm_tn, sum, transpose
@@ -25,14 +25,12 @@ _NAMES = {NONE: "linear", **{name: f"linear+{name}" for name in ACTIVATIONS}}
 def linear(x, weight, bias=None, activation=NONE, negative_slope=0.01):
     """y = act(x W^T + b) for x (n, in), W (out, in), b (out,) or None (PyTorch's layout).
 
-    `activation`: 'none' or a name of minigrad/activations.py ('relu', 'leaky_relu' with
-    `negative_slope` > 0, 'tanh', 'sigmoid'). A 2-D x gives one fused node; any other x (the
+    `activation`: 'none' or a name of minigrad/activations.py, whose argument rule
+    `negative_slope` must meet. A 2-D x gives one fused node; any other x (the
     batch dimensions of torch.nn.Linear) is a matmul, a bias add and the activation op."""
     act = activation
     if act != NONE:
-        lookup(act, "linear")
-        if act == "leaky_relu" and not negative_slope > 0:
-            raise ValueError(f"linear: a fused leaky_relu needs negative_slope > 0, got {negative_slope}")
+        check(act, negative_slope, "linear")
     x = x if isinstance(x, Tensor) else Tensor(x)
     xd, wd = x.data, weight.data
     if xd.ndim != 2:

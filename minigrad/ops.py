@@ -23,13 +23,13 @@ import numpy as np
 
 from . import kernels
 from .activations import ACTIVATIONS, lookup
-from .autograd import apply
+from .autograd import apply, cast  # noqa: F401  (cast: defined beside the engine, which needs it)
 from .tensor import Tensor, lift, normalize_dim, value
 
 # ----------------------------------------------------------------------------- helpers
 
 
-def _as_input(a):
+def as_input(a):
     """Python numbers and lists become Tensors; Tensors and ndarrays pass (ops accept both), and
     NumPy scalars (what NumPy returns for 0-d results inside a plain backward) become 0-d arrays."""
     if type(a) is np.ndarray or isinstance(a, (Tensor, np.ndarray)):
@@ -120,7 +120,7 @@ def power(a, b):
 
         def vjp_number(g, y, a):
             return g * (p * a ** (p - 1)) if p != 0 else g * 0.0
-        return apply("pow", lambda a: np.power(a, a.dtype.type(p)), vjp_number, _as_input(a))
+        return apply("pow", lambda a: np.power(a, a.dtype.type(p)), vjp_number, as_input(a))
 
     def vjp(g, y, a, b, need):
         return (unbroadcast(g * b * a ** (b - 1.0), a.shape) if need[0] else None,
@@ -193,7 +193,7 @@ def swap_last(a):
 
 def matmul(a, b):
     """y = a @ b (NumPy semantics: 1-D operands are promoted to a row/column and squeezed back)."""
-    a, b = _as_input(a), _as_input(b)
+    a, b = as_input(a), as_input(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
     if a.ndim == 1 and b.ndim == 1:
@@ -214,7 +214,7 @@ def activation(x, name, slope=0.01):
     """y = act(x) for an activation of minigrad/activations.py;  dL/dx = act_backward(g, y)."""
     lookup(name, "activation")
     return apply(name, lambda x: kernels.act_forward(x, name, slope),
-                 lambda g, y, x: act_backward(g, y, name, slope), _as_input(x))
+                 lambda g, y, x: act_backward(g, y, name, slope), as_input(x))
 
 
 _BACKWARD_NAMES = {name: f"{name}_backward" for name in ACTIVATIONS}
@@ -253,7 +253,7 @@ def sigmoid(a):
 
 def exp(a):
     """y = e^a;   dL/da = g y."""
-    return apply("exp", np.exp, lambda g, y, a: g * y, _as_input(a))
+    return apply("exp", np.exp, lambda g, y, a: g * y, as_input(a))
 
 
 def _log(a):
@@ -263,7 +263,7 @@ def _log(a):
 
 def log(a):
     """y = log a;   dL/da = g / a."""
-    return apply("log", _log, lambda g, y, a: g / a, _as_input(a))
+    return apply("log", _log, lambda g, y, a: g / a, as_input(a))
 
 
 def _log1p(a):
@@ -273,7 +273,7 @@ def _log1p(a):
 
 def log1p(a):
     """y = log(1 + a), accurate for tiny a;   dL/da = g / (1 + a)."""
-    return apply("log1p", _log1p, lambda g, y, a: g / (1 + a), _as_input(a))
+    return apply("log1p", _log1p, lambda g, y, a: g / (1 + a), as_input(a))
 
 
 def _sqrt(a):
@@ -283,7 +283,7 @@ def _sqrt(a):
 
 def sqrt(a):
     """y = sqrt(a);   dL/da = g / (2 y)."""
-    return apply("sqrt", _sqrt, lambda g, y, a: g / (2 * y), _as_input(a))
+    return apply("sqrt", _sqrt, lambda g, y, a: g / (2 * y), as_input(a))
 
 
 def sign(a):
@@ -293,7 +293,7 @@ def sign(a):
 
 def abs(a):
     """y = |a|;   dL/da = g sign(a)   (0 at a = 0, as in PyTorch)."""
-    return apply("abs", np.abs, lambda g, y, a: g * sign(a), _as_input(a))
+    return apply("abs", np.abs, lambda g, y, a: g * sign(a), as_input(a))
 
 
 def _softplus(a):
@@ -304,7 +304,7 @@ def softplus(a):
     """y = log(1 + e^a), computed as max(a, 0) + log1p(e^-|a|) (no overflow);   dL/da = g sigmoid(a).
 
     A primitive rather than a composite: one graph node, and the derivative is exact at a = 0."""
-    return apply("softplus", _softplus, lambda g, y, a: g * sigmoid(a), _as_input(a))
+    return apply("softplus", _softplus, lambda g, y, a: g * sigmoid(a), as_input(a))
 
 
 def _bce_with_logits(x, t):
@@ -391,7 +391,7 @@ def _copy_back(g, shape, axis, keepdims):
 def sum(a, axis=None, keepdims=False):
     """y = sum of a over `axis`;   dL/da = g copied back over the summed axes."""
     return apply("sum", lambda a: _reduced("sum", np.add.reduce, a, axis, keepdims),
-                 lambda g, y, a: _copy_back(g, a.shape, axis, keepdims), _as_input(a))
+                 lambda g, y, a: _copy_back(g, a.shape, axis, keepdims), as_input(a))
 
 
 def _mean(a, axis, keepdims):
@@ -406,7 +406,7 @@ def _numel(x):
 
 def mean(a, axis=None, keepdims=False):
     """y = (1/n) sum of a over `axis` (n = a's elements / y's elements);   dL/da = g / n copied back."""
-    a = _as_input(a)
+    a = as_input(a)
     if a.dtype.kind != "f":    # as torch: the mean of a mask or of indices is asked for after .float()
         raise TypeError(f"mean: needs a float tensor, got dtype {a.dtype} (shape {a.shape}); "
                         "convert it first with .float()")
@@ -415,36 +415,9 @@ def mean(a, axis=None, keepdims=False):
                  a)
 
 
-#: np.max over a short axis (Maxout's 5 pieces) is ~20x slower than np.maximum of its slices
-SHORT_AXIS = 16
-
-
-def _short_axis(a, axis):
-    """The axis as an int when it is ONE axis of length 2..SHORT_AXIS, else None."""
-    if a.ndim < 2 or isinstance(axis, tuple) and len(axis) != 1 or axis is None:
-        return None
-    (k,) = _normalize_axis("max", axis, a.ndim)
-    return k if 2 <= a.shape[k] <= SHORT_AXIS else None
-
-
-def _fold(ufunc, a, axis, keepdims):
-    """ufunc.reduce(a, axis) as a loop over the slices of a short axis (exact for max and for
-    counts; one pass over memory per slice instead of a slow inner loop per output element)."""
-    k = _short_axis(a, axis)
-    if k is None:
-        return _reduced("max", ufunc.reduce, a, axis, keepdims)
-    take = [slice(None)] * a.ndim
-    take[k] = 0
-    out = np.array(a[tuple(take)])
-    for i in range(1, a.shape[k]):
-        take[k] = i
-        ufunc(out, a[tuple(take)], out=out)
-    return np.expand_dims(out, k) if keepdims else out
-
-
 def max(a, axis=None, keepdims=False):
     """y = max of a over `axis`;   dL/da = g at the maximal entries (shared equally between ties)."""
-    a = _as_input(a)
+    a = as_input(a)
     if _numel(a) == 0:
         raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
 
@@ -452,9 +425,9 @@ def max(a, axis=None, keepdims=False):
         kept = value(y) if axis is None or keepdims else \
             value(y).reshape(_kept_shape(a.shape, _normalize_axis("max", axis, a.ndim)))
         is_max = (value(a) == kept).astype(a.dtype)   # 1 at the maxima: a constant, in both modes
-        share = is_max / _fold(np.add, is_max, axis, keepdims=True)
+        share = is_max / kernels.reduce(np.add, is_max, axis, True, "max")
         return _copy_back(g, a.shape, axis, keepdims) * (Tensor(share) if isinstance(g, Tensor) else share)
-    return apply("max", lambda a: _fold(np.maximum, a, axis, keepdims), vjp, a)
+    return apply("max", lambda a: kernels.reduce(np.maximum, a, axis, keepdims, "max"), vjp, a)
 
 
 def _spread(a, shape):
@@ -472,7 +445,7 @@ def _spread(a, shape):
 
 def broadcast_to(a, shape):
     """y = a repeated along broadcast axes;   dL/da = g summed back (unbroadcast)."""
-    a = _as_input(a)
+    a = as_input(a)
     shape = tuple(shape)
     if a.shape == shape:
         return a
@@ -483,7 +456,7 @@ def broadcast_to(a, shape):
 
 def reshape(a, *shape):
     """Same elements, new shape;   dL/da = g reshaped back."""
-    a = _as_input(a)
+    a = as_input(a)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
 
@@ -515,7 +488,7 @@ def _permutation(name, dims, shape):
 
 def permute(a, *dims):
     """Axis i of the result is axis dims[i] of a (torch's permute, NumPy's transpose with axes)."""
-    a = _as_input(a)
+    a = as_input(a)
     return _permute(a, _permutation("permute", _axes_args(dims), a.shape))
 
 
@@ -523,7 +496,7 @@ def transpose(a, *axes):
     """As torch: x.transpose(d0, d1) swaps two axes, and x.transpose() reverses them all (x.T).
     Every axis listed (three or more) is a permutation, as NumPy's transpose (see permute).
     The one op underneath reorders axes;   dL/da = g reordered back."""
-    a = _as_input(a)
+    a = as_input(a)
     axes = _axes_args(axes)
     if not axes:
         return _permute(a, tuple(reversed(range(a.ndim))))
@@ -562,7 +535,7 @@ def getitem(a, index):
             return a[key]
         except IndexError as error:
             raise IndexError(f"getitem: index {index!r} is invalid for a tensor of shape {a.shape}: {error}") from None
-    return apply("getitem", forward, lambda g, y, a: scatter_add(g, key, a.shape), _as_input(a))
+    return apply("getitem", forward, lambda g, y, a: scatter_add(g, key, a.shape), as_input(a))
 
 
 def scatter_add(g, key, shape):
@@ -580,7 +553,7 @@ def scatter_add(g, key, shape):
 
 def concatenate(tensors, axis=0):
     """Join along an existing axis;   each input's gradient is its slice of g."""
-    parts = [_as_input(t) for t in tensors]
+    parts = [as_input(t) for t in tensors]
     if not parts:
         raise ValueError("concatenate: needs at least one tensor")
     if len(parts) == 1:
@@ -606,7 +579,7 @@ def concatenate(tensors, axis=0):
 
 def stack(tensors, axis=0):
     """Join along a new axis: concatenate after giving each part a new axis of size 1."""
-    parts = [_as_input(t) for t in tensors]
+    parts = [as_input(t) for t in tensors]
     if not parts:
         raise ValueError("stack: needs at least one tensor")
     if len({p.shape for p in parts}) != 1:
@@ -664,7 +637,7 @@ minimum.__doc__ = "Elementwise min;   the gradient flows to the smaller input (h
 
 def clip(x, min=None, max=None):
     """y = min(max(x, min), max);   dL/dx = g where min <= x <= max, else 0 (as torch.clamp)."""
-    x = _as_input(x)
+    x = as_input(x)
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     lo = -np.inf if min is None else min
@@ -673,14 +646,6 @@ def clip(x, min=None, max=None):
         raise ValueError(f"clip: min {lo} is larger than max {hi}")
     return apply("clip", lambda x: np.clip(x, lo, hi).astype(x.dtype, copy=False),
                  lambda g, y, x: g * cast(x >= lo, g.dtype) * cast(x <= hi, g.dtype), x)
-
-
-def cast(a, dtype):
-    """Same values in another dtype;   dL/da = g cast back."""
-    dtype = np.dtype(dtype)
-    if a.dtype == dtype:
-        return a
-    return apply("cast", lambda a: a.astype(dtype), lambda g, y, a: cast(g, a.dtype), a)
 
 
 # ----------------------------------------------------------------------------- install on Tensor

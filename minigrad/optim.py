@@ -9,9 +9,10 @@ parameter's index (counting through all groups in order):
     RMSprop  {'step': t, 'square_avg': v, 'momentum_buffer': b (momentum > 0), 'grad_avg': g_avg (centered)}
 
 Each update is written once, as a NumPy function of ndarrays whose docstring is the formula
-(`sgd_update`, `adam_update`, `rmsprop_update` below). They change p and the state arrays in place
-and never touch the gradient. `_pick_update` may swap in the fused Numba kernel of the same name
-and signature from `minigrad.kernels` (same arithmetic, one pass over memory).
+(`sgd_numpy`, `adam_numpy`, `rmsprop_numpy` in minigrad/kernels/optim.py, beside the fused Numba
+kernels of the same arithmetic, one pass over memory). `kernels.sgd_update`, `adam_update` and
+`rmsprop_update` pick one (backend.dispatch); they change p and the state arrays in place and
+never touch the gradient.
 
 Change the learning rate between steps with `optimizer.lr = 0.01` (all groups) or
 `optimizer.param_groups[i]['lr'] = 0.01`.
@@ -21,94 +22,7 @@ import math
 import numpy as np
 
 from . import kernels
-from .tensor import _FLOAT_DTYPES, Tensor
-
-
-# ============================================================================ the updates (NumPy)
-
-def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
-    """One SGD step for one parameter, in place on p and buf (buf is None when momentum == 0):
-
-        d   = g + weight_decay * p
-        buf = d                                         on the first step
-        buf = momentum * buf + (1 - dampening) * d      afterwards
-        d   = d + momentum * buf   (nesterov)   or   d = buf   (plain momentum)
-        p   = p - lr * d
-    """
-    d = g + weight_decay * p if weight_decay != 0 else g
-    if momentum != 0:
-        if first_step:
-            buf[...] = d
-        else:
-            buf[...] = momentum * buf + (1 - dampening) * d
-        d = d + momentum * buf if nesterov else buf
-    p -= lr * d
-
-
-def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
-    """One Adam step (step t = 1, 2, ...) for one parameter, in place on p, m, v (and vmax):
-
-        g     = g + weight_decay * p
-        m     = beta1 * m + (1 - beta1) * g              first moment
-        v     = beta2 * v + (1 - beta2) * g^2            second moment
-        vmax  = max(vmax, v);  use vmax for v            (amsgrad only; vmax is None otherwise)
-        p     = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-
-    Dividing by (1 - beta^t) undoes the pull of the zero initial moments towards 0 (bias correction).
-    """
-    if weight_decay != 0:
-        g = g + weight_decay * p
-    m[...] = beta1 * m + (1 - beta1) * g
-    v[...] = beta2 * v + (1 - beta2) * g * g
-    if vmax is not None:
-        np.maximum(vmax, v, out=vmax)
-        v = vmax
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
-    denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps
-    p -= (lr / bias_correction1) * (m / denom)
-
-
-def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
-    """One RMSprop step for one parameter, in place on p and the state arrays:
-
-        g       = g + weight_decay * p
-        v       = alpha * v + (1 - alpha) * g^2                      (square_avg)
-        g_avg   = alpha * g_avg + (1 - alpha) * g                    (centered only)
-        s       = sqrt(v - g_avg^2) + eps   (centered)   or   sqrt(v) + eps
-        buf     = momentum * buf + g / s;   p = p - lr * buf         (momentum > 0)
-        p       = p - lr * g / s                                     (momentum == 0)
-
-    momentum_buf is None unless momentum > 0; grad_avg is None unless centered.
-    """
-    if weight_decay != 0:
-        g = g + weight_decay * p
-    square_avg[...] = alpha * square_avg + (1 - alpha) * g * g
-    if centered:
-        grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
-        s = np.sqrt(square_avg - grad_avg * grad_avg) + eps
-    else:
-        s = np.sqrt(square_avg) + eps
-    if momentum > 0:
-        momentum_buf[...] = momentum * momentum_buf + g / s
-        p -= lr * momentum_buf
-    else:
-        p -= lr * (g / s)
-
-
-def _pick_update(numpy_update, p):
-    """THE dispatch point between the readable NumPy update and the fused Numba kernel.
-
-    minigrad.kernels defines kernels with the same names and signatures (adam_update, sgd_update,
-    rmsprop_update: one loop over memory instead of about ten NumPy passes). kernels.use_numba("optim")
-    applies the backend choice (MINIGRAD_BACKEND / set_backend: 'numba' always, 'numpy' never,
-    'auto' per kernels.AUTO_RULE). The kernels need C-contiguous arrays of one float dtype and
-    shape: the gradient and the state arrays are made so by `step` and `_array`, so only the
-    parameter itself is looked at here (the kernel checks all of them again). Otherwise the NumPy
-    formula above runs: same arithmetic."""
-    if kernels.use_numba("optim") and p.flags.c_contiguous and p.dtype in _FLOAT_DTYPES:
-        return getattr(kernels, numpy_update.__name__)
-    return numpy_update
+from .tensor import Tensor
 
 
 # ============================================================================ the base class
@@ -350,8 +264,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         first_step = "momentum_buffer" not in state
         buf = self._array(state, "momentum_buffer", p) if momentum != 0 else None
-        update = _pick_update(sgd_update, p)
-        update(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"],
+        kernels.sgd_update(p, g, buf, group["lr"], momentum, group["dampening"], group["nesterov"],
                group["weight_decay"], first_step)
 
 
@@ -385,8 +298,7 @@ class Adam(Optimizer):
         v = self._array(state, "exp_avg_sq", p)
         vmax = self._array(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
-        update = _pick_update(adam_update, p)
-        update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
+        kernels.adam_update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
 
 
 class RMSprop(Optimizer):
@@ -417,6 +329,5 @@ class RMSprop(Optimizer):
         square_avg = self._array(state, "square_avg", p)
         momentum_buf = self._array(state, "momentum_buffer", p) if group["momentum"] > 0 else None
         grad_avg = self._array(state, "grad_avg", p) if group["centered"] else None
-        update = _pick_update(rmsprop_update, p)
-        update(p, g, square_avg, momentum_buf, grad_avg, group["lr"], group["alpha"], group["eps"],
+        kernels.rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, group["lr"], group["alpha"], group["eps"],
                group["weight_decay"], group["momentum"], group["centered"])

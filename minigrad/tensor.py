@@ -2,7 +2,8 @@
 
 A Tensor holds a NumPy array (`.data`). A Tensor made by an op also remembers its parents (the
 op's inputs) and the op's vector-Jacobian product (vjp). Recording an op and walking the graph
-backward is the engine's job (minigrad/autograd.py); the ops themselves live in ops.py.
+backward is the engine's job (minigrad/autograd.py, which also installs `Tensor.backward`); the ops
+themselves live in ops.py, which installs the operators.
 """
 import contextlib
 import itertools
@@ -11,13 +12,14 @@ import warnings
 
 import numpy as np
 
+from .kernels.backend import FLOAT_DTYPES
+
 float32 = np.float32
 float64 = np.float64
 int64 = np.int64
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # what a tensor may hold: floats (everything that has a gradient), int64 (indices and labels, as
 # torch's default integer type) and bool (masks); integer and bool tensors never require grad
-_TENSOR_DTYPES = _FLOAT_DTYPES + (np.dtype(np.int64), np.dtype(bool))
+_TENSOR_DTYPES = FLOAT_DTYPES + (np.dtype(np.int64), np.dtype(bool))
 _default_dtype = np.dtype(np.float32)
 _creation_counter = itertools.count()  # every Tensor gets the next number: parents before children
 
@@ -83,7 +85,7 @@ def resolve_dtype(dtype):
         resolved = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"tensor: unknown dtype {dtype!r}; use float32 or float64") from None
-    if resolved not in _FLOAT_DTYPES:
+    if resolved not in FLOAT_DTYPES:
         raise TypeError(f"tensor: unsupported dtype {dtype!r}; use float32 or float64")
     return resolved
 
@@ -131,7 +133,7 @@ def as_array(data, dtype=None):
     if isinstance(data, Tensor):
         data = data.data
     if dtype is None and isinstance(data, (np.ndarray, np.generic)) and (
-            data.dtype in _FLOAT_DTYPES or data.dtype == bool):
+            data.dtype in FLOAT_DTYPES or data.dtype == bool):
         return np.asarray(data)
     try:
         array = np.asarray(data) if dtype is None else np.asarray(data, dtype=resolve_tensor_dtype(dtype))
@@ -199,11 +201,11 @@ class Tensor:
     __hash__ = object.__hash__  # == compares elementwise (as in PyTorch); identity stays the hash
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        if dtype is None and type(data) is np.ndarray and data.dtype in _FLOAT_DTYPES:
+        if dtype is None and type(data) is np.ndarray and data.dtype in FLOAT_DTYPES:
             array = data                      # the common case, kept out of as_array: it is hot
         else:
             array = as_array(data, dtype)
-        if requires_grad and array.dtype not in _FLOAT_DTYPES:
+        if requires_grad and array.dtype not in FLOAT_DTYPES:
             raise TypeError(f"tensor: only float tensors can require grad, got dtype {array.dtype}")
         _setup(self, array, bool(requires_grad))
 
@@ -304,7 +306,7 @@ class Tensor:
     def requires_grad_(self, flag=True):
         if not self.is_leaf:
             raise AutogradError("requires_grad_: only leaf tensors can change requires_grad")
-        if flag and self.data.dtype not in _FLOAT_DTYPES:
+        if flag and self.data.dtype not in FLOAT_DTYPES:
             raise TypeError(f"requires_grad_: only float tensors can require grad, got dtype {self.data.dtype}")
         self.requires_grad = bool(flag)
         return self
@@ -338,11 +340,8 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf), contracted with `gradient`, into `.grad` of every leaf that
-        requires grad. `gradient` may be omitted only for a single-element tensor."""
-        from .autograd import run_backward   # the engine lives in its own module (it imports Tensor)
-        run_backward((self,), (gradient,), retain_graph, create_graph, inputs=None)
+    # backward(gradient=None, retain_graph=None, create_graph=False) is installed by the engine,
+    # minigrad/autograd.py (which imports this module, never the other way round)
 
 
 def tensor(data, requires_grad=False, dtype=None):

@@ -854,12 +854,12 @@ def test_import_gan_then_use_its_modules():
 
 def test_docstrings_a_student_reads_with_help():
     import pydoc
-    from gan import inspect as gan_inspect
+    from gan import inspection
     init = Trainer.__init__.__doc__
     assert init and all(word in init for word in ("sampler", "array", "list", "config", "None", "TrainConfig()"))
     assert "dict" in init
-    assert "Tensor" in gan_inspect.inspect_step.__doc__ and "ndarray" in gan_inspect.inspect_step.__doc__
-    assert gan_inspect.print_report.__doc__ and "gradient norm" in gan_inspect.print_report.__doc__
+    assert "Tensor" in inspection.inspect_step.__doc__ and "ndarray" in inspection.inspect_step.__doc__
+    assert inspection.print_report.__doc__ and "gradient norm" in inspection.print_report.__doc__
     rendered = pydoc.render_doc(TrainConfig.to_json, renderer=pydoc.plaintext)
     assert "JSON" in rendered and "-----" not in rendered and "numpy numbers" not in rendered
 

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from minigrad import kernels as K  # noqa: E402
-import minigrad.optim  # noqa: E402
+from minigrad.kernels import optim as KO  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
 ACTS = list(K.ACTS)
@@ -63,13 +63,35 @@ def test_auto_rule():
     assert not K.use_numba("matmul")
     assert K.use_numba("optim") and K.use_numba("act_backward", act="tanh")
     assert K.use_numba("epilogue", act="relu") and not K.use_numba("epilogue", act="tanh")
-    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward", "bias_grad",
+    assert K.use_numba("act_forward", act="none") and K.use_numba("act_forward", act="leaky_relu")
+    assert set(K.AUTO_RULE) == {"matmul", "optim", "epilogue", "act_forward", "act_backward",
                               "unfold", "fold", "batch_norm"}
-    assert all(when in ("always", "never", "not for tanh") and reason for when, reason in K.AUTO_RULE.values())
+    assert all(when in ("always", "never", "per activation") and reason for when, reason in K.AUTO_RULE.values())
+    K.backend.set_rule("unfold", False)               # the A/B switch of benchmarks/dcgan_ab.py
+    assert not K.use_numba("unfold") and K.use_numba("fold")
+    with pytest.raises(ValueError, match="unknown kernel family 'gemm'"):
+        K.backend.set_rule("gemm", True)
     K.set_backend("numba")
     assert K.use_numba("matmul") and K.use_numba("epilogue", act="tanh")
+    assert K.use_numba("unfold")                      # set_backend forgets set_rule
     K.set_backend("numpy")
     assert not K.use_numba("optim")
+
+
+def test_the_kernel_codes_and_the_auto_rule_come_from_the_activation_table(monkeypatch):
+    """The Numba switch knows the activations by the table's codes (every row is run through it
+    against the table's formulas below); a row's `numba` column alone decides auto's choice."""
+    from minigrad.activations import ACTIVATIONS
+    assert K.ACTS == {"none": 0, **{name: row.code for name, row in ACTIVATIONS.items()}}
+    assert len(set(K.ACTS.values())) == len(K.ACTS)
+    monkeypatch.setitem(ACTIVATIONS, "relu", ACTIVATIONS["relu"]._replace(numba=False))
+    K.set_backend("auto")
+    try:
+        assert not K.use_numba("epilogue", act="relu") and K.use_numba("epilogue", act="sigmoid")
+    finally:
+        monkeypatch.undo()
+        K.set_backend("auto")
+    assert K.use_numba("epilogue", act="relu")
 
 
 # ---------------------------------------------------------------- matrix products
@@ -325,16 +347,9 @@ def test_act_backward_mixed_layouts(dtype, act):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_bias_grad_and_noncontiguous_fallback(dtype):
+def test_act_backward_noncontiguous_fallback(dtype):
     rng = np.random.default_rng(6)
-    for shape in ((1, 5), (37, 1), (64, 130)):
-        g = rand(rng, shape, dtype)
-        out = run("numba", K.bias_grad, g)
-        assert out.dtype == dtype
-        np.testing.assert_allclose(out, g.astype(np.float64).sum(0), rtol=tol(dtype, shape[0]),
-                                   atol=tol(dtype, shape[0]))
     g = rand(rng, (20, 16), dtype)[:, ::2]          # not contiguous -> NumPy path, same result
-    np.testing.assert_allclose(run("numba", K.bias_grad, g), g.sum(0), rtol=1e-5)
     np.testing.assert_array_equal(run("numba", K.act_backward, g, g, "relu"),
                                   run("numpy", K.act_backward, g, g, "relu"))
 
@@ -355,20 +370,20 @@ def _run_optimizer(backend, kind, opts, steps=50, dtype=np.float64, seed=7):
     p = rand(rng, SHAPE, dtype)
     z = lambda: np.zeros(SHAPE, dtype)  # noqa: E731
     state = [z(), z(), z()]
-    # the reference is the readable NumPy formula of minigrad.optim; "numba" runs the fused kernel
-    impl = minigrad.optim if backend == "numpy" else K
+    # the reference is the readable NumPy formula (kernels/optim.py); "numba" runs the fused kernel
+    update = getattr(KO, f"{kind}_{backend}")
     for step in range(1, steps + 1):
         g = rand(rng, SHAPE, dtype)
         g_copy = g.copy()
         if kind == "adam":
-            impl.adam_update(p, g, state[0], state[1], state[2] if opts["amsgrad"] else None, step,
+            update(p, g, state[0], state[1], state[2] if opts["amsgrad"] else None, step,
                           opts["lr"], 0.9, 0.999, 1e-8, opts["wd"])
         elif kind == "sgd":
-            impl.sgd_update(p, g, state[0] if opts["momentum"] else None, opts["lr"],
+            update(p, g, state[0] if opts["momentum"] else None, opts["lr"],
                          opts["momentum"], opts["dampening"], opts["nesterov"], opts["wd"],
                          step == 1)
         else:
-            impl.rmsprop_update(p, g, state[0], state[1] if opts["momentum"] else None,
+            update(p, g, state[0], state[1] if opts["momentum"] else None,
                              state[2] if opts["centered"] else None, opts["lr"], 0.99, 1e-8,
                              opts["wd"], opts["momentum"], opts["centered"])
         np.testing.assert_array_equal(g, g_copy)     # the caller's gradient is untouched
@@ -416,8 +431,7 @@ def test_fused_amsgrad_propagates_nan_like_np_maximum(where):
         m, v, vmax = np.zeros(SHAPE), np.full(SHAPE, 0.5), np.full(SHAPE, 0.25)
         (vmax if where == "vmax" else v)[2, 3] = np.nan
         g = np.ones(SHAPE)
-        impl = minigrad.optim if backend == "numpy" else K
-        impl.adam_update(p, g, m, v, vmax, 1, 1e-2, 0.9, 0.999, 1e-8, 0.0)
+        getattr(KO, f"adam_{backend}")(p, g, m, v, vmax, 1, 1e-2, 0.9, 0.999, 1e-8, 0.0)
         results[backend] = (p, vmax)
     for p, vmax in results.values():
         assert np.isnan(p[2, 3]) and np.isnan(vmax[2, 3])
@@ -469,7 +483,7 @@ def test_openblas_runs_on_one_thread_after_a_product():
 def test_fused_optimizer_rejects_arrays_it_cannot_take():
     p = np.zeros((4, 6))
     with pytest.raises(ValueError, match="adam_update: the fused kernel needs"):
-        K.adam_update(p, np.zeros((6, 4)).T, np.zeros_like(p), np.zeros_like(p), None, 1, 1e-3, 0.9, 0.999,
+        KO.adam_numba(p, np.zeros((6, 4)).T, np.zeros_like(p), np.zeros_like(p), None, 1, 1e-3, 0.9, 0.999,
                       1e-8, 0.0)
 
 

@@ -235,14 +235,14 @@ def test_bad_hyperparameters_are_rejected(make, message):
 
 
 @pytest.mark.parametrize("kernel_name, make", [
-    ("adam_update", lambda ps: optim.Adam(ps)),
-    ("sgd_update", lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)),
-    ("rmsprop_update", lambda ps: optim.RMSprop(ps)),
+    ("adam_numba", lambda ps: optim.Adam(ps)),
+    ("sgd_numba", lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9)),
+    ("rmsprop_numba", lambda ps: optim.RMSprop(ps)),
 ])
 def test_backend_choice_decides_between_kernel_and_numpy_formula(monkeypatch, kernel_name, make):
     calls = []
-    real = getattr(kernels, kernel_name)
-    monkeypatch.setattr(kernels, kernel_name, lambda *args: (calls.append(1), real(*args)))
+    real = getattr(kernels.optim, kernel_name)
+    monkeypatch.setattr(kernels.optim, kernel_name, lambda *args: (calls.append(1), real(*args)))
     saved = kernels.get_backend()
     try:
         for backend_name, expected_calls in (("numpy", 0), ("numba", 1)):

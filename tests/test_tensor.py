@@ -348,3 +348,20 @@ def test_comparisons_give_masks_for_where():
     y.sum().backward()
     np.testing.assert_allclose(y.data, [0.0, 2.0])
     np.testing.assert_allclose(x.grad.data, [0.0, 1.0])
+
+
+def test_the_engine_modules_import_in_one_direction_and_share_no_private_names():
+    """tensor.py <- autograd.py <- ops.py: tensor.py imports no engine module (autograd installs
+    Tensor.backward), autograd.py no ops; and no module of minigrad imports another's private name."""
+    import re
+    from pathlib import Path
+    root = Path(mg.__file__).parent
+    tensor_src = (root / "tensor.py").read_text(encoding="utf-8")
+    autograd_src = (root / "autograd.py").read_text(encoding="utf-8")
+    assert not re.search(r"from \.(autograd|ops|fused|functional)\b|import (autograd|ops)\b", tensor_src)
+    assert not re.search(r"from \.(ops|fused|functional|convolution)\b", autograd_src)
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        private = re.findall(r"^\s*from \.[\w.]* import .*\b(_[a-z]\w*)", text, re.M)
+        private += re.findall(r"\b(?:ops|convolution|tensor|autograd|backend)\._[a-z]\w*", text)
+        assert not private, f"{path.relative_to(root)} uses private names of other modules: {private}"

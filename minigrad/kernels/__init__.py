@@ -9,19 +9,19 @@ kernel. Which one runs is decided by the *backend*:
 
 * ``numpy``: only the NumPy formulas (the reference the tests compare against).
 * ``numba``: Numba everywhere, including every 2-D matrix product.
-* ``auto`` (default): per kernel family, the fixed rule of ``backend.AUTO_RULE`` (one table:
-  family -> when Numba runs, and why), answered by ``use_numba(family, act=...)``. No timing
-  happens at run time; the measurements behind the table are in benchmarks/README.md.
+* ``auto`` (default): per kernel family, the fixed rule of ``backend.AUTO_RULE``, the one table
+  of when Numba runs and why; ``backend.dispatch`` applies it (with the dtype and layout
+  conditions) at every call site. No timing happens at run time; the measurements behind the
+  table are in benchmarks/README.md.
 
-    family         file                                   Numba kernel              auto
-    matmul         matmul.py (+ threads.py)               _nb_gemm.gemm             never
-    optim          optim.py                               _nb_optim.adam/sgd/...    always
-    epilogue       elementwise.linear_forward             _nb_elementwise.epilogue  not for tanh
-    act_forward    elementwise.act_forward                _nb_elementwise           not for tanh
-    act_backward   elementwise.act_backward               _nb_elementwise           always
-    bias_grad      elementwise.bias_grad                  _nb_elementwise           never
-    unfold, fold   conv.py                                _nb_conv.unfold / fold    always
-    batch_norm     norm.py                                _nb_norm                  always
+    family         file                                   Numba kernels
+    matmul         matmul.py (+ threads.py)               _nb_gemm.gemm
+    optim          optim.py (the NumPy formulas too)      _nb_optim.adam/sgd/rmsprop
+    epilogue       elementwise.linear_forward             _nb_elementwise.epilogue
+    act_forward    elementwise.act_forward                _nb_elementwise.act_forward
+    act_backward   elementwise.act_backward               _nb_elementwise.act_backward
+    unfold, fold   conv.py                                _nb_conv.unfold / fold
+    batch_norm     norm.py                                _nb_norm
 
 Threads (threads.py, the one place that decides). OpenBLAS always runs on one thread, and no
 Numba kernel uses ``prange``. Large work is cut in two fixed halves chosen by shape alone: products
@@ -42,18 +42,19 @@ specialisation per kernel and dtype (inputs are typed with layout 'A', so contig
 transposed and sliced arrays share machine code).
 """
 from . import memory  # noqa: F401  (keeps freed memory for reuse: see memory.py)
-from .backend import AUTO_RULE, BACKENDS, get_backend, set_backend, use_numba
+from .backend import AUTO_RULE, BACKENDS, FLOAT_DTYPES, dispatch, get_backend, set_backend, use_numba
 from .matmul import matmul, matmul_nt, matmul_tn
 from .threads import get_threads, set_threads
-from .elementwise import ACTS, act_forward, act_backward, bias_grad, linear_forward
+from .elementwise import ACTS, act_forward, act_backward, linear_forward
 from .optim import adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
 from .norm import batch_norm_backward, batch_norm_forward
+from .reduce import reduce
 
 __all__ = [
-    "get_backend", "set_backend", "use_numba", "AUTO_RULE", "BACKENDS", "get_threads", "set_threads",
+    "get_backend", "set_backend", "use_numba", "dispatch", "AUTO_RULE", "BACKENDS", "FLOAT_DTYPES", "get_threads", "set_threads",
     "matmul", "matmul_nt", "matmul_tn",
-    "ACTS", "act_forward", "act_backward", "bias_grad", "linear_forward",
+    "ACTS", "act_forward", "act_backward", "linear_forward",
     "adam_update", "sgd_update", "rmsprop_update", "fusable",
-    "unfold", "fold", "batch_norm_forward", "batch_norm_backward",
+    "unfold", "fold", "batch_norm_forward", "batch_norm_backward", "reduce",
 ]

@@ -1,7 +1,9 @@
 """Numba elementwise kernels: activations, their backward through the output, the
-fused linear-layer epilogue and the bias gradient. All serial (see package docstring).
+fused linear-layer epilogue. All serial (see package docstring).
 
-Activation codes (see elementwise.ACTS): 0 none, 1 relu, 2 leaky_relu, 3 tanh, 4 sigmoid.
+The switches go by the `code` column of the activation table (minigrad/activations.py; 0 is no
+activation) and repeat its forward and slope formulas in scalar form; tests/test_kernels.py runs
+every row of the table through them against the table's NumPy formulas.
 """
 import math
 
@@ -58,8 +60,7 @@ def epilogue(y, bias, has_bias, act, slope):
 def act_backward(g, y, out, act, slope):
     """out = g * act'(x), written with the output y = act(x) over 1-D contiguous arrays.
 
-    relu: g if y > 0 else 0; leaky_relu: g if y > 0 else slope*g (needs slope > 0);
-    tanh: g * (1 - y*y); sigmoid: g * (y * (1 - y)); none: g.
+    act'(x) is the table's slope column for the row with this code (code 0: g).
     """
     one = g.dtype.type(1)          # dtype constants: see _act
     zero = one - one
@@ -76,18 +77,6 @@ def act_backward(g, y, out, act, slope):
             out[i] = gi * (yi * (one - yi))
         else:
             out[i] = gi
-
-
-@njit(**_FLAGS)
-def bias_grad(g, out):
-    """out[j] = sum_i g[i, j], accumulated row by row (unit-stride, vectorised)."""
-    m, n = g.shape
-    for j in range(n):
-        out[j] = 0
-    for i in range(m):
-        row = g[i]
-        for j in range(n):
-            out[j] += row[j]
 
 
 def _t(dtype):
@@ -107,8 +96,3 @@ def sig_epilogue(dtype):
 def sig_act_backward(dtype):
     t = _t(dtype)
     return (types.Array(t, 1, "C"),) * 3 + (types.int64, t)
-
-
-def sig_bias_grad(dtype):
-    t = _t(dtype)
-    return (types.Array(t, 2, "C"), types.Array(t, 1, "C"))

@@ -20,7 +20,7 @@ from numba import njit, types
 
 _FLAGS = {"cache": True, "boundscheck": False, "error_model": "numpy", "nogil": True}   # exact IEEE
 #: the float64 sums alone may be reassociated: LLVM then keeps several partial sums in vector
-#: lanes (a single running sum waits for each add; 3-5x faster on contiguous rows), which changes
+#: lanes (a single running sum waits for each add; figures in benchmarks/README.md), which changes
 #: the rounding of a float64 sum of float32 values by about 1e-16 relative; everything else is exact
 _SUM_FLAGS = {**_FLAGS, "fastmath": {"reassoc"}}
 
@@ -161,7 +161,7 @@ def backward_rows(g, y, rstd, out, c0, c1):
 
 
 # The same kernels compiled for C-contiguous arrays (kernels/norm.py picks the name with "_c" when
-# every array is): with the unit stride known, LLVM vectorises the loops (2-5x faster).
+# every array is): with the unit stride known, LLVM vectorises the loops.
 stats_c, normalize_c, backward_c = stats, normalize, backward
 stats_rows_c, normalize_rows_c, backward_rows_c = stats_rows, normalize_rows, backward_rows
 

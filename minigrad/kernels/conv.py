@@ -26,7 +26,7 @@ columns with padding, stride and dilation inside the loop. use_numba("unfold") /
 """
 import numpy as np
 
-from .backend import is_float, use_numba
+from .backend import dispatch
 from .backend import kernel as compiled
 from .threads import run_halves
 
@@ -129,7 +129,7 @@ def unfold(x, kernel, dilation, padding, stride):
     if x.ndim != 4:
         raise ValueError(f"unfold: input must be (N, C, H, W), got shape {x.shape}")
     oh, ow = _patch_grid(x.shape[2], x.shape[3], kernel, dilation, padding, stride, "unfold")
-    impl = _unfold_numba if is_float(x) and use_numba("unfold") else _unfold_numpy
+    impl = dispatch("unfold", _unfold_numba, _unfold_numpy, x)
     return impl(x, kernel, dilation, padding, stride, oh, ow).transpose(2, 0, 1)
 
 
@@ -144,5 +144,5 @@ def fold(cols, size, kernel, dilation, padding, stride):
     if cols.shape[1] % kk or cols.shape[2] != oh * ow:
         raise ValueError(f"fold: input of shape {cols.shape} does not fit output size {(H, W)} with kernel "
                          f"{kernel}: need (N, C*{kk}, {oh * ow}) ({oh} x {ow} patches)")
-    impl = _fold_numba if is_float(cols) and use_numba("fold") else _fold_numpy
+    impl = dispatch("fold", _fold_numba, _fold_numpy, cols)
     return impl(cols.transpose(1, 2, 0), H, W, kernel, dilation, padding, stride, oh, ow).transpose(3, 0, 1, 2)

@@ -1,10 +1,9 @@
-"""Activations, their backward through the output, the fused linear-layer epilogue and the bias
-gradient: each a NumPy reference (from the one activation table, minigrad/activations.py) and a
-Numba kernel (_nb_elementwise.py), chosen by `use_numba`."""
+"""Activations, their backward through the output and the fused linear-layer epilogue: each a NumPy reference (from the one activation table, minigrad/activations.py) and a
+Numba kernel (_nb_elementwise.py), chosen by `dispatch`."""
 import numpy as np
 
 from ..activations import ACTIVATIONS, NONE
-from .backend import is_float, kernel, use_numba
+from .backend import dispatch, kernel
 from .matmul import matmul_nt
 
 #: activation name -> the code the Numba kernels switch on ('none' is 0)
@@ -15,7 +14,7 @@ def _unknown(act, op):
     return ValueError(f"{op}: unknown activation {act!r}; choose one of {tuple(ACTS)}")
 
 
-def _flat(x):
+def flat_view(x):
     """A 1-D view of all of x's elements (no copy), or None if there is none.
 
     Besides C-contiguous arrays this takes any axis permutation of one (e.g. the NCHW view of a
@@ -33,11 +32,18 @@ def act_forward(x, act, slope=0.01):
     code = ACTS.get(act)
     if code is None:
         raise _unknown(act, "act_forward")
-    flat = _flat(x)
-    if flat is not None and is_float(x) and use_numba("act_forward", act=act):
-        out = np.empty_like(x)
-        kernel("elementwise", "act_forward", x.dtype)(flat, _flat(out), code, slope)
-        return out
+    flat = flat_view(x)
+    impl = dispatch("act_forward", _act_forward_numba, _act_forward_numpy, x, act=act, layout=flat is not None)
+    return impl(x, flat, act, code, slope)
+
+
+def _act_forward_numba(x, flat, act, code, slope):
+    out = np.empty_like(x)
+    kernel("elementwise", "act_forward", x.dtype)(flat, flat_view(out), code, slope)
+    return out
+
+
+def _act_forward_numpy(x, flat, act, code, slope):
     return x.copy() if act == NONE else ACTIVATIONS[act].forward(x, slope)
 
 
@@ -49,29 +55,27 @@ def act_backward(g, y, act, slope=0.01):
         raise _unknown(act, "act_backward")
     if g.shape != y.shape:
         raise ValueError(f"act_backward: shapes {g.shape} and {y.shape} differ")
-    fy = _flat(y)
-    if fy is not None and is_float(g, y) and use_numba("act_backward", act=act):
-        if g.strides == y.strides and _flat(g) is not None:
-            out = np.empty_like(g)
-            fg = _flat(g)
-        else:
-            # g in another layout (a convolution's output y is an NCHW view of CHWN memory, its
-            # gradient often C-contiguous): one copy into y's layout, then the kernel in place
-            out = np.empty_like(y)
-            np.copyto(out, g)
-            fg = _flat(out)
-        kernel("elementwise", "act_backward", g.dtype)(fg, fy, _flat(out), code, slope)
-        return out
+    fy = flat_view(y)
+    impl = dispatch("act_backward", _act_backward_numba, _act_backward_numpy, g, y, act=act, layout=fy is not None)
+    return impl(g, y, fy, act, code, slope)
+
+
+def _act_backward_numba(g, y, fy, act, code, slope):
+    if g.strides == y.strides and flat_view(g) is not None:
+        out = np.empty_like(g)
+        fg = flat_view(g)
+    else:
+        # g in another layout (a convolution's output y is an NCHW view of CHWN memory, its
+        # gradient often C-contiguous): one copy into y's layout, then the kernel in place
+        out = np.empty_like(y)
+        np.copyto(out, g)
+        fg = flat_view(out)
+    kernel("elementwise", "act_backward", g.dtype)(fg, fy, flat_view(out), code, slope)
+    return out
+
+
+def _act_backward_numpy(g, y, fy, act, code, slope):
     return g.copy() if act == NONE else g * ACTIVATIONS[act].slope(y, slope)
-
-
-def bias_grad(g):
-    """g.sum(axis=0) for a 2-D gradient g (batch, features)."""
-    if g.ndim == 2 and g.flags.c_contiguous and is_float(g) and use_numba("bias_grad"):
-        out = np.empty(g.shape[1], dtype=g.dtype)
-        kernel("elementwise", "bias_grad", g.dtype)(g, out)
-        return out
-    return g.sum(axis=0)
 
 
 def linear_forward(x, w, b=None, act=NONE, slope=0.01):
@@ -85,11 +89,17 @@ def linear_forward(x, w, b=None, act=NONE, slope=0.01):
     y = matmul_nt(x, w)
     if b is not None and b.shape != (w.shape[0],):
         raise ValueError(f"linear_forward: bias shape {b.shape} does not match weight {w.shape}")
-    dts = (x, w) if b is None else (x, w, b)
-    if is_float(*dts) and use_numba("epilogue", act=act):
-        bias = b if b is not None else np.empty(0, dtype=y.dtype)
-        kernel("elementwise", "epilogue", y.dtype)(y, bias, b is not None, code, slope)
-        return y
+    arrays = (x, w) if b is None else (x, w, b)
+    return dispatch("epilogue", _epilogue_numba, _epilogue_numpy, *arrays, act=act)(y, b, act, code, slope)
+
+
+def _epilogue_numba(y, b, act, code, slope):
+    bias = b if b is not None else np.empty(0, dtype=y.dtype)
+    kernel("elementwise", "epilogue", y.dtype)(y, bias, b is not None, code, slope)
+    return y
+
+
+def _epilogue_numpy(y, b, act, code, slope):
     if b is not None:
         y += b
     return y if act == NONE else ACTIVATIONS[act].forward(y, slope)

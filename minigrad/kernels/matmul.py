@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import blas_threads
-from .backend import is_float, kernel, use_numba
+from .backend import dispatch, kernel
 from .threads import run_halves
 
 
@@ -114,9 +114,36 @@ def _blas(a, b):
     return out
 
 
-# The same in all three products: use_numba("matmul") (backend.AUTO_RULE) picks the Numba
+# The same in all three products: dispatch("matmul", ...) (backend.AUTO_RULE) picks the Numba
 # kernel or NumPy; on the NumPy side an outer product (k = 1) is a broadcast multiply, which
 # OpenBLAS's gemm handles badly, and _blas follows the thread policy (threads.py).
+
+def _nn_numpy(a, b):
+    return a * b if a.shape[1] == 1 else _blas(a, b)      # an outer product (k = 1)
+
+
+def _nt_numba(a, b):
+    return _gemm_numba(a, b.T)
+
+
+def _nt_numpy(a, b):
+    (m, k), n = a.shape, b.shape[0]
+    if k == 1:
+        return a * b.T        # outer product (k = 1)
+    if n >= 2 * m and k >= 2 * n:
+        # a deep sum into a short, wide output (a convolution's weight gradient g @ cols.T):
+        # OpenBLAS computes the transposed product faster (benchmarks/README.md, "NT orientation")
+        return _blas(b, a.T).T
+    return _blas(a, b.T)
+
+
+def _tn_numba(a, b):
+    return _gemm_numba(a.T, b)
+
+
+def _tn_numpy(a, b):
+    return a.T * b if a.shape[0] == 1 else _blas(a.T, b)  # outer product (k = 1)
+
 
 def matmul(a, b):
     """a @ b for ndarrays with ndim >= 2 (batched leading dims broadcast as in NumPy), of one dtype.
@@ -129,12 +156,7 @@ def matmul(a, b):
     if a.dtype != b.dtype:
         raise _mixed("matmul", a, b)
     if a.ndim == 2 and b.ndim == 2:
-        k = a.shape[1]
-        if use_numba("matmul") and is_float(a, b):
-            return _gemm_numba(a, b)
-        if k == 1:
-            return a * b          # an outer product (k = 1)
-        return _blas(a, b)
+        return dispatch("matmul", _gemm_numba, _nn_numpy, a, b)(a, b)
     blas_threads.use_one_thread()
     return np.matmul(a, b)
 
@@ -145,16 +167,7 @@ def matmul_nt(a, b):
         raise _not_aligned("matmul_nt", a, b)
     if a.dtype != b.dtype:
         raise _mixed("matmul_nt", a, b)
-    (m, k), n = a.shape, b.shape[0]
-    if use_numba("matmul") and is_float(a, b):
-        return _gemm_numba(a, b.T)
-    if k == 1:
-        return a * b.T        # outer product (k = 1)
-    if n >= 2 * m and k >= 2 * n:
-        # a deep sum into a short, wide output (a convolution's weight gradient g @ cols.T):
-        # OpenBLAS computes the transposed product faster (benchmarks/README.md, "NT orientation")
-        return _blas(b, a.T).T
-    return _blas(a, b.T)
+    return dispatch("matmul", _nt_numba, _nt_numpy, a, b)(a, b)
 
 
 def matmul_tn(a, b):
@@ -163,9 +176,4 @@ def matmul_tn(a, b):
         raise _not_aligned("matmul_tn", a, b)
     if a.dtype != b.dtype:
         raise _mixed("matmul_tn", a, b)
-    (k, m), n = a.shape, b.shape[1]
-    if use_numba("matmul") and is_float(a, b):
-        return _gemm_numba(a.T, b)
-    if k == 1:
-        return a.T * b        # outer product (k = 1)
-    return _blas(a.T, b)
+    return dispatch("matmul", _tn_numba, _tn_numpy, a, b)(a, b)

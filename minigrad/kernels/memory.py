@@ -1,12 +1,11 @@
 """Keep freed array memory in the process for the next iteration (glibc's malloc only).
 
 A training iteration frees and allocates the same large arrays every step (unfold's columns,
-the products' outputs: 12.8 MB each in the batch-64 DCGAN). By default glibc hands any block
-above its mmap threshold (128 kB, rising with use to at most 32 MB) straight back to the
-operating system on free, and the next allocation of it gets fresh pages: one page fault and
-one zeroed 4 kB page at a time. Measured on the DCGAN of benchmarks/train_step.py: 12,000 page
-faults and 50 ms of system time per iteration at batch 64 (~25% of the CPU time), 29,000 and
-180 ms at batch 256.
+the products' outputs: megabytes each in a DCGAN). By default glibc hands any block above its
+mmap threshold (128 kB, rising with use to at most 32 MB) straight back to the operating system
+on free, and the next allocation of it gets fresh pages: one page fault and one zeroed 4 kB
+page at a time, a large share of an iteration's CPU time (the measurements are in
+benchmarks/README.md, "Page faults, batch-last layouts, ...").
 
 keep_freed_memory() tells malloc to serve every block from its heap (M_MMAP_MAX = 0) and
 never to shrink the heap (M_TRIM_THRESHOLD = the largest value), so the second iteration

@@ -1,16 +1,15 @@
-"""Fused in-place optimizer updates with PyTorch's semantics (torch.optim, no maximize,
-no foreach): one Numba loop over each parameter.
-
-The readable NumPy formula of each update is in minigrad/optim.py (the reference, used on
-backend 'numpy'); these functions have the same names and signatures, and minigrad.optim
-calls them when `fusable(...)` holds and the backend says Numba. They update ``p`` and the
+"""The optimizer updates with PyTorch's semantics (torch.optim, no maximize, no foreach), in place
+on one parameter: each written once as the readable NumPy formula (`sgd_numpy`, `adam_numpy`,
+`rmsprop_numpy`, the reference) and once as a fused Numba loop over memory (`sgd_numba`, ...;
+_nb_optim.py) with the same signature. `sgd_update`, `adam_update` and `rmsprop_update` pick
+one (backend.dispatch, family "optim"); minigrad.optim calls them. They update ``p`` and the
 state arrays in place and never modify ``g``.
 """
 import math
 
 import numpy as np
 
-from .backend import _FLOAT_DTYPES, kernel
+from .backend import FLOAT_DTYPES, dispatch, kernel
 
 
 def fusable(*arrays):
@@ -18,7 +17,7 @@ def fusable(*arrays):
     (None entries, absent state, are ignored). The first array must be present."""
     first = arrays[0]
     dtype, shape = first.dtype, first.shape
-    if dtype not in _FLOAT_DTYPES:
+    if dtype not in FLOAT_DTYPES:
         return False
     for a in arrays:
         if a is not None and (a.dtype != dtype or a.shape != shape or not a.flags.c_contiguous):
@@ -33,7 +32,7 @@ def _require(name, *arrays):
                          f"got (shape, dtype, contiguous) = {shapes}")
 
 
-_EMPTY = {dtype: np.empty(0, dtype=dtype) for dtype in _FLOAT_DTYPES}
+_EMPTY = {dtype: np.empty(0, dtype=dtype) for dtype in FLOAT_DTYPES}
 
 
 def _flat(a, dtype):
@@ -41,7 +40,104 @@ def _flat(a, dtype):
     return a.reshape(-1) if a is not None else _EMPTY[dtype]
 
 
+# ============================================================================ the choice
+
+def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
+    """One SGD step (sgd_numpy's formula), fused where the backend says so. The gradient and the
+    state arrays are made C-contiguous by minigrad.optim, so only p is looked at here (the fused
+    kernel checks all of them again)."""
+    dispatch("optim", sgd_numba, sgd_numpy, p, layout=p.flags.c_contiguous)(
+        p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
+
+
 def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
+    """One Adam / AMSGrad step (adam_numpy's formula), fused where the backend says so."""
+    dispatch("optim", adam_numba, adam_numpy, p, layout=p.flags.c_contiguous)(
+        p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay)
+
+
+def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
+    """One RMSprop step (rmsprop_numpy's formula), fused where the backend says so."""
+    dispatch("optim", rmsprop_numba, rmsprop_numpy, p, layout=p.flags.c_contiguous)(
+        p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered)
+
+
+# ============================================================================ the updates (NumPy)
+
+def sgd_numpy(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
+    """One SGD step for one parameter, in place on p and buf (buf is None when momentum == 0):
+
+        d   = g + weight_decay * p
+        buf = d                                         on the first step
+        buf = momentum * buf + (1 - dampening) * d      afterwards
+        d   = d + momentum * buf   (nesterov)   or   d = buf   (plain momentum)
+        p   = p - lr * d
+    """
+    d = g + weight_decay * p if weight_decay != 0 else g
+    if momentum != 0:
+        if first_step:
+            buf[...] = d
+        else:
+            buf[...] = momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    p -= lr * d
+
+
+def adam_numpy(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
+    """One Adam step (step t = 1, 2, ...) for one parameter, in place on p, m, v (and vmax):
+
+        g     = g + weight_decay * p
+        m     = beta1 * m + (1 - beta1) * g              first moment
+        v     = beta2 * v + (1 - beta2) * g^2            second moment
+        vmax  = max(vmax, v);  use vmax for v            (amsgrad only; vmax is None otherwise)
+        p     = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Dividing by (1 - beta^t) undoes the pull of the zero initial moments towards 0 (bias correction).
+    """
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    m[...] = beta1 * m + (1 - beta1) * g
+    v[...] = beta2 * v + (1 - beta2) * g * g
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    denom = np.sqrt(v) / math.sqrt(bias_correction2) + eps
+    p -= (lr / bias_correction1) * (m / denom)
+
+
+def rmsprop_numpy(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
+    """One RMSprop step for one parameter, in place on p and the state arrays:
+
+        g       = g + weight_decay * p
+        v       = alpha * v + (1 - alpha) * g^2                      (square_avg)
+        g_avg   = alpha * g_avg + (1 - alpha) * g                    (centered only)
+        s       = sqrt(v - g_avg^2) + eps   (centered)   or   sqrt(v) + eps
+        buf     = momentum * buf + g / s;   p = p - lr * buf         (momentum > 0)
+        p       = p - lr * g / s                                     (momentum == 0)
+
+    momentum_buf is None unless momentum > 0; grad_avg is None unless centered.
+    """
+    if weight_decay != 0:
+        g = g + weight_decay * p
+    square_avg[...] = alpha * square_avg + (1 - alpha) * g * g
+    if centered:
+        grad_avg[...] = alpha * grad_avg + (1 - alpha) * g
+        s = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        s = np.sqrt(square_avg) + eps
+    if momentum > 0:
+        momentum_buf[...] = momentum * momentum_buf + g / s
+        p -= lr * momentum_buf
+    else:
+        p -= lr * (g / s)
+
+
+# ============================================================================ the updates (Numba)
+
+
+def adam_numba(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
     """One Adam / AMSGrad step (torch.optim.Adam), in place on p, m, v (and vmax).
 
         g' = g + weight_decay * p
@@ -61,7 +157,7 @@ def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
         weight_decay)
 
 
-def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
+def sgd_numba(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
     """One SGD step (torch.optim.SGD), in place on p (and buf).
 
         g' = g + weight_decay * p
@@ -80,8 +176,8 @@ def sgd_update(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first
         lr, momentum, 1 - dampening, bool(nesterov), weight_decay, bool(first_step))
 
 
-def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay,
-                   momentum, centered):
+def rmsprop_numba(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay,
+                  momentum, centered):
     """One RMSprop step (torch.optim.RMSprop), in place on p and the state.
 
         g' = g + weight_decay * p

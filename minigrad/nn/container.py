@@ -1,6 +1,6 @@
 """Containers: Sequential (only sequences), and the MLP builder (which fuses explicitly)."""
-from ..activations import ACTIVATIONS
-from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from ..activations import ACTIVATIONS, lookup
+from . import activation as layers
 from .linear import Linear
 from .module import Module
 
@@ -31,17 +31,18 @@ class Sequential(Module):
         return x
 
 
-_ACTIVATION_LAYERS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU}
+def _layer_class(name):
+    """The layer class of an activation, as the table names it (minigrad/activations.py)."""
+    return getattr(layers, lookup(name, "MLP").layer)
 
 
 def _activation(spec):
-    """'relu' | 'tanh' | 'sigmoid' | 'leaky_relu' | ('leaky_relu', slope) | a Module class or factory."""
+    """A name of the activation table, (name, argument) for one that takes an argument, or a Module
+    class or factory."""
     if isinstance(spec, str):
-        if spec not in _ACTIVATION_LAYERS:
-            raise ValueError(f"MLP: unknown activation {spec!r}; choose one of {sorted(ACTIVATIONS)}")
-        return _ACTIVATION_LAYERS[spec]()
-    if isinstance(spec, tuple) and spec and spec[0] == "leaky_relu":
-        return LeakyReLU(*spec[1:])
+        return _layer_class(spec)()
+    if isinstance(spec, tuple) and spec and spec[0] in ACTIVATIONS and ACTIVATIONS[spec[0]].argument:
+        return _layer_class(spec[0])(*spec[1:])
     if callable(spec):
         module = spec()
         if not isinstance(module, Module):
@@ -52,11 +53,11 @@ def _activation(spec):
 
 def _fusable(module):
     """(name, slope) of an activation layer the fused Linear can apply, else None."""
-    name = getattr(type(module), "activation", None)
-    if name is None or type(module) not in _ACTIVATION_LAYERS.values():
+    row = ACTIVATIONS.get(getattr(type(module), "activation", None))
+    if row is None or type(module) is not getattr(layers, row.layer):
         return None
-    slope = getattr(module, "negative_slope", 0.01)
-    return None if name == "leaky_relu" and not slope > 0 else (name, slope)
+    slope = getattr(module, row.argument[0]) if row.argument else 0.01
+    return (row.name, slope) if row.valid(slope) else None
 
 
 class MLP(Sequential):
@@ -67,8 +68,8 @@ class MLP(Sequential):
 
     The layers keep the names that torch.nn.Sequential(Linear, ReLU, Linear) gives them ('0',
     '2'; the activations, which have no parameters, would be '1'), so a state_dict copies into
-    that PyTorch model key for key. An activation that cannot be fused (a Module factory, a
-    leaky_relu with slope <= 0) stays a layer of its own under its index."""
+    that PyTorch model key for key. An activation that cannot be fused (a Module factory, a layer
+    whose argument breaks its row's rule) stays a layer of its own under its index."""
 
     def __init__(self, sizes, activation="relu", out_activation=None, rng=None):
         sizes = list(sizes)
@@ -81,7 +82,7 @@ class MLP(Sequential):
                 layers.append(_activation(activation))
         if out_activation is not None:
             layers.append(_activation(out_activation))
-        Module.__init__(self)
+        Sequential.__init__(self)
         index = 0
         while index < len(layers):
             layer = layers[index]

@@ -2,9 +2,10 @@
 import math
 
 from .. import convolution
+from ..arguments import check_image, pair, positive_int
 from ..creation import default_generator
 from ..tensor import get_default_dtype, resolve_dtype
-from .module import Module, Parameter, as_tensor, positive_int
+from .module import Module, Parameter, as_tensor
 
 
 class _Conv(Module):
@@ -16,10 +17,10 @@ class _Conv(Module):
         name = type(self).__name__
         self.in_channels = positive_int(name, "in_channels", in_channels)
         self.out_channels = positive_int(name, "out_channels", out_channels)
-        self.kernel_size = convolution._pair(name, "kernel_size", kernel_size, 1)
-        self.stride = convolution._pair(name, "stride", stride, 1)
-        self.padding = convolution._pair(name, "padding", padding, 0)
-        self.dilation = convolution._pair(name, "dilation", dilation, 1)
+        self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
+        self.stride = pair(name, "stride", stride, 1)
+        self.padding = pair(name, "padding", padding, 0)
+        self.dilation = pair(name, "dilation", dilation, 1)
         shape = weight_shape(self.in_channels, self.out_channels) + self.kernel_size
         # PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, fan_in = weight.shape[1] kh kw
         bound = 1.0 / math.sqrt(shape[1] * self.kernel_size[0] * self.kernel_size[1])
@@ -54,7 +55,7 @@ class Conv2d(_Conv):
 
     def forward(self, x):
         x = as_tensor(x)
-        _check_input(self, x, "Conv2d")
+        check_image(f"Conv2d({self.extra_repr()})", x, self.in_channels, "the layer")
         return convolution.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
@@ -70,11 +71,11 @@ class ConvTranspose2d(_Conv):
                  dilation=1, bias=True, rng=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, rng, dtype,
                          lambda i, o: (i, o))
-        self.output_padding = convolution._pair("ConvTranspose2d", "output_padding", output_padding, 0)
+        self.output_padding = pair("ConvTranspose2d", "output_padding", output_padding, 0)
 
     def forward(self, x):
         x = as_tensor(x)
-        _check_input(self, x, "ConvTranspose2d")
+        check_image(f"ConvTranspose2d({self.extra_repr()})", x, self.in_channels, "the layer")
         return convolution.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                             self.output_padding, self.dilation)
 
@@ -82,12 +83,3 @@ class ConvTranspose2d(_Conv):
         text = super().extra_repr()
         return text + (f", output_padding={self.output_padding}" if self.output_padding != (0, 0) else "")
 
-
-def _check_input(layer, x, name):
-    """The layer's own words for the common mistakes: a 3-D image, the wrong channel count."""
-    if x.ndim != 4:
-        hint = " (one image? add the batch axis: x.reshape(1, *x.shape))" if x.ndim == 3 else ""
-        raise ValueError(f"{name}({layer.extra_repr()}): input must be 4-D (N, C, H, W), got shape {x.shape}{hint}")
-    if x.shape[1] != layer.in_channels:
-        raise ValueError(f"{name}({layer.extra_repr()}): expects {layer.in_channels} input channels, "
-                         f"the input of shape {x.shape} has {x.shape[1]}")

@@ -3,7 +3,8 @@ import numbers
 
 from .. import ops
 from ..reshaping import flatten
-from .module import Module, as_tensor, positive_int
+from ..arguments import positive_int
+from .module import Module, as_tensor
 
 
 class Flatten(Module):

@@ -1,18 +1,19 @@
 """The fully connected layer (optionally with its activation fused in)."""
 import math
 
-from ..activations import NONE, lookup
+from ..activations import ACTIVATIONS, NONE, check
 from ..creation import default_generator
 from ..fused import linear
 from ..tensor import get_default_dtype, resolve_dtype
-from .module import Module, Parameter, as_tensor, positive_int
+from ..arguments import check_features, positive_int
+from .module import Module, Parameter, as_tensor
 
 
 class Linear(Module):
     """y = x W^T + b, with W of shape (out_features, in_features) and b of shape (out_features,),
     as in PyTorch.
 
-    activation: None (PyTorch's Linear), or 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid': then
+    activation: None (PyTorch's Linear), or a name of minigrad/activations.py ('relu', ...): then
     y = act(x W^T + b) runs as ONE fused op (one pass over the output, one graph node; see
     minigrad/fused.py). It is the same as Linear followed by the activation layer, and the
     parameters (names, shapes) are those of a plain Linear, so state_dicts carry over.
@@ -29,9 +30,7 @@ class Linear(Module):
         self.in_features = positive_int("Linear", "in_features", in_features)
         self.out_features = positive_int("Linear", "out_features", out_features)
         if activation is not None:
-            lookup(activation, "Linear")
-            if activation == "leaky_relu" and not negative_slope > 0:
-                raise ValueError(f"Linear: a fused leaky_relu needs negative_slope > 0, got {negative_slope}")
+            check(activation, negative_slope, "Linear")
         self.activation, self.negative_slope = activation, negative_slope
         rng = default_generator() if rng is None else rng
         dtype = resolve_dtype(get_default_dtype() if dtype is None else dtype)
@@ -43,13 +42,12 @@ class Linear(Module):
         """act(x W^T + b) for x of shape (..., in_features)."""
         x = as_tensor(x)
         shape = x.data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Linear: input of shape {shape} has {shape[-1] if shape else 0} features, "
-                             f"the layer expects {self.in_features}")
+        check_features("Linear", shape, self.in_features)
         return linear(x, self.weight, self.bias, self.activation or NONE, self.negative_slope)
 
     def extra_repr(self):
         text = f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
-        if self.activation == "leaky_relu":
-            return text + f", activation=leaky_relu({self.negative_slope})"
-        return text + (f", activation={self.activation}" if self.activation else "")
+        if self.activation is None:
+            return text
+        takes_slope = ACTIVATIONS[self.activation].argument is not None
+        return text + f", activation={self.activation}" + (f"({self.negative_slope})" if takes_slope else "")

@@ -1,7 +1,8 @@
 """Maxout (Goodfellow et al., 2013): the max of k affine pieces, the layer of PacGAN's discriminator."""
 from .. import ops
 from .linear import Linear
-from .module import Module, as_tensor, positive_int
+from ..arguments import check_features, positive_int
+from .module import Module, as_tensor
 
 
 class Maxout(Module):
@@ -28,9 +29,7 @@ class Maxout(Module):
         """max over pieces of Linear(x), for x of shape (..., in_features) -> (..., out_features)."""
         x = as_tensor(x)
         shape = x.data.shape
-        if not shape or shape[-1] != self.in_features:
-            raise ValueError(f"Maxout: input of shape {shape} has {shape[-1] if shape else 0} features, "
-                             f"the layer expects {self.in_features}")
+        check_features("Maxout", shape, self.in_features)
         z = self.linear(x)
         z = ops.reshape(z, *shape[:-1], self.out_features, self.pieces)
         return ops.max(z, axis=-1)

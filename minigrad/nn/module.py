@@ -241,10 +241,3 @@ class Module:
 def as_tensor(x):
     """A layer's input as a Tensor (arrays and lists become constant tensors)."""
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def positive_int(layer, name, value):
-    """A layer's size argument as an int >= 1, or a ValueError naming the layer and the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{layer}: {name} must be an int >= 1, got {value!r}")
-    return int(value)

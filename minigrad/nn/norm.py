@@ -6,7 +6,8 @@ import numpy as np
 from .. import ops
 from ..batchnorm import batch_normalize
 from ..tensor import Tensor, get_default_dtype, no_grad, resolve_dtype
-from .module import Module, Parameter, as_tensor, positive_int
+from ..arguments import positive_int
+from .module import Module, Parameter, as_tensor
 
 
 class _BatchNorm(Module):

@@ -1,5 +1,6 @@
 """Pooling layers: MaxPool2d and AvgPool2d (see minigrad/convolution.py)."""
 from .. import convolution
+from ..arguments import pair
 from .module import Module, as_tensor
 
 
@@ -7,9 +8,9 @@ class _Pool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = convolution._pair(name, "kernel_size", kernel_size, 1)
-        self.stride = self.kernel_size if stride is None else convolution._pair(name, "stride", stride, 1)
-        self.padding = convolution._pair(name, "padding", padding, 0)
+        self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else pair(name, "stride", stride, 1)
+        self.padding = pair(name, "padding", padding, 0)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

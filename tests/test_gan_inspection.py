@@ -1,9 +1,9 @@
-"""gan.inspect: the gradient report of one step, against closed forms for a linear D."""
+"""gan.inspection: the gradient report of one step, against closed forms for a linear D."""
 import numpy as np
 import pytest
 
 from gan import data, models
-from gan.inspect import format_report, inspect_step, inspect_trainer
+from gan.inspection import format_report, inspect_step, inspect_trainer
 from gan.train import TrainConfig, Trainer
 
 
