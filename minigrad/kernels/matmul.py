@@ -7,9 +7,10 @@ from .threads import run_halves
 
 
 #: products with at least this many multiply-adds (m * k * n) are computed as two halves, on two
-#: cores when one is free (threads.py); handing half to the helper thread has a fixed cost that
-#: smaller products do not repay (benchmarks/README.md, "The thread policy")
-SPLIT_MIN_MACS = 2 ** 21
+#: cores when one is free (threads.py); handing half to the helper thread has a fixed cost (of the
+#: order of a float32 product of 2**22 multiply-adds) that smaller products do not repay
+#: (benchmarks/README.md, "The thread policy")
+SPLIT_MIN_MACS = 2 ** 23
 
 #: B with contiguous rows (dY @ W, dY.T @ X) is read by the rank-form micro-kernel, unless
 #: the dot form on transposed copies (see _nb_gemm) pays: it needs k >= DOT_MIN_K (its
