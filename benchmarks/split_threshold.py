@@ -1,5 +1,5 @@
-"""Where splitting a product in two halves (the helper thread) starts to pay: minigrad's BLAS
-product whole on one core against its two halves on two cores, best of 5 timed blocks, alternating.
+"""Where splitting a product in two halves (the helper thread) starts to pay: minigrad's product
+on the NumPy backend (OpenBLAS on one thread), whole on one core against its two halves on two cores, best of 5 timed blocks, alternating.
 
     python benchmarks/split_threshold.py
 
@@ -15,6 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+kernels = importlib.import_module("minigrad.kernels")
 matmul = importlib.import_module("minigrad.kernels.matmul")
 threads = importlib.import_module("minigrad.kernels.threads")
 
@@ -27,14 +28,15 @@ def best_time(a, b, reps, blocks=5):
     for _ in range(blocks):
         start = time.perf_counter()
         for _ in range(reps):
-            matmul._blas(a, b)
+            kernels.matmul(a, b)
         times.append((time.perf_counter() - start) / reps)
     return min(times)
 
 
 def main():
     rng = np.random.default_rng(0)
-    saved = threads.get_threads(), matmul.SPLIT_MIN_MACS
+    saved = threads.get_threads(), matmul.SPLIT_MIN_MACS, kernels.get_backend()
+    kernels.set_backend("numpy")
     matmul.SPLIT_MIN_MACS = 0            # every product split; the thread mode says where the halves run
     print(f"{'dtype':<8}{'m x k x n':>16}{'log2 MACs':>11}{'whole, 1 core':>16}{'halves, 2 cores':>17}{'ratio':>7}")
     try:
@@ -54,6 +56,7 @@ def main():
     finally:
         threads.set_threads(saved[0])
         matmul.SPLIT_MIN_MACS = saved[1]
+        kernels.set_backend(saved[2])
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ def make_parser(name, description, default_steps=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.set_defaults(lesson=name)
     parser.add_argument("--quick", action="store_true", help="a short setting (used by the tests)")
-    parser.add_argument("--steps", type=_positive_int, default=None,
+    parser.add_argument("--steps", type=positive_int, default=None,
                         help=f"training iterations (default {default_steps})" if default_steps else "training iterations")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, default=Path("runs") / name, help=f"output folder (default runs/{name}/)")
@@ -163,7 +163,8 @@ def make_parser(name, description, default_steps=None):
     return parser
 
 
-def _positive_int(text):
+def positive_int(text):
+    """argparse type: an int >= 1 (a clear message otherwise)."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")

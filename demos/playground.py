@@ -376,14 +376,14 @@ def build_parser():
     parser.add_argument("--dataset", choices=list(DATASETS), default="ring", help="the data (default ring)")
     parser.add_argument("--loss", choices=list(LOSSES), default="minimax",
                         help="the loss family (default minimax)")
-    parser.add_argument("--n-critic", type=common._positive_int, default=None,
+    parser.add_argument("--n-critic", type=common.positive_int, default=None,
                         help=f"D steps per G step (default {WGAN_GP_N_CRITIC} for wgan-gp, else 1)")
     parser.add_argument("--d-lr", type=float, default=1e-3, help="D's Adam learning rate (default 1e-3)")
     parser.add_argument("--g-lr", type=float, default=1e-3, help="G's Adam learning rate (default 1e-3)")
     parser.add_argument("--arrow-scale", type=float, default=None,
                         help="drawn arrow = this x (-dL_G/dG(z)) in every frame (default: each frame its own, "
                              f"so that its arrows are visible; {DEFAULT_ARROW_SCALE:g} in the window)")
-    parser.add_argument("--frames", type=common._positive_int, default=None,
+    parser.add_argument("--frames", type=common.positive_int, default=None,
                         help=f"no window: write N frames (default {DEFAULT_FRAMES}; {QUICK_FRAMES} with --quick)")
     return parser
 

@@ -184,13 +184,6 @@ def pick_pair(labels, first, second):
     return int(np.flatnonzero(labels == first)[0]), int(np.flatnonzero(labels == second)[0])
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise ValueError(f"must be a positive integer, got {text}")
-    return value
-
-
 # ----------------------------------------------------------------------------- the lesson
 
 def train_autoencoders(train01, held01, steps, seed):
@@ -342,9 +335,9 @@ def main(argv=None):
     parser.add_argument("--gan-from", type=Path, default=None, metavar="DIR",
                         help="also show DIR/samples.npy of an earlier GAN lesson run (e.g. runs/digits) "
                              "as a fourth column")
-    parser.add_argument("--gan-steps", type=positive_int, default=None,
+    parser.add_argument("--gan-steps", type=common.positive_int, default=None,
                         help=f"DCGAN iterations (default {DEFAULT_GAN_ITERATIONS}, --quick {QUICK_GAN_ITERATIONS})")
-    parser.add_argument("--k", type=positive_int, default=None,
+    parser.add_argument("--k", type=common.positive_int, default=None,
                         help=f"importance samples for log p(x) (default {DEFAULT_IMPORTANCE_SAMPLES}, "
                              f"--quick {QUICK_IMPORTANCE_SAMPLES})")
     args = parser.parse_args(argv)
