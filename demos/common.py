@@ -257,7 +257,9 @@ JUDGE_ROWS = (("digits covered (of 10)", "classes_covered", "d"),
               ("classifier score (1..10)", "classifier_score", ".2f"),
               ("confidently named share", "confident_share", ".2f"),
               ("Frechet distance", "frechet_distance", ".2f"),
-              ("sharpness (|Laplacian|)", "sharpness", ".3f"))
+              ("sharpness (|Laplacian|)", "sharpness", ".3f"),
+              ("precision (quality)", "precision", ".2f"),
+              ("recall (coverage)", "recall", ".2f"))
 
 
 def judge_table(columns):
@@ -265,7 +267,8 @@ def judge_table(columns):
     width = max(12, *(len(name) + 2 for name in columns))
     lines = [f"{'':<26}" + "".join(f"{name:>{width}}" for name in columns)]
     for label, key, fmt in JUDGE_ROWS:
-        lines.append(f"{label:<26}" + "".join(f"{scores[key]:>{width}{fmt}}" for scores in columns.values()))
+        lines.append(f"{label:<26}" + "".join(f"{'-':>{width}}" if scores.get(key) is None else
+                                              f"{scores[key]:>{width}{fmt}}" for scores in columns.values()))
     return "\n".join(lines)
 
 

@@ -110,7 +110,8 @@ lesson. Default 2,000 DCGAN iterations (32 epochs of 4,000 digits), ``--quick``
 metrics.json
 ------------
   classes_covered, class_counts, class_kl, classifier_score, confident_share, frechet_distance,
-  sharpness                     the DCGAN's 1,000 samples (samples.npy)
+  sharpness, precision, recall  the DCGAN's 1,000 samples (samples.npy); precision and recall:
+                                quality and coverage apart (docs/THEORY.md 8.7)
   mlp_*                         the same for the MLP GAN after the same multiply-adds
   *_real, *_untrained           held-out real digits; the untrained DCGAN generator
   classifier_accuracy           held-out accuracy of the judge

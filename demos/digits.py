@@ -59,6 +59,8 @@ metrics.json
   confident_share               share of them the classifier names with p(y|x) >= 0.9 (recognisable)
   frechet_distance              Frechet distance of generated to real training digits (classifier features)
   sharpness                     mean |4-neighbour Laplacian| of the pixels ([-1, 1]; real digits ~0.41)
+  precision, recall             share of the generated digits on the real digits' k-NN manifold of
+                                features (quality), and of real digits on the generated one (coverage)
   *_real                        the same for 1,000 held-out real digits (the best reachable)
   *_untrained                   the same for the untrained generator (the starting point)
   frechet_history               [[iteration, Frechet distance], ...] once per epoch
@@ -88,7 +90,8 @@ DEFAULT_ITERATIONS = 6000
 QUICK_ITERATIONS = 300
 BATCH_SIZE = 64
 NOISE_DIM = 100
-JUDGE_KEYS = ("classes_covered", "classifier_score", "confident_share", "frechet_distance", "sharpness")
+JUDGE_KEYS = ("classes_covered", "classifier_score", "confident_share", "frechet_distance", "sharpness",
+              "precision", "recall")
 
 
 def build_trainer(train_images, seed):

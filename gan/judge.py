@@ -14,6 +14,10 @@
   frechet_distance  Frechet distance between Gaussians fitted to the classifier's features of
                     the images and of the real training digits (gan.metrics.frechet_distance)
   sharpness         mean absolute 4-neighbour Laplacian of the pixels (gan.metrics.sharpness)
+  precision, recall quality and coverage apart (gan.precision_recall, k = 3): the share of the
+                    images inside the real digits' k-NN manifold of features, and the share of
+                    real digits inside the images' manifold; the real set is the first n reference
+                    digits, n = len(images) (equal sizes, as published); None below k + 1 images
 
 The judge does not depend on the classifier's architecture: any nn.Module with
 `features(x)` -> (n, d) and `head(features)` -> (n, 10) logits will do, built by the `classifier`
@@ -28,6 +32,7 @@ from minigrad import functional as F
 from minigrad import nn, optim
 
 from gan import metrics
+from gan.precision_recall import K, precision_recall
 
 N_CLASSES = 10
 COVERAGE_MIN_SHARE = 0.01   # a digit counts as covered when >= 1% of the images are classified as it
@@ -139,7 +144,8 @@ class DigitJudge:
         return float(np.mean(probs.argmax(axis=1) == np.asarray(labels)))
 
     def score(self, images):
-        """Coverage, classifier score, Frechet distance (to the reference digits) and sharpness."""
+        """Coverage, classifier score, Frechet distance (to the reference digits), sharpness, precision
+        and recall."""
         images = as_flat_digits(images)
         probs, features = self.classify(images)
         min_count = max(1, round(COVERAGE_MIN_SHARE * len(images)))
@@ -152,4 +158,12 @@ class DigitJudge:
             "confident_share": metrics.confident_share(probs, CONFIDENT),
             "frechet_distance": metrics.frechet_distance(features, self.reference_features),
             "sharpness": metrics.sharpness(images),
+            **self.precision_recall(features),
         }
+
+    def precision_recall(self, features):
+        """Precision and recall of image features against as many reference digits (see above)."""
+        real = self.reference_features[:len(features)]
+        if min(len(real), len(features)) <= K:
+            return {"precision": None, "recall": None}
+        return precision_recall(real, features)

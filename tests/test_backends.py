@@ -15,14 +15,26 @@ ENGINE_TESTS = ["test_tensor.py", "test_gradcheck_ops.py", "test_against_torch.p
                 "test_semantics.py", "test_conv.py", "test_nn_conv.py", "test_against_torch_conv.py"]
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_engine_suite_on_backend(backend):
+@pytest.fixture(scope="module")
+def engine_runs():
+    """Both backends' runs start at once (each mostly runs on its own core while this process
+    waits), then each test waits for its own."""
     files = [str(TESTS / name) for name in ENGINE_TESTS if (TESTS / name).exists()]
-    env = dict(os.environ, MINIGRAD_BACKEND=backend)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *files],
-                            env=env, capture_output=True, text=True, cwd=TESTS.parent, timeout=600)
-    tail = "\n".join(result.stdout.splitlines()[-15:])
-    assert result.returncode == 0, f"engine tests failed on backend {backend}:\n{tail}\n{result.stderr[-2000:]}"
+    runs = {backend: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *files],
+                                      env=dict(os.environ, MINIGRAD_BACKEND=backend), stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, cwd=TESTS.parent)
+            for backend in ("numpy", "numba")}
+    yield runs
+    for process in runs.values():
+        if process.poll() is None:
+            process.kill()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_engine_suite_on_backend(engine_runs, backend):
+    stdout, stderr = engine_runs[backend].communicate(timeout=600)
+    tail = "\n".join(stdout.splitlines()[-15:])
+    assert engine_runs[backend].returncode == 0, f"engine tests failed on backend {backend}:\n{tail}\n{stderr[-2000:]}"
     assert " passed" in tail
 
 

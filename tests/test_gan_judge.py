@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from minigrad import nn
 from gan import judge, metrics
+from gan.precision_recall import precision_recall
+from minigrad import nn
 
 
 class TinyClassifier(nn.Module):
@@ -35,13 +36,22 @@ def test_the_judge_works_with_any_classifier_and_reports_every_score():
     assert digit_judge.accuracy(images, labels) == 1.0
     scores = digit_judge.score(images)
     assert set(scores) == {"classes_covered", "class_counts", "class_kl", "classifier_score",
-                           "confident_share", "frechet_distance", "sharpness"}
+                           "confident_share", "frechet_distance", "sharpness", "precision", "recall"}
+    assert scores["precision"] == 1.0 and scores["recall"] == 1.0   # the reference set itself
     assert scores["confident_share"] == 1.0  # a judge with accuracy 1 on two clear-cut kinds
     assert scores["classes_covered"] == 2 and scores["classifier_score"] == pytest.approx(2.0, rel=0.05)
     assert scores["frechet_distance"] == pytest.approx(0.0, abs=1e-6)  # the reference set itself
     assert scores["sharpness"] == metrics.sharpness(images)
     only_tops = digit_judge.score(images[labels == 0])
     assert only_tops["classes_covered"] == 1 and only_tops["frechet_distance"] > 0.1
+    # one kind of image: the other kind's real digits lie outside the images' manifold, so at
+    # least the half of the real set that is of the other kind is not covered
+    assert only_tops["recall"] <= 0.6
+    # against as many reference digits as images (equal sizes, as published)
+    _, features = digit_judge.classify(images[labels == 0])
+    expected = precision_recall(digit_judge.reference_features[:len(features)], features)
+    assert (only_tops["precision"], only_tops["recall"]) == (expected["precision"], expected["recall"])
+    assert digit_judge.score(images[:3])["precision"] is None       # too few images for a 3rd neighbour
 
 
 def test_images_of_every_layout_give_the_same_scores_and_bad_shapes_are_named():
