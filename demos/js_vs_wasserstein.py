@@ -89,7 +89,7 @@ from minigrad.activations import sigmoid
 from demos import common
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 11, "quick": 5}
+MEASURED_SECONDS = {"default": 5, "quick": 3}
 DEFAULT_THETAS = np.linspace(-2.0, 2.0, 9)
 QUICK_THETAS = np.linspace(-2.0, 2.0, 5)
 DEFAULT_STEPS, QUICK_STEPS = 400, 150

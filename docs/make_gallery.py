@@ -1,6 +1,6 @@
 """Regenerate the README's gallery: run every lesson with its default settings and copy one figure each.
 
-    python docs/make_gallery.py            # all lessons (about 15 minutes on 2 cores)
+    python docs/make_gallery.py            # all lessons (about 8 minutes on 2 cores)
     python docs/make_gallery.py curves     # only some
 
 Outputs of the runs go to runs/gallery/NAME/; the chosen figures are copied to docs/images/NAME.png.
