@@ -150,8 +150,11 @@ def figure_losses(plt, histories, window, loss="nonsaturating"):
             right.set_ylim(0, 1)
         left.set_title(f"{name}: losses (moving average over {window} iterations)", fontsize=10)
         right.set_title(f"{name}: what D says", fontsize=10)
+        low, high = left.get_ylim()
+        left.set_ylim(low, high + 0.35 * (high - low))      # room for the legend above the curves
+        left.legend(fontsize=8, loc="upper right")
+        right.legend(fontsize=8)
         for ax in (left, right):
             ax.set_xlabel("iteration")
-            ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
