@@ -29,6 +29,7 @@ Mutant = namedtuple("Mutant", "name file original replacement tests")
 LOSS_TESTS = ["tests/test_gan_losses.py"]
 TRAIN_TESTS = ["tests/test_gan_train.py", "--deselect", "tests/test_gan_train.py::test_wgan_gp_covers_the_ring"]
 METRICS_TESTS = ["tests/test_gan_metrics.py"]
+PRECISION_RECALL_TESTS = ["tests/test_gan_precision_recall.py", "tests/test_gan_judge.py"]
 THEORY_TESTS = ["tests/test_gan_theory.py"]
 OPTIM_TESTS = ["tests/test_optim.py", "tests/test_kernels.py"]
 GRADCHECK_TESTS = ["tests/test_gradcheck_ops.py"]
@@ -178,6 +179,18 @@ FORMULAS = [
        "q = counts_b.ravel() / counts_b.sum()", "q = counts_b.ravel() / counts_a.sum()", METRICS_TESTS),
     _m("curves_quality: variance instead of std", "gan/metrics.py",
        '"a_std": float(a_hat.std())', '"a_std": float(a_hat.var())', METRICS_TESTS),
+    _m("precision_recall: the point itself counted as its own first neighbour", "gan/precision_recall.py",
+       "return np.partition(distances, k, axis=1)[:, k]", "return np.partition(distances, k - 1, axis=1)[:, k - 1]",
+       PRECISION_RECALL_TESTS),
+    _m("precision_recall: strict inequality (a point on a ball's edge is outside)", "gan/precision_recall.py",
+       "pairwise_distances(points, centres) <= radii[None, :]", "pairwise_distances(points, centres) < radii[None, :]",
+       PRECISION_RECALL_TESTS),
+    _m("precision_recall: precision and recall swapped", "gan/precision_recall.py",
+       'return {"precision": float(np.mean(manifold_membership(fake, real, knn_radii(real, k)))),\n'
+       '            "recall": float(np.mean(manifold_membership(real, fake, knn_radii(fake, k))))}',
+       'return {"recall": float(np.mean(manifold_membership(fake, real, knn_radii(real, k)))),\n'
+       '            "precision": float(np.mean(manifold_membership(real, fake, knn_radii(fake, k))))}',
+       PRECISION_RECALL_TESTS),
 
     # ------------------------------------------------------------------ gan/theory.py
     _m("optimal_discriminator: p_g on top", "gan/theory.py",

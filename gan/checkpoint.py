@@ -18,6 +18,7 @@ Loading checks the WHOLE checkpoint against the trainer before it changes anythi
 tampered with, leaves the caller's models, optimizers and RNG as they were. The error names the
 file and the part at fault: "generator: ...", "discriminator: ...", "generator's optimizer: ...".
 """
+import contextlib
 import copy
 import json
 import os
@@ -27,6 +28,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.serialization import check_can_save
+from gan import interrupt
 from gan.config import ConfigError
 
 FORMAT = "minigrad-gan-checkpoint"
@@ -111,6 +113,33 @@ class FitCheckpoints:
             return f"; no checkpoint had been written yet to {self.path}" if not os.path.exists(self.path) else \
                 f"; the checkpoint {self.path} was left unchanged"
         return f"; the checkpoint {self.path} (iteration {self.written}) was left unchanged"
+
+    @contextlib.contextmanager
+    def stop_on_ctrl_c(self, until):
+        """The Ctrl-C side of a fit that trains until iteration `until` (gan/interrupt.py): yields
+        the interrupt scope, whose `requested` ends the training loop after the current iteration.
+
+        On a normal end the final checkpoint is written. A fit that owns Ctrl-C (no caller, such as
+        a lesson's runner, has a scope open) says once what was saved and raises KeyboardInterrupt;
+        inside a caller's scope it returns quietly with trainer.interrupted = True and the caller
+        reports. A second Ctrl-C (or a KeyboardInterrupt raised by a callback) stops at once."""
+        trainer = self.trainer
+        trainer.interrupted, owner = False, True
+        try:
+            with interrupt.stop_on_ctrl_c() as ctrl_c:
+                owner = ctrl_c.outermost
+                yield ctrl_c
+                self.at_end()
+                trainer.interrupted = ctrl_c.requested and trainer.iteration < until
+                if trainer.interrupted and owner:
+                    self.report_stop(trainer.in_step)
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if not trainer.interrupted:
+                trainer.interrupted = True
+                if owner:
+                    self.report_stop(trainer.in_step, save=not trainer.in_step)
+            raise
 
     def report_stop(self, in_step, save=False):
         """The one message of a stopped fit; with save=True the checkpoint is written first (never

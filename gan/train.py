@@ -46,7 +46,7 @@ import minigrad as mg
 from minigrad import optim
 from minigrad.activations import sigmoid
 
-from gan import interrupt, losses, unrolled
+from gan import losses, unrolled
 from gan.checkpoint import (CheckpointMismatchError, FitCheckpoints, NonFiniteError, check_trainer_state, config_of,
                             first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
@@ -119,7 +119,7 @@ class Trainer:
         self.iteration = 0
         self.history = {key: [] for key in HISTORY_KEYS}
         self.interrupted = False  # True when the last fit stopped early on Ctrl-C
-        self._in_step = False  # True while an iteration is half done (its state must not be saved)
+        self.in_step = False  # True while an iteration is half done (its state must not be saved)
         self._checkpoints = None  # the FitCheckpoints of the running fit (None outside fit)
 
     @property
@@ -255,7 +255,7 @@ class Trainer:
     def train_step(self):
         """One iteration of Algorithm 13.1: n_critic D steps, then one G step; appends to history."""
         cfg = self.config
-        self._in_step = True
+        self.in_step = True
         sigma = cfg.noise_sigma(self.iteration)
         for _ in range(cfg.n_critic):
             d_loss, real_scores, fake_scores, d_norm = self.discriminator_step(sigma)
@@ -276,7 +276,7 @@ class Trainer:
         h["g_grad_norm"].append(g_norm)
         h["d_grad_norm"].append(d_norm)
         self.iteration += 1
-        self._in_step = False
+        self.in_step = False
 
     def _guard(self, name, value):
         """NaN/inf guard: raise before the bad value is used in an update."""
@@ -303,11 +303,8 @@ class Trainer:
         until = _fit_until(self.iteration, iterations, until, callback_every, checkpoint_every)
         checkpoints = self._checkpoints = FitCheckpoints(self, checkpoint_path, checkpoint_every)
         bar = ProgressBar(until, start=self.iteration, enabled=progress, every_percent=progress_every_percent)
-        self.interrupted = False
-        owner = True   # fit speaks about a stop only when no caller (a lesson's runner) owns Ctrl-C
         try:
-            with interrupt.stop_on_ctrl_c() as ctrl_c:
-                owner = ctrl_c.outermost
+            with checkpoints.stop_on_ctrl_c(until) as ctrl_c:
                 while self.iteration < until and not ctrl_c.requested:
                     self.train_step()
                     i = self.iteration
@@ -316,17 +313,6 @@ class Trainer:
                     checkpoints.after_iteration(i)
                     bar.update(i, {"d_loss": self.history["d_loss"][-1], "g_loss": self.history["g_loss"][-1]})
                 bar.close()
-                checkpoints.at_end()
-                self.interrupted = ctrl_c.requested and self.iteration < until
-                if self.interrupted and owner:
-                    checkpoints.report_stop(self._in_step)
-                    raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            if not self.interrupted:   # a second Ctrl-C, or one raised by a callback: stop at once
-                self.interrupted = True
-                if owner:
-                    checkpoints.report_stop(self._in_step, save=not self._in_step)
-            raise
         finally:
             bar.close()
             self._checkpoints = None
