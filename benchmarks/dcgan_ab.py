@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.train_step import CONFIGS, MinigradGAN, torch_gan
-from minigrad import ops
+from minigrad import kernels, ops
 from minigrad.activations import ACTIVATIONS, NONE
 from minigrad.kernels import backend, set_threads
 from minigrad.kernels import elementwise as E
@@ -58,7 +58,8 @@ def mode(m):
     new = m.startswith("new")
     backend.set_rule("unfold", new)
     backend.set_rule("fold", new)
-    E.act_backward = NEW_ACT_BACKWARD if new else old_act_backward
+    # ops calls kernels.act_backward (the package's name), so that is the one to swap
+    kernels.act_backward = NEW_ACT_BACKWARD if new else old_act_backward
     NORM.batch_normalize = NEW_BATCH_NORMALIZE if new else old_batch_normalize
     set_threads(1 if m == "new-1t" else "auto")
 
