@@ -192,6 +192,28 @@ def _extreme(values, pick):
 
 # ----------------------------------------------------------------------------- the lesson
 
+def measured_figures(thetas, thetas_planned, results):
+    """metrics.json's figures for the finished `thetas`: the closed forms next to the trained D's and
+    critic's estimates (`results`: name -> one value per finished theta), and how well they agree."""
+    js_closed, w1_closed = theory.js_parallel_lines(thetas), theory.w1_parallel_lines(thetas)
+    away = thetas != 0
+    return {
+        "theta": thetas,
+        "theta_planned": thetas_planned,
+        "js_closed_form": np.atleast_1d(js_closed),
+        "w1_closed_form": np.atleast_1d(w1_closed),
+        **results,
+        "w1_max_abs_error": _extreme(np.abs(results["w1_estimate"] - w1_closed), np.max),
+        "w1_penalized_optimum": penalized_optimum(thetas),
+        "w1_max_abs_error_vs_penalized_optimum":
+            _extreme(np.abs(results["w1_estimate"] - penalized_optimum(thetas)), np.max),
+        "w1_corr_abs_theta": _correlation(results["w1_estimate"], np.abs(thetas)),
+        "js_estimate_at_zero": float(results["js_estimate"][~away][0]) if (~away).any() else None,
+        "js_estimate_away_from_zero_min": _extreme(results["js_estimate"][away], np.min),
+        "js_estimate_away_from_zero_max": _extreme(results["js_estimate"][away], np.max),
+    }
+
+
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_STEPS, seed=0, thetas=DEFAULT_THETAS):
     """Train a classic D and a WGAN-GP critic from scratch for each theta (`steps` steps each) and
@@ -236,26 +258,8 @@ def run(steps=DEFAULT_STEPS, seed=0, thetas=DEFAULT_THETAS):
     thetas = np.array(finished, dtype=np.float64)
     results = {key: np.array(values, dtype=np.float64) for key, values in results.items()}
 
-    js_closed, w1_closed = theory.js_parallel_lines(thetas), theory.w1_parallel_lines(thetas)
-    away = thetas != 0
-    metrics = {
-        "theta": thetas,
-        "theta_planned": thetas_planned,
-        "js_closed_form": np.atleast_1d(js_closed),
-        "w1_closed_form": np.atleast_1d(w1_closed),
-        **results,
-        "w1_max_abs_error": _extreme(np.abs(results["w1_estimate"] - w1_closed), np.max),
-        "w1_penalized_optimum": penalized_optimum(thetas),
-        "w1_max_abs_error_vs_penalized_optimum":
-            _extreme(np.abs(results["w1_estimate"] - penalized_optimum(thetas)), np.max),
-        "w1_corr_abs_theta": _correlation(results["w1_estimate"], np.abs(thetas)),
-        "js_estimate_at_zero": float(results["js_estimate"][~away][0]) if (~away).any() else None,
-        "js_estimate_away_from_zero_min": _extreme(results["js_estimate"][away], np.min),
-        "js_estimate_away_from_zero_max": _extreme(results["js_estimate"][away], np.max),
-        "steps": steps,
-        **common.stop_state(done[0], planned, "training step"),
-        "seconds": time.perf_counter() - started,
-    }
+    metrics = {**measured_figures(thetas, thetas_planned, results), "steps": steps,
+               **common.stop_state(done[0], planned, "training step"), "seconds": time.perf_counter() - started}
     return common.Result(metrics=metrics, shown=shown)
 
 

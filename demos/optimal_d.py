@@ -151,6 +151,29 @@ def _max_or_nan(values):
     return float(values.max()) if values.size else float("nan")
 
 
+def train_family(family_mu, family_steps, rng, progress, p_real, done):
+    """The family p_g(x) = p_data(x - mu): for each shift mu the closed-form V(D*, G) and
+    -log 4 + 2 JS, and V(D, G) of a D trained `family_steps` steps (warm-started from the previous
+    mu's D). A D that Ctrl-C stopped part-way is not measured (its V would only show how far it got):
+    its entry stays NaN. Returns (family: name -> one float64 value per mu, D steps done in all)."""
+    family = {"v_trained": np.full(len(family_mu), np.nan), "v_optimal": [], "v_from_js": []}
+    family_d = models.mlp_discriminator(1, hidden=(32, 32), activation="tanh", rng=rng)
+    for i, mu in enumerate(family_mu):
+        p_shifted = p_data(GRID - mu)
+        family["v_optimal"].append(theory.optimal_value(p_real, p_shifted, DX))
+        family["v_from_js"].append(-theory.LOG_4 + 2.0 * theory.js_divergence(p_real, p_shifted, DX))
+        if interrupt.requested():
+            continue
+
+        def sample_shifted_data(n, rng, mu=mu):
+            return sample_data(n, rng) + np.float32(mu)
+        trained = train_discriminator(family_d, sample_shifted_data, family_steps, rng, progress, steps_before=done)
+        done += trained
+        if trained == family_steps:
+            family["v_trained"][i] = theory.value_function(discriminator_on_grid(family_d), p_real, p_shifted, DX)
+    return {key: np.asarray(values, dtype=np.float64) for key, values in family.items()}, done
+
+
 # ----------------------------------------------------------------------------- the lesson
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
@@ -182,25 +205,8 @@ def run(steps=DEFAULT_STEPS, seed=0, family_mu=FAMILY_MU, family_steps=None):
     main_steps = done
     d_trained = discriminator_on_grid(discriminator)
 
-    # the family p_g(x) = p_data(x - mu): warm-start each D from the previous one; a D that Ctrl-C
-    # stopped part-way is not measured (its V would only show how far it got)
-    family = {"v_trained": np.full(len(family_mu), np.nan), "v_optimal": [], "v_from_js": []}
-    family_d = models.mlp_discriminator(1, hidden=(32, 32), activation="tanh", rng=rng)
-    for i, mu in enumerate(family_mu):
-        p_shifted = p_data(GRID - mu)
-        family["v_optimal"].append(theory.optimal_value(p_real, p_shifted, DX))
-        family["v_from_js"].append(-theory.LOG_4 + 2.0 * theory.js_divergence(p_real, p_shifted, DX))
-        if interrupt.requested():
-            continue
-
-        def sample_shifted_data(n, rng, mu=mu):
-            return sample_data(n, rng) + np.float32(mu)
-        trained = train_discriminator(family_d, sample_shifted_data, family_steps, rng, progress, steps_before=done)
-        done += trained
-        if trained == family_steps:
-            family["v_trained"][i] = theory.value_function(discriminator_on_grid(family_d), p_real, p_shifted, DX)
+    family, done = train_family(family_mu, family_steps, rng, progress, p_real, done)
     progress.close()
-    family = {key: np.asarray(values, dtype=np.float64) for key, values in family.items()}
     samples_real, samples_fake = sample_data(20000, rng)[:, 0], rng.normal(G_MEAN, G_STD, 20000)
 
     metrics = {
