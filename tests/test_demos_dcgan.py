@@ -81,17 +81,6 @@ def test_the_dcgan_is_nearer_the_real_sharpness_than_the_mlp_gan(short_run):
     assert abs(m["sharpness"] - m["sharpness_real"]) < 0.5 * abs(m["mlp_sharpness"] - m["sharpness_real"])
 
 
-def test_no_data_gives_a_message_naming_the_option_and_a_nonzero_exit(tmp_path, capsys):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(SystemExit) as stop:
-        dcgan.main(["--quick", "--data", str(empty), "--out", str(tmp_path / "out")])
-    assert stop.value.code == 2
-    message = capsys.readouterr().err
-    assert "--data DIR" in message and "train-images-idx3-ubyte" in message
-    assert "load_mnist" not in message and "Traceback" not in message
-
-
 def test_multiply_adds_are_counted_from_the_layer_shapes():
     """By hand: the MLP GAN's G 100-256-512-784 and D 784-512-256-1; the DCGAN's (C = 64) G
     Linear(100, 64*49), ConvT(64, 32, 4) on 7 x 7, ConvT(32, 1, 4) on 14 x 14 and D Conv(1, 32, 4)

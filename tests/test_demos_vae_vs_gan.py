@@ -87,16 +87,6 @@ def test_the_blur_is_in_the_numbers(quick_run):
     assert m["judge"]["real"]["classes_covered"] == 10 and m["classifier_accuracy"] > 0.85
 
 
-def test_no_data_names_the_data_option(tmp_path, capsys):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(SystemExit) as caught:
-        vae_vs_gan.main(["--quick", "--data", str(empty), "--out", str(tmp_path / "out")])
-    assert caught.value.code == 2
-    err = capsys.readouterr().err
-    assert "--data" in err and "train-images-idx3-ubyte" in err and "mlxtend" not in err
-
-
 def test_gan_from_reuses_samples_of_either_shape(quick_run, tmp_path):
     out, _ = quick_run
     images = np.load(out / "samples_dcgan.npy")
