@@ -17,9 +17,12 @@ What to look at
 * ``scores.png``: the Frechet distance to real digits over training.
 
 Looking is not measuring, so a digit classifier (a small CNN, two strided
-convolutions and a 128-unit layer, gan/judge.py, trained here with minigrad on
-the real training digits, cross-entropy, Adam 1e-3, 4 epochs) grades the
-generated digits:
+convolutions and a 128-unit layer, gan/judge.py, trained with minigrad on the
+real training digits: cross-entropy, 24 epochs of randomly moved, turned and
+scaled copies, Adam 2e-3 with a cosine decay; 0.976 held-out accuracy) grades
+the generated digits. It is trained once and kept in runs/judge_cache/ (next to
+the output folder): the next run of any digit lesson loads it in a fraction of
+a second. It grades:
 
 * class coverage: how many of the 10 digits the classifier recognises among the
   generated images (a collapsed generator draws only a few);
