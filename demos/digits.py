@@ -17,9 +17,12 @@ What to look at
 * ``scores.png``: the Frechet distance to real digits over training.
 
 Looking is not measuring, so a digit classifier (a small CNN, two strided
-convolutions and a 128-unit layer, gan/judge.py, trained here with minigrad on
-the real training digits, cross-entropy, Adam 1e-3, 4 epochs) grades the
-generated digits:
+convolutions and a 128-unit layer, gan/judge.py, trained with minigrad on the
+real training digits: cross-entropy, 24 epochs of randomly moved, turned and
+scaled copies, Adam 2e-3 with a cosine decay; 0.976 held-out accuracy) grades
+the generated digits. It is trained once and kept in runs/judge_cache/ (next to
+the output folder): the next run of any digit lesson loads it in a fraction of
+a second. It grades:
 
 * class coverage: how many of the 10 digits the classifier recognises among the
   generated images (a collapsed generator draws only a few);
@@ -32,10 +35,13 @@ generated digits:
 
 The same figures for held-out real digits are printed next to them: that is
 the best a generator can hope for with this classifier. The default run (seed 0)
-takes the Frechet distance from 1,160 (untrained) to 64 (real digits: 1.5), with
-9 of the 10 digits covered and a classifier score of 4.1 (real digits: 6.7);
-its sharpness, 0.70 against the real digits' 0.41, is the speckle of stray
-pixels the dcgan lesson removes.
+takes the Frechet distance from 1,861 (untrained) to 314 (real digits: 5.1), with
+9 of the 10 digits covered, a classifier score of 4.8 (real digits: 9.2) and
+0.43 of its digits named confidently (real digits: 0.93); precision 0.69 and
+recall 0.17 (real digits: 0.89 and 0.87): most of what it draws looks like a
+digit, but it draws a narrow part of the digits' variety. Its sharpness, 0.70
+against the real digits' 0.41, is the speckle of stray pixels the dcgan lesson
+removes.
 
 The settings
 ------------
@@ -83,9 +89,9 @@ from gan.train import Trainer, TrainConfig
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured with
 #: nice -n 19 next to two other busy processes (load average 2-3.5)
 MEASURED_SECONDS = {"default": 80, "quick": 7}
-QUICK_NOTE = ("300 iterations turn the noise into digit-sized blobs and lower the Frechet distance, "
-              "but the grids are not digits yet; readable digits of all ten classes need the 6,000 iterations of the "
-              "default run.")
+QUICK_NOTE = ("300 iterations turn the noise into grey blobs: the pixels move towards the digits' but the judge "
+              "sees no digits yet (its Frechet distance stays near the untrained generator's); readable digits of "
+              "all ten classes need the 6,000 iterations of the default run.")
 DEFAULT_ITERATIONS = 6000
 QUICK_ITERATIONS = 300
 BATCH_SIZE = 64
@@ -106,13 +112,13 @@ def build_trainer(train_images, seed):
 
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
-def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, judge_epochs=judge.EPOCHS):
+def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, judge_epochs=judge.EPOCHS, judge_cache=None):
     """Train the judge, then the MLP GAN for `iterations` iterations on `data` = (images, labels)
     (default: the packaged digits, gan.digits.load_digits()). Returns a Result with `metrics`
     (metrics.json), `samples` (1,000 final digits), `grids` [(iteration, 100 digits)] once per epoch, `history` (the
     Trainer's), `per_epoch` (iterations per epoch)."""
     started = time.perf_counter()
-    digits = digit_parts.prepare(data, seed, judge_epochs)
+    digits = digit_parts.prepare(data, seed, judge_epochs, judge_cache)
     trainer = build_trainer(digits.train_x, seed)
     per_epoch = max(1, len(digits.train_x) // BATCH_SIZE)
     grids = digit_parts.EpochGrids(trainer, digits.judge, per_epoch)
@@ -170,4 +176,5 @@ def main(argv=None):
     args = parser.parse_args(argv)
     iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
     # the output folder is checked first (run_lesson), then the data are read
-    return common.run_lesson(args, lambda: run(iterations, args.seed, load_digits(args.data)), report)
+    return common.run_lesson(args, lambda: run(iterations, args.seed, load_digits(args.data),
+                                               judge_cache=digit_parts.judge_cache_folder(args.out)), report)
