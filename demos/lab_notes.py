@@ -1,0 +1,142 @@
+"""What the MNIST note saw: its author's four experiments with GANs on digits, reproduced and explained.
+
+The lesson
+----------
+Note 001 ends with what happened when its author trained GANs on handwritten digits. Each
+observation is a hypothesis here: the lesson runs the note's setting next to its contrast on the
+same engine, seed and budget, measures what the note describes, and says whether it came out.
+
+* ``strong_d`` (demos/lab_strong_d.py): D trained far ahead of G (D run to a loss below 1e-3
+  before each G step) against Algorithm 13.1 with k = 1, under the non-saturating and the minimax
+  G loss, and a sweep over k. The note: D's loss ~1e-4, G's loss ~10, black images.
+* ``fc_noise`` (demos/lab_fc_noise.py): the MLP GAN's noise around the digits over training.
+* ``conv_output`` (demos/lab_conv_output.py): G's fully connected output layer replaced by a 3x3
+  or a 5x5 convolution.
+* ``clip`` (demos/lab_clip.py): WGAN with weight clipping c = 0.01 against a large c, and the
+  "relief" images.
+
+The theory behind each, with the measured figures for three seeds: docs/THEORY.md section 14.
+The default run (seed 0) of strong_d: see THEORY.md 14.1; of clip: 14.4.
+
+What to look at
+---------------
+* ``strong_d_samples.png``: balanced | strong_d (black) | the minimax runs (frozen grey noise):
+  the same G steps, only D's training differs.
+* ``strong_d_training.png``: D's loss falls to ~1e-3, G's loss climbs, the gradient at G's
+  output layer is large at first (non-saturating) or tiny (minimax), the black share rises.
+* ``strong_d_k_sweep.png``: the share of black pixels after the same G steps, for k = 1..20.
+* ``clip_samples.png``: clip_small (c = 0.01) | clip_large: the relief look (a grey background,
+  strokes with a dark shadow) at the large c.
+* ``clip_weights.png``: the critic's weight histograms: piled up at +-c (note 002).
+* ``samples_balanced.npy``: the generated images of every run, (N, 1, 28, 28) in [-1, 1], one file
+  per run (samples_strong_d.npy, samples_clip_small.npy, ...).
+
+The settings
+------------
+``--experiment NAME`` runs one experiment (strong_d, fc_noise, conv_output, clip); the default runs
+the four in that order, on the packaged 5,000 digits (``--data DIR``: the MNIST IDX files), 1,000
+held out, with the digit judge trained once for all of them. ``--quick`` shortens every run (used
+by the tests); the settings of each experiment are in its module's docstring.
+
+metrics.json
+------------
+  strong_d, fc_noise, conv_output, clip   each experiment's figures (see its module's docstring):
+    strong_d.runs.NAME       per run: d_loss, g_loss, d_fake (mean D(G(z))) over its last 10 G steps;
+                             d_steps_per_g_step; g_out_grad (||dL_G/da|| at G's output layer, last
+                             10 G steps) and g_out_grad_first (at the first G step); mean_pixel and
+                             floor_share (share of pixels < -0.99) of 500 final samples; g_steps
+    strong_d.k_sweep         the same per k (fixed D steps per G step)
+    strong_d.real_*          mean pixel and floor share of the real training digits
+    clip.runs.NAME           c, share_at_clip (critic weights at +-c), input_grad_norm (mean
+                             ||grad_x f(x)|| on generated and real digits), background and
+                             shadow_share (the relief measure, gan/digit_looks.py relief), mean_pixel
+    clip.real_*              the relief measure of real digits (background -1, no shadows)
+  judge_accuracy            the digit judge's held-out accuracy
+  seconds                   wall time of the whole lesson
+  interrupted, stopped_at   true and where, when Ctrl-C stopped the lesson early
+"""
+import importlib
+import time
+
+import numpy as np
+
+from demos import common, digit_parts
+from demos.digit_parts import load_digits
+from gan import digits as packaged
+from gan import interrupt
+
+EXPERIMENTS = ("strong_d", "fc_noise", "conv_output", "clip")
+#: measured wall times, all four experiments (2 cores shared with other busy processes; see SECONDS
+#: of each experiment module)
+MEASURED_SECONDS = {"default": 600, "quick": 90}
+QUICK_NOTE = ("the quick runs are short: the strong discriminator's black images and the relief of the "
+              "large clip already show, the training curves are only a beginning.")
+
+
+def experiment_module(name):
+    """demos.lab_NAME, imported only when asked for (an experiment module may not exist yet)."""
+    return importlib.import_module(f"demos.lab_{name}")
+
+
+@interrupt.stop_on_ctrl_c()
+def run(experiments=EXPERIMENTS, quick=False, seed=0, data=None):
+    """Prepare the digits and the judge once, then run each experiment; returns a Result with
+    metrics {experiment: metrics, ...} and results {experiment: what its run returned}."""
+    started = time.perf_counter()
+    digits = digit_parts.prepare(data, seed)
+    results, metrics = {}, {"judge_accuracy": digits.accuracy}
+    stopped_at = "the judge's training" if digits.judge_stopped else None
+    for name in experiments:
+        if interrupt.requested():
+            stopped_at = stopped_at or f"before the experiment {name}"
+            break
+        module = experiment_module(name)
+        print(f"\n== experiment {name}: {module.NOTE_EN}")
+        kwargs = {}
+        if name == "conv_output" and "fc_noise" in results:
+            kwargs["fc_result"] = results["fc_noise"]   # the same FC run (see the shared layout)
+        results[name] = module.run(digits, quick=quick, seed=seed, **kwargs)
+        metrics[name] = results[name]["metrics"]
+        if metrics[name].get("interrupted"):
+            stopped_at = f"{name}: {metrics[name].get('stopped_at')}"
+    metrics.update(interrupted=stopped_at is not None, stopped_at=stopped_at,
+                   seconds=time.perf_counter() - started)
+    return common.Result(metrics=metrics, results=results)
+
+
+def figure_samples(plt, samples, caption, n_show=64):
+    """Each run's first `n_show` samples as an 8 x 8 grid, side by side, the note's sentence below."""
+    fig, axes = plt.subplots(1, len(samples), figsize=(3.3 * len(samples), 4.0), squeeze=False)
+    for ax, (name, images) in zip(axes[0], samples.items()):
+        images = np.asarray(images).reshape(len(images), 784)[:n_show]
+        ax.imshow(packaged.tile(images, rows=8), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(name, fontsize=10)
+        ax.axis("off")
+    fig.text(0.5, 0.01, "the note: " + caption, ha="center", va="bottom", fontsize=9, wrap=True)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def report(result, out, show=False):
+    """samples_<run>.npy of every run, each experiment's figures, metrics.json; a short summary."""
+    plt, paths = common.pyplot(), []
+    for name, outcome in result.results.items():
+        for run_name, images in outcome.get("samples", {}).items():
+            paths.append(common.save_samples(out, images, f"samples_{run_name}.npy"))
+        paths += common.save_figures(out, experiment_module(name).figures(plt, outcome), show)
+    paths.append(common.write_metrics(out, result.metrics))
+    for name in result.results:
+        line = getattr(experiment_module(name), "summary_line", None)
+        if line:
+            print(line(result.metrics[name]))
+    return paths
+
+
+def main(argv=None):
+    parser = common.make_parser("lab_notes", __doc__.splitlines()[0])
+    parser.add_argument("--experiment", choices=EXPERIMENTS, default=None,
+                        help="run only this experiment (default: all four)")
+    digit_parts.add_data_option(parser)
+    args = parser.parse_args(argv)
+    experiments = (args.experiment,) if args.experiment else EXPERIMENTS
+    return common.run_lesson(args, lambda: run(experiments, args.quick, args.seed, load_digits(args.data)), report)
