@@ -106,21 +106,24 @@ def summary(trainer, record, tail=10):
                      "floor_share": digit_looks.floor_share(samples), "g_steps": trainer.iteration}
 
 
-def run(digits, quick=False, seed=0):
-    """The four runs and the k sweep on digits.train_x; see the module docstring."""
+def run(digits, quick=False, seed=0, runs=tuple(RUNS), sweep=None):
+    """The runs named in `runs` (default all four) and the k sweep over `sweep` (default SWEEP_K of
+    the scale; () for none) on digits.train_x; see the module docstring."""
     scale = "quick" if quick else "default"
+    sweep = SWEEP_K[scale] if sweep is None else tuple(sweep)
     metrics, samples, records = {"runs": {}, "k_sweep": []}, {}, {}
-    planned = len(RUNS) * G_STEPS[scale] + len(SWEEP_K[scale]) * SWEEP_G_STEPS[scale]
+    planned = len(runs) * G_STEPS[scale] + len(sweep) * SWEEP_G_STEPS[scale]
     done = 0
-    print(f"strong_d: {len(RUNS)} runs of {G_STEPS[scale]} G steps, then the k sweep {SWEEP_K[scale]}")
-    for name, (loss, rule) in RUNS.items():
+    print(f"strong_d: {len(runs)} runs of {G_STEPS[scale]} G steps, then the k sweep {sweep}")
+    for name in runs:
+        if interrupt.requested():
+            break
+        loss, rule = RUNS[name]
         trainer, record = train(digits.train_x, loss, rule, G_STEPS[scale], seed, name)
         done += trainer.iteration
         samples[name], metrics["runs"][name] = summary(trainer, record)
         records[name] = record
-        if interrupt.requested():
-            break
-    for k in SWEEP_K[scale]:
+    for k in sweep:
         if interrupt.requested():
             break
         trainer, record = train(digits.train_x, "nonsaturating", k, SWEEP_G_STEPS[scale], seed, f"k={k}")
@@ -177,3 +180,9 @@ def figures(plt, result):
         fig.tight_layout()
         out.append(("strong_d_k_sweep.png", fig))
     return out
+
+
+def summary_line(metrics):
+    rows = [f"{name}: D loss {m['d_loss']:.2g}, G loss {m['g_loss']:.3g}, mean pixel {m['mean_pixel']:.2f}, "
+            f"black {m['floor_share']:.0%}" for name, m in metrics["runs"].items()]
+    return "strong_d: " + "; ".join(rows)

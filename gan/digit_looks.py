@@ -8,7 +8,7 @@ All images are in [-1, 1] (the data's range and tanh's), any shape (n, ...) with
     output_gradients(G, D, z)     what the generator loss hands to G's output layer (through tanh)
     share_at_clip(module, c)      share of a clipped critic's weights sitting at +-c
     input_gradient_norm(f, x)     mean ||grad_x f(x)||: the critic's slope, which clipping was to bound
-    relief(x)                     the grey background and the dark "shadows" of an embossed image
+    relief(x)                     the grey plate and sharp carving of an embossed image
 """
 import numpy as np
 
@@ -16,7 +16,6 @@ import minigrad as mg
 from gan import losses
 
 FLOOR_TOLERANCE = 0.01   # a pixel below -1 + 0.01 has tanh'(a) = 1 - y^2 < 0.02: saturated
-SHADOW_MARGIN = 0.25     # a "shadow" pixel is this much darker than its image's background level
 
 
 def _flat(images):
@@ -69,15 +68,22 @@ def input_gradient_norm(critic, images):
     return float(np.linalg.norm(grad.data.astype(np.float64), axis=1).mean())
 
 
-def relief(images, margin=SHADOW_MARGIN):
-    """The look of an embossed ("relief") image: a grey background with strokes drawn as a bright
-    edge beside a dark one. Per image, the background level is its median pixel (most of a digit
-    image is background); then
-        background = mean over images of the median pixel           (real digits: -1, black)
-        shadow_share = share of pixels darker than median - margin  (real digits: 0, nothing is
-                                                                     darker than a black background)
-    A real digit cannot have a shadow: its background is already the darkest value. An embossed
-    image has both a grey background and shadows; a noisy grey image has a grey background only."""
-    flat = _flat(images)
-    median = np.median(flat, axis=1, keepdims=True)
-    return {"background": float(median.mean()), "shadow_share": float((flat < median - margin).mean())}
+def _local_mean(images):
+    """The mean of each pixel's 3 x 3 neighbourhood (edges repeated), images (n, 28, 28)."""
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="edge")
+    return sum(padded[:, i:i + 28, j:j + 28] for i in range(3) for j in range(3)) / 9.0
+
+
+def relief(images):
+    """The look of an embossed ("relief") image: strokes carved into a grey plate. Measured in the
+    central 16 x 16 pixels (where the digits are drawn):
+        grey_share      share of pixels with |y| < 0.5: neither black paper nor white ink (the plate)
+        local_contrast  mean |y - mean of its 3 x 3 neighbourhood|: how sharply it is carved
+        relief          grey_share * local_contrast: high only when both are
+    Real digits: little grey, sharp strokes (low relief); a blurred blob: much grey, no contrast
+    (low relief); an embossed digit, a plate with sharp bright and dark edges: both (high)."""
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), 28, 28)
+    crop = (slice(None), slice(6, 22), slice(6, 22))
+    grey = float((np.abs(x[crop]) < 0.5).mean())
+    contrast = float(np.abs(x - _local_mean(x))[crop].mean())
+    return {"grey_share": grey, "local_contrast": contrast, "relief": grey * contrast}
