@@ -15,6 +15,8 @@ Measured for each run (metrics.json):
     share_at_clip     share of the critic's weights at +-c (|w| >= 0.999 c), over training
     input_grad_norm   mean ||grad_x f(x)|| at generated and at real digits: the slope that
                       clipping was meant to bound (a 1-Lipschitz critic has it <= 1)
+    gradient_alignment  mean cosine between grad_x f at different generated digits: 1 when the
+                      critic is linear, its slope one fixed image that every sample is pushed along
     grey_share, local_contrast, relief   the relief measure (gan/digit_looks.py relief): strokes
                       carved into a grey plate have both much grey and a high local contrast
 """
@@ -30,7 +32,7 @@ NOTE_EN = ("The clipping parameter of WGAN affects the output a lot: with a larg
 SECONDS = {"default": 120, "quick": 20}
 
 C_SMALL, C_LARGE = 0.01, 0.1
-ITERATIONS = {"default": 600, "quick": 100}
+ITERATIONS = {"default": 600, "quick": 60}
 RECORD_EVERY = {"default": 50, "quick": 20}
 N_SAMPLES = 500
 RUNS = {"clip_small": C_SMALL, "clip_large": C_LARGE}
@@ -69,6 +71,7 @@ def measure(trainer, c, real, at_clip):
     return samples, {"c": c, "share_at_clip": digit_looks.share_at_clip(critic, c), "share_at_clip_history": at_clip,
                      "input_grad_norm_fake": digit_looks.input_gradient_norm(critic, samples),
                      "input_grad_norm_real": digit_looks.input_gradient_norm(critic, real),
+                     "gradient_alignment": digit_looks.gradient_alignment(critic, samples),
                      "wasserstein": float(np.nanmean(trainer.history["wasserstein"][-50:])),
                      "mean_pixel": digit_looks.mean_pixel(samples), **digit_looks.relief(samples),
                      "iterations": trainer.iteration}

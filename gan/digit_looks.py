@@ -8,6 +8,7 @@ All images are in [-1, 1] (the data's range and tanh's), any shape (n, ...) with
     output_gradients(G, D, z)     what the generator loss hands to G's output layer (through tanh)
     share_at_clip(module, c)      share of a clipped critic's weights sitting at +-c
     input_gradient_norm(f, x)     mean ||grad_x f(x)||: the critic's slope, which clipping was to bound
+    gradient_alignment(f, x)      mean cosine between grad_x f at different images (1: f is linear)
     relief(x)                     the grey plate and sharp carving of an embossed image
 """
 import numpy as np
@@ -72,6 +73,19 @@ def _local_mean(images):
     """The mean of each pixel's 3 x 3 neighbourhood (edges repeated), images (n, 28, 28)."""
     padded = np.pad(images, ((0, 0), (1, 1), (1, 1)), mode="edge")
     return sum(padded[:, i:i + 28, j:j + 28] for i in range(3) for j in range(3)) / 9.0
+
+
+def gradient_alignment(critic, images):
+    """How much the critic's slope is one fixed image: the mean cosine between its input gradients
+    grad_x f(x) at different images, estimated as ||mean of the unit gradients||^2 (1 for a linear
+    critic f(x) = w.x + b, whose gradient is w everywhere; about 0 for unrelated directions)."""
+    x = mg.Tensor(np.asarray(images, dtype=np.float32).reshape(len(images), -1), requires_grad=True)
+    (grad,) = mg.grad(critic(x).sum(), [x])
+    g = grad.data.astype(np.float64)
+    units = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-30)
+    n = len(units)
+    mean = units.mean(axis=0)
+    return float((n * float(mean @ mean) - 1.0) / (n - 1))   # the off-diagonal mean of the cosines
 
 
 def relief(images):

@@ -62,3 +62,14 @@ def test_relief_is_high_only_for_a_carved_grey_plate():
     assert looks["real"]["grey_share"] < 0.2 < looks["embossed"]["grey_share"]
     assert looks["blurred"]["local_contrast"] < 0.5 * looks["embossed"]["local_contrast"]
     assert looks["embossed"]["relief"] > 2 * max(looks["real"]["relief"], looks["blurred"]["relief"])
+
+
+def test_gradient_alignment_is_one_for_a_linear_critic_and_small_for_unrelated_slopes():
+    rng = np.random.default_rng(3)
+    linear = mg.nn.Linear(784, 1, rng=rng)
+    images = rng.uniform(-1, 1, (40, 784))
+    assert abs(digit_looks.gradient_alignment(linear, images) - 1.0) < 1e-6
+
+    def squares(x):     # f(x) = sum x^2 / 2: grad = x, random directions: cosines ~ 0 (+- 1/sqrt(784))
+        return (x * x).sum(axis=1, keepdims=True) * 0.5
+    assert abs(digit_looks.gradient_alignment(squares, images)) < 0.02
