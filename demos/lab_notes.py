@@ -24,12 +24,13 @@ What to look at
   the same G steps, only D's training differs.
 * ``strong_d_training.png``: D's loss falls to ~1e-3, G's loss climbs, the gradient at G's
   output layer is large at first (non-saturating) or tiny (minimax), the black share rises.
-* ``strong_d_k_sweep.png``: the share of black pixels after the same G steps, for k = 1..20.
-* ``clip_samples.png``: clip_small (c = 0.01) | clip_large: the relief look (a grey background,
-  strokes with a dark shadow) at the large c.
-* ``clip_weights.png``: the critic's weight histograms: piled up at +-c (note 002).
-* ``samples_balanced.npy``: the generated images of every run, (N, 1, 28, 28) in [-1, 1], one file
-  per run (samples_strong_d.npy, samples_clip_small.npy, ...).
+* ``clip_samples.png``: clip_small (c = 0.01) | clip_large (c = 0.1): blurred blobs against
+  strokes carved into a grey plate, the relief look.
+
+Also written: ``strong_d_k_sweep.png`` (the share of black pixels after the same G steps for
+k = 1..20 D steps per G step), ``clip_weights.png`` (the critic's weight histograms, piled up at
++-c: note 002's nearly binary network) and ``samples_<run>.npy`` for every run (N, 1, 28, 28) in
+[-1, 1]: balanced, strong_d, clip_small, clip_large (and fc, fc_conv3, fc_conv5).
 
 The settings
 ------------
