@@ -103,7 +103,9 @@ def summary(trainer, record, tail=10):
                      "d_steps_per_g_step": float(np.mean(record["d_steps"])) if record["d_steps"] else None,
                      "g_out_grad": end["g_out_grad"], "g_out_grad_first": record["g_out_grad"][0]
                      if record["g_out_grad"] else None, "mean_pixel": digit_looks.mean_pixel(samples),
-                     "floor_share": digit_looks.floor_share(samples), "g_steps": trainer.iteration}
+                     "floor_share": digit_looks.floor_share(samples),
+                     "ceiling_share": digit_looks.floor_share(-samples),   # pixels saturated at +1
+                     "g_steps": trainer.iteration}
 
 
 def run(digits, quick=False, seed=0, runs=tuple(RUNS), sweep=None):

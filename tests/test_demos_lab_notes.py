@@ -66,11 +66,16 @@ def test_the_gradient_explains_it(strong_d):
 
 def test_clipping_piles_the_weights_up_at_c(clip):
     """Note 002: clipped weights sit at +-c. With the paper's c = 0.01 a large share of the
-    critic's weights is at the walls; the critic's slope stays small."""
+    critic's weights is at the walls, its slope ||grad_x f|| is small and nearly the same image at
+    every sample (a linear critic); with c = 0.1 the walls are beyond the initial weights, nothing
+    is clipped early on and the slope is orders of magnitude larger. The issue expected the share
+    at +-c to grow with c; measured, it does not (default run, seed 0: 0.09 at c = 0.01, 0.10 at
+    c = 0.1 after 600 iterations; at --quick 0.39 against 0.0), see THEORY.md 14.4."""
     runs = clip["metrics"]["runs"]
     small, large = runs["clip_small"], runs["clip_large"]
-    assert small["share_at_clip"] > 0.05
-    assert small["input_grad_norm_fake"] < large["input_grad_norm_fake"]
+    assert small["share_at_clip"] > 0.05 and small["share_at_clip"] > large["share_at_clip"]
+    assert small["input_grad_norm_fake"] < 2 < 20 < large["input_grad_norm_fake"]
+    assert small["gradient_alignment"] > 0.9
 
 
 def test_every_promised_file_is_written(written, strong_d, clip):
