@@ -24,8 +24,8 @@ What to look at
   the same G steps, only D's training differs.
 * ``strong_d_training.png``: D's loss falls to ~1e-3, G's loss climbs, the gradient at G's
   output layer is large at first (non-saturating) or tiny (minimax), the black share rises.
-* ``clip_samples.png``: clip_small (c = 0.01) | clip_large (c = 0.1): blurred blobs against
-  strokes carved into a grey plate, the relief look.
+* ``clip_samples.png``: clip_small (c = 0.01): one blurred template drawn for every z (the
+  clipped critic is nearly linear) | clip_large (c = 0.1): sharp, blotchy, high-contrast digits.
 
 Also written: ``strong_d_k_sweep.png`` (the share of black pixels after the same G steps for
 k = 1..20 D steps per G step), ``clip_weights.png`` (the critic's weight histograms, piled up at
@@ -70,8 +70,8 @@ EXPERIMENTS = ("strong_d", "fc_noise", "conv_output", "clip")
 #: measured wall times, all four experiments (2 cores shared with other busy processes; see SECONDS
 #: of each experiment module)
 MEASURED_SECONDS = {"default": 600, "quick": 90}
-QUICK_NOTE = ("the quick runs are short: the strong discriminator's black images and the relief of the "
-              "large clip already show, the training curves are only a beginning.")
+QUICK_NOTE = ("the quick runs are short: the strong discriminator's black images already show, the "
+              "clipping runs and the k sweep are only a beginning.")
 
 
 def experiment_module(name):
