@@ -16,13 +16,15 @@ back, so what a confident D does to that gradient shows in the images directly. 
 step has a fixed size, no setting tried here turned the images black within the budget: see
 THEORY.md section 14.1.) D: Adam 2e-4, betas (0.5, 0.999). The MLPs of the digits lesson.
 
-The mechanism, measured (figures in metrics.json): a D at loss 1e-3 gives D(G(z)) ~ 1e-3; the
-non-saturating loss -log D(G(z)) then has slope -(1 - D(G(z))) ~ -1 at D's logit, and a confident
-D has large input gradients, so G receives a gradient ~10x the balanced run's. Real digits are
-81% black pixels, so most of that gradient says "darker". A large SGD step throws the output
-pre-activations far below zero; there tanh'(a) = 1 - y^2 ~ 0: the black pixels pass no gradient
-back and stay black. Under the minimax loss log(1 - D(G(z))) the slope is D(G(z)) ~ 1e-3: the
-gradient vanishes and G stops moving instead.
+The mechanism, measured (figures in metrics.json; default run, seeds 0 / 1, THEORY.md 14.1): a D
+trained towards loss 1e-3 gives D(G(z)) ~ 1e-3; the non-saturating loss -log D(G(z)) then has
+slope -(1 - D(G(z))) ~ -1 at D's logit, and a confident D has large input gradients, so G's output
+layer receives a gradient ~40x the balanced run's (2.07 / 1.98 against 0.048 / 0.056 at the first
+G step). Real digits are 81% black pixels, so most of that gradient says "darker". A large SGD
+step throws the output pre-activations far below zero; there tanh'(a) = 1 - y^2 ~ 0: the black
+pixels pass no gradient back and stay black (82-83% of the pixels at -1 after 150 G steps, 6-10%
+saturated at +1, G's loss 8-14). Under the minimax loss log(1 - D(G(z))) the slope is
+D(G(z)) ~ 2e-4: the gradient vanishes (0.001-0.002 against 0.02-0.07) and G keeps its grey noise.
 """
 import numpy as np
 
@@ -34,8 +36,8 @@ NOTE_ZH = ("分类器过强导致gan_v2在无法判断终止的情况下，分�
            "而生成器的loss上涨到10左右。这样导致了生成器生成的图片完全为黑色图。")
 NOTE_EN = ("A discriminator too strong: with no rule to stop it, D kept training, its loss fell to about "
            "0.0001, G's loss rose to about 10, and the generated images became completely black.")
-#: measured wall time of this experiment alone (2 cores, shared with other busy processes)
-SECONDS = {"default": 150, "quick": 25}
+#: measured wall time of this experiment alone (2 cores shared with four other busy sessions)
+SECONDS = {"default": 294, "quick": 75}   # measured under load average ~5 on 2 cores: inflated
 
 G_STEPS = {"default": 150, "quick": 50}
 SWEEP_G_STEPS = {"default": 100, "quick": 20}
