@@ -122,6 +122,11 @@ def run(experiments=EXPERIMENTS, quick=False, seed=0, data=None, cache_dir=None)
 
 def figure_samples(plt, samples, caption, n_show=64):
     """Each run's first `n_show` samples as an 8 x 8 grid, side by side, the note's sentence below."""
+    if not samples:     # Ctrl-C before the first run had samples: say so in the picture
+        fig, ax = plt.subplots(figsize=(5, 2))
+        ax.text(0.5, 0.5, "interrupted before the first run finished", ha="center", va="center")
+        ax.axis("off")
+        return fig
     fig, axes = plt.subplots(1, len(samples), figsize=(3.3 * len(samples), 4.0), squeeze=False)
     for ax, (name, images) in zip(axes[0], samples.items()):
         images = np.asarray(images).reshape(len(images), 784)[:n_show]

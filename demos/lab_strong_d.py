@@ -169,18 +169,25 @@ def figures(plt, result):
         out.append(("strong_d_training.png", fig))
     sweep = result["metrics"]["k_sweep"]
     if sweep:
-        fig, ax = plt.subplots(figsize=(6, 3.6))
+        fig, ax = plt.subplots(figsize=(6.4, 4.4))
         ks = [row["k"] for row in sweep]
         ax.plot(ks, [row["floor_share"] for row in sweep], "o-", c="k", label="share of black pixels (y < -0.99)")
         ax.plot(ks, [(row["mean_pixel"] + 1) / 2 for row in sweep], "s-", c="tab:orange",
                 label="mean brightness (mean pixel + 1) / 2")
         ax.axhline(result["metrics"]["real_floor_share"], c="k", ls=":", label="black pixels of real digits")
+        right = ax.twinx()     # the cause: the gradient a stronger D sends G's output layer
+        right.plot(ks, [row["g_out_grad"] for row in sweep], "^--", c="tab:red",
+                   label="||dL_G/da|| at G's output layer (right, log)")
+        right.set_yscale("log")
+        right.set_ylabel("gradient at G's output layer", fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks(ks, [str(k) for k in ks])
         ax.set_xlabel("k: D steps per G step")
         ax.set_ylim(0, 1.05)
         ax.set_title("where 'too strong' starts: the images after the same G steps", fontsize=10)
-        ax.legend(fontsize=8)
+        handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+        ax.legend(handles, [h.get_label() for h in handles], fontsize=7, ncol=2, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.18))
         fig.tight_layout()
         out.append(("strong_d_k_sweep.png", fig))
     return out
