@@ -44,22 +44,30 @@ The settings
 ------------
 ``--experiment NAME`` runs one experiment (strong_d, fc_noise, conv_output, clip); the default runs
 the four in that order, on the packaged 5,000 digits (``--data DIR``: the MNIST IDX files), 1,000
-held out, with the digit judge trained once for all of them. ``--quick`` shortens every run (used
-by the tests); the settings of each experiment are in its module's docstring.
+held out, with the digit judge trained once for all of them (and kept in judge_cache/ next to the
+output folder). Each experiment's settings are in its module's docstring; in short:
+strong_d: the digits lesson's MLPs, G by SGD (lr 0.5), D by Adam 2e-4; 150 G steps per run
+(``--quick`` 50), the k sweep 100 G steps per k (``--quick`` 20, k = 1, 5, 20). clip: WGAN,
+n_critic 5, RMSprop 2e-4, 600 iterations per run (``--quick`` 60).
 
 metrics.json
 ------------
   strong_d, fc_noise, conv_output, clip   each experiment's figures (see its module's docstring):
     strong_d.runs.NAME       per run: d_loss, g_loss, d_fake (mean D(G(z))) over its last 10 G steps;
                              d_steps_per_g_step; g_out_grad (||dL_G/da|| at G's output layer, last
-                             10 G steps) and g_out_grad_first (at the first G step); mean_pixel and
-                             floor_share (share of pixels < -0.99) of 500 final samples; g_steps
+                             10 G steps) and g_out_grad_first (at the first G step); mean_pixel,
+                             floor_share (share of pixels < -0.99) and ceiling_share (> 0.99) of
+                             500 final samples; g_steps
     strong_d.k_sweep         the same per k (fixed D steps per G step)
     strong_d.real_*          mean pixel and floor share of the real training digits
-    clip.runs.NAME           c, share_at_clip (critic weights at +-c), input_grad_norm (mean
-                             ||grad_x f(x)|| on generated and real digits), background and
-                             shadow_share (the relief measure, gan/digit_looks.py relief), mean_pixel
-    clip.real_*              the relief measure of real digits (background -1, no shadows)
+    strong_d.interrupted, stopped_at, and the same in clip: where Ctrl-C stopped that experiment
+    clip.runs.NAME           c; share_at_clip (critic weights at +-c) and share_at_clip_history
+                             [[iteration, share], ...]; input_grad_norm_fake / _real (mean
+                             ||grad_x f(x)|| at generated / real digits); gradient_alignment (mean
+                             cosine between those gradients: 1 for a linear critic); wasserstein
+                             (the critic's estimate, last 50 iterations); grey_share, local_contrast
+                             and relief (gan/digit_looks.py relief); mean_pixel; iterations
+    clip.real_*              grey_share, local_contrast and relief of 500 held-out real digits
   judge_accuracy            the digit judge's held-out accuracy
   seconds                   wall time of the whole lesson
   interrupted, stopped_at   true and where, when Ctrl-C stopped the lesson early
