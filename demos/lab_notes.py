@@ -55,7 +55,9 @@ metrics.json
   strong_d, fc_noise, conv_output, clip   each experiment's figures (see its module's docstring):
     strong_d.runs.NAME       per run: d_loss, g_loss, d_fake (mean D(G(z))) over its last 10 G steps;
                              d_steps_per_g_step; g_out_grad (||dL_G/da|| at G's output layer, last
-                             10 G steps) and g_out_grad_first (at the first G step); mean_pixel,
+                             10 G steps) and g_out_grad_first (at the first G step);
+                             darker_share_first (share of ||dL_G/dy||^2 in pixels a descent step
+                             darkens, first G step); mean_pixel,
                              floor_share (share of pixels < -0.99) and ceiling_share (> 0.99) of
                              500 final samples; g_steps
     strong_d.k_sweep         the same per k (fixed D steps per G step)

@@ -70,8 +70,8 @@ def train(train_x, loss, d_rule, g_steps, seed, label):
     layer, N_PROBE fixed z), mean_pixel and floor_share of the probe images."""
     trainer = build_trainer(train_x, loss, seed)
     probe = np.random.default_rng([seed, 7]).standard_normal((N_PROBE, 100)).astype(np.float32)
-    record = {key: [] for key in ("d_loss", "g_loss", "d_steps", "d_fake", "g_out_grad", "mean_pixel",
-                                  "floor_share")}
+    record = {key: [] for key in ("d_loss", "g_loss", "d_steps", "d_fake", "g_out_grad", "darker_share",
+                                  "mean_pixel", "floor_share")}
     bar = ProgressBar(g_steps)
     print(f"  {label}: {g_steps} G steps, D: " + ("k = %d" % d_rule if d_rule != "strong" else
                                                   f"until its loss < {D_TARGET:g} (at most {D_CAP} steps)"))
@@ -88,7 +88,7 @@ def train(train_x, loss, d_rule, g_steps, seed, label):
         images = trainer.sample(N_PROBE, rng=np.random.default_rng([seed, 7]))
         for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_steps", steps),
                            ("d_fake", float(np.mean(np.exp(-np.logaddexp(0.0, -fake_logits))))),  # sigmoid, no overflow
-                           ("g_out_grad", grads["pre_activation"]),
+                           ("g_out_grad", grads["pre_activation"]), ("darker_share", grads["darker_share"]),
                            ("mean_pixel", digit_looks.mean_pixel(images)),
                            ("floor_share", digit_looks.floor_share(images))):
             record[key].append(float(value))
@@ -104,7 +104,8 @@ def summary(trainer, record, tail=10):
     return samples, {"d_loss": end["d_loss"], "g_loss": end["g_loss"], "d_fake": end["d_fake"],
                      "d_steps_per_g_step": float(np.mean(record["d_steps"])) if record["d_steps"] else None,
                      "g_out_grad": end["g_out_grad"], "g_out_grad_first": record["g_out_grad"][0]
-                     if record["g_out_grad"] else None, "mean_pixel": digit_looks.mean_pixel(samples),
+                     if record["g_out_grad"] else None, "darker_share_first": record["darker_share"][0]
+                     if record["darker_share"] else None, "mean_pixel": digit_looks.mean_pixel(samples),
                      "floor_share": digit_looks.floor_share(samples),
                      "ceiling_share": digit_looks.floor_share(-samples),   # pixels saturated at +1
                      "g_steps": trainer.iteration}

@@ -42,7 +42,8 @@ def output_gradients(generator, discriminator, z, loss="nonsaturating"):
         dL/da = dL/dy * (1 - y^2)                 (tanh's derivative, written through its output)
     is what the output layer's weights receive (dL/dW = (dL/da)^T h). Returns a dict of per-image
     mean norms: "pixel" = ||dL/dy|| (D's verdict on the pixels) and "pre_activation" = ||dL/da||
-    (what survives tanh), both for the batch-mean loss times n (one image's loss)."""
+    (what survives tanh), both for the batch-mean loss times n (one image's loss); and
+    "darker_share", the share of ||dL/dy||^2 in pixels that a descent step makes darker (dL/dy > 0)."""
     with mg.no_grad():
         y = generator(mg.Tensor(np.asarray(z, dtype=np.float32))).data
     images = mg.Tensor(y, requires_grad=True)
@@ -50,8 +51,11 @@ def output_gradients(generator, discriminator, z, loss="nonsaturating"):
     (grad,) = mg.grad(g_loss * float(len(y)), [images])
     dy = grad.data.reshape(len(y), -1).astype(np.float64)
     da = dy * (1.0 - y.reshape(len(y), -1).astype(np.float64) ** 2)
+    squares = dy ** 2
     return {"pixel": float(np.linalg.norm(dy, axis=1).mean()),
-            "pre_activation": float(np.linalg.norm(da, axis=1).mean())}
+            "pre_activation": float(np.linalg.norm(da, axis=1).mean()),
+            # a descent step moves y by -lr dL/dy: darker where dL/dy > 0
+            "darker_share": float(squares[dy > 0].sum() / max(squares.sum(), 1e-300))}
 
 
 def share_at_clip(module, c, rel_tolerance=1e-3):

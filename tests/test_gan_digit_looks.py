@@ -1,5 +1,6 @@
 """gan/digit_looks.py: each measure against a case whose answer is known by construction."""
 import numpy as np
+import pytest
 
 import minigrad as mg
 from gan import digit_looks, digits, losses, models
@@ -73,3 +74,15 @@ def test_gradient_alignment_is_one_for_a_linear_critic_and_small_for_unrelated_s
     def squares(x):     # f(x) = sum x^2 / 2: grad = x, random directions: cosines ~ 0 (+- 1/sqrt(784))
         return (x * x).sum(axis=1, keepdims=True) * 0.5
     assert abs(digit_looks.gradient_alignment(squares, images)) < 0.02
+
+
+def test_darker_share_is_the_part_of_the_gradient_that_darkens():
+    """A D whose logit is -sum(x) calls dark images real: every pixel of G's gradient says darker."""
+    rng = np.random.default_rng(4)
+    generator = models.mlp_generator(3, 8, hidden=(5,), out_activation="tanh", rng=rng)
+    dark_lover = mg.nn.Linear(8, 1, rng=rng)
+    dark_lover.weight.data[:] = -1.0
+    z = rng.standard_normal((4, 3)).astype(np.float32)
+    assert digit_looks.output_gradients(generator, dark_lover, z)["darker_share"] == 1.0
+    dark_lover.weight.data[:, :2] = 1.0        # 2 of 8 pixels: brighter is more real
+    assert digit_looks.output_gradients(generator, dark_lover, z)["darker_share"] == pytest.approx(0.75)
