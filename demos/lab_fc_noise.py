@@ -38,7 +38,7 @@ NOTE_EN = ("With the networks made of fully connected layers only, the digits' s
            "is a property of fully connected layers.")
 #: measured wall time of this experiment (without the judge's training, which lab_notes does once)
 SECONDS = {"default": 150, "quick": 15}
-CHECKPOINTS = {"default": (600, 2000, 6000), "quick": (150, 300, 600)}
+CHECKPOINTS = {"default": (600, 2000, 4000), "quick": (100, 300, 500)}
 N_SAMPLES = 1000
 N_SHOWN = 100
 NOISE_DIM = 100
@@ -79,7 +79,7 @@ def train_measured(name, generator, digits, checkpoints, seed, mask):
     [(iteration, N_SHOWN images)], "samples": (N_SAMPLES, 1, 28, 28), "iterations", "planned",
     "interrupted"}."""
     trainer = make_trainer(generator, digits.train_x, seed)
-    trace, snapshots, samples = [], [], None
+    trace, snapshots, samples, samples_at = [], [], None, []
     for checkpoint in checkpoints:
         if interrupt.requested():
             break
@@ -88,9 +88,11 @@ def train_measured(name, generator, digits, checkpoints, seed, mask):
         samples = trainer.sample(N_SAMPLES).reshape(N_SAMPLES, 1, 28, 28).astype(np.float32)
         trace.append({"iteration": trainer.iteration, **measure(samples, mask, digits.judge)})
         snapshots.append((trainer.iteration, samples[:N_SHOWN, 0].copy()))
+        samples_at.append((trainer.iteration, samples))
     if samples is None:  # stopped before the first checkpoint was reached: the untrained G's samples
         samples = trainer.sample(N_SAMPLES).reshape(N_SAMPLES, 1, 28, 28).astype(np.float32)
-    return {"trace": trace, "snapshots": snapshots, "samples": samples, "iterations": trainer.iteration,
+    return {"trace": trace, "snapshots": snapshots, "samples": samples, "samples_at": samples_at,
+            "iterations": trainer.iteration,
             "planned": checkpoints[-1], "interrupted": trainer.iteration < checkpoints[-1]}
 
 
