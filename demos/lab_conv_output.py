@@ -20,6 +20,16 @@ speck costs the generator a pattern the kernel cannot make. The same averaging i
 is smeared over k pixels until the maps learn to sharpen it. A bigger kernel averages more: fewer
 specks, more blur at first.
 
+metrics (lab_notes writes them under "conv_output" in metrics.json)
+    checkpoints                  the iterations measured, as in fc_noise (every run the same)
+    maps                         C, the feature maps the convolution reads
+    traces                       {run: [{"iteration", "background_brightness", "isolated_share", "sharpness",
+                                 "frechet_distance" (with the judge)}]} for fc, fc_conv3, fc_conv5
+    final                        {run: the last row of its trace}
+    real                         the same figures for 1,000 held-out real digits
+    background_brightness_fc_over_conv5, isolated_share_fc_over_conv5    FC's final figure / FC+5x5's
+    interrupted, stopped_at      Ctrl-C: true and "iteration N of M (the three runs' iterations together)"
+
 run(digits, quick, seed, fc_result=None) -> {"metrics", "samples": {"fc", "fc_conv3", "fc_conv5"}, ...};
 figures(plt, result) -> [("conv_output_samples.png", ...), ("conv_output_figures.png", ...)].
 """
@@ -90,7 +100,10 @@ def run(digits, quick=False, seed=0, fc_result=None):
 def _stop_state(digits, runs, planned):
     """Interrupted when a run stopped short or a planned run never started."""
     done = sum(run["iterations"] for run in runs.values())
-    return digit_parts.stop_state(digits, done, planned * (1 + len(KERNELS)), "iteration (of the three runs)")
+    state = digit_parts.stop_state(digits, done, planned * (1 + len(KERNELS)))
+    if state["interrupted"] and not digits.judge_stopped:
+        state["stopped_at"] += " (the three runs' iterations together)"
+    return state
 
 
 # ----------------------------------------------------------------------------- figures

@@ -20,6 +20,16 @@ gradient through that one pixel ever moves it; a pixel that D hardly looks at (t
 real digits are always black) keeps the noise its row carries from the hidden features h. Nothing
 ties pixel i to pixel i+1, so the noise is independent from pixel to pixel: it looks Gaussian.
 
+metrics (lab_notes writes them under "fc_noise" in metrics.json)
+    checkpoints                  the iterations (batches) measured: 600, 2,000, 4,000 (quick 100, 300, 500)
+    trace                        [{"iteration", "background_brightness", "isolated_share", "sharpness",
+                                 "frechet_distance" (with the judge)}] one row per checkpoint
+    real                         the same figures for 1,000 held-out real digits
+    background_pixels            pixels in the background mask (real digits lit in < 1% of them)
+    background_ratio_last_first  background brightness at the last checkpoint / at the first
+    background_over_real, isolated_over_real    the last checkpoint's figure / the real digits'
+    interrupted, stopped_at      Ctrl-C: true and "iteration N of M"
+
 run(digits, quick, seed) -> {"metrics", "samples": {"fc": (1000, 1, 28, 28)}, "trace", "snapshots",
 "mask", "real"}; figures(plt, result) -> [("fc_noise_samples.png", ...), ("fc_noise_background.png", ...)].
 `train_measured` and `mlp_discriminator` are shared with lab_conv_output, which reuses this run.
@@ -152,7 +162,9 @@ def plot_trace(axes, runs, real):
         if real.get(key) is not None:
             ax.axhline(max(real[key], 1e-5) if key != "sharpness" else real[key], c="k", ls=":",
                        label="real digits (held out)")
-        if key != "sharpness":
+        if key == "isolated_share":
+            ax.set_yscale("symlog", linthresh=1e-5)     # a share of 0 stays on the axis
+        elif key != "sharpness":
             ax.set_yscale("log")
         ax.set_title(names[key], fontsize=10)
         ax.set_xlabel("batches (iterations)")

@@ -15,6 +15,7 @@ import pytest
 
 from demos import common, lab_conv_output, lab_fc_noise
 from gan import digits as packaged
+from gan import interrupt
 
 SEED = 0
 
@@ -39,3 +40,47 @@ def test_both_experiments_return_the_promised_runs_as_image_arrays(results):
         assert -1 <= samples.min() and samples.max() <= 1
     assert [row["iteration"] for row in fc["trace"]] == list(lab_fc_noise.CHECKPOINTS["quick"])
     assert not fc["metrics"]["interrupted"] and not conv["metrics"]["interrupted"]
+
+
+def test_the_fc_noise_stays_far_above_the_real_digits_background(results):
+    """At 500 batches the FC samples' background is more than 10x brighter than the real digits'
+    and lone lit pixels are more than 10x as common (default run, seed 0: see DEFAULT_FC)."""
+    fc, _ = results
+    m = fc["metrics"]
+    assert m["background_over_real"] > 10
+    assert m["isolated_over_real"] > 10
+    assert m["real"]["background_brightness"] < 0.005       # the mask is where real digits are black
+
+
+def test_a_convolution_as_output_layer_leaves_fewer_lone_specks_and_a_smoother_image(results):
+    """FC > FC+3x3 > FC+5x5 in sharpness, and the FC output has at least 1.3x the lone lit pixels of
+    either convolution (default run, seed 0: see DEFAULT_CONV)."""
+    _, conv = results
+    final = conv["metrics"]["final"]
+    sharp = {name: final[name]["sharpness"] for name in final}
+    assert sharp["fc"] > sharp["fc_conv3"] > sharp["fc_conv5"]
+    lone = {name: final[name]["isolated_share"] for name in final}
+    assert lone["fc"] > 1.3 * max(lone["fc_conv3"], lone["fc_conv5"])
+
+
+def test_figures_are_drawn_for_both_experiments(results):
+    fc, conv = results
+    plt = common.pyplot()
+    names = []
+    for module, result in ((lab_fc_noise, fc), (lab_conv_output, conv)):
+        for name, fig in module.figures(plt, result):
+            names.append(name)
+            plt.close(fig)
+    assert names[0] == "fc_noise_samples.png" and "conv_output_samples.png" in names
+
+
+@pytest.mark.parametrize("module", [lab_fc_noise, lab_conv_output])
+def test_a_ctrl_c_before_the_first_checkpoint_returns_the_untrained_samples_marked_interrupted(module):
+    images, labels = packaged.load_digits()
+    train_x, _, held_x, _ = packaged.split(images, labels, np.random.default_rng(SEED))
+    digits = common.Result(train_x=train_x, held_x=held_x, judge=None, judge_stopped=False)
+    with interrupt.stop_on_ctrl_c():
+        interrupt.request_stop()
+        result = module.run(digits, quick=True, seed=SEED)
+    assert result["metrics"]["interrupted"] and result["metrics"]["stopped_at"].startswith("iteration 0 of")
+    assert result["samples"]["fc"].shape == (1000, 1, 28, 28)
