@@ -164,6 +164,7 @@ def plot_trace(axes, runs, real):
                        label="real digits (held out)")
         if key == "isolated_share":
             ax.set_yscale("symlog", linthresh=1e-5)     # a share of 0 stays on the axis
+            ax.set_ylim(bottom=0)
         elif key != "sharpness":
             ax.set_yscale("log")
         ax.set_title(names[key], fontsize=10)
@@ -183,7 +184,8 @@ def figure_background(plt, result):
                       fontsize=9)
     axes[2].axis("off")
     fig.colorbar(shown, ax=axes[2], fraction=0.046)
-    fig.suptitle("The noise around the digits does not fade with more batches (dotted: the real digits)", fontsize=11)
+    fig.suptitle("More batches: the grey haze thins into lone specks, both far above the real digits (dotted)",
+                 fontsize=11)
     fig.tight_layout()
     return fig
 
