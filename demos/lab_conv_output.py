@@ -123,10 +123,12 @@ def figure_zoom(plt, samples, n=6):
 
 def figure_curves(plt, result):
     """The noise figures, the sharpness and the Frechet distance of the three runs over training."""
-    has_judge = any("frechet_distance" in row for run in result["runs"].values() for row in run["trace"])
-    fig, axes = plt.subplots(1, 4 if has_judge else 3, figsize=(17 if has_judge else 13, 4))
+    keys = [*lab_fc_noise.FIGURE_KEYS]
+    if lab_fc_noise.judged([run["trace"] for run in result["runs"].values()]):
+        keys.append("frechet_distance")
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.3 * len(keys), 4))
     lab_fc_noise.plot_trace(axes, {LABELS[name]: (run["trace"], COLOURS[name])
-                                   for name, run in result["runs"].items()}, result["real"])
+                                   for name, run in result["runs"].items()}, result["real"], keys)
     fig.suptitle("Output layer: fully connected vs a convolution (same trunk, same D, same batches); "
                  "dotted: the real digits", fontsize=11)
     fig.tight_layout()

@@ -148,10 +148,14 @@ def figure_samples(plt, snapshots, real_images, title, caption):
     return fig
 
 
-def plot_trace(axes, runs, real):
-    """One panel per figure (FIGURE_KEYS, and the Frechet distance when measured): each run's value at
-    each checkpoint, the real digits' value dotted. runs = {label: (trace, colour)}."""
-    keys = [*FIGURE_KEYS, "frechet_distance"]
+def judged(traces):
+    """True when the traces hold the judge's Frechet distance (a judge was given)."""
+    return any("frechet_distance" in row for trace in traces for row in trace)
+
+
+def plot_trace(axes, runs, real, keys):
+    """One panel per figure of `keys`: each run's value at each checkpoint, the real digits' value
+    dotted. runs = {label: (trace, colour)}."""
     names = {"background_brightness": "background brightness (0..1)", "isolated_share": "share of lone lit pixels",
              "sharpness": "sharpness (mean |Laplacian|)", "frechet_distance": "Frechet distance (judge)"}
     for ax, key in zip(axes, keys):
@@ -175,15 +179,16 @@ def plot_trace(axes, runs, real):
 def figure_background(plt, result):
     """Left: the noise figures over training against the real digits; right: the mean brightness of
     the final samples per pixel, the never-lit background outlined."""
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    plot_trace(axes[:2], {"FC generator": (result["trace"], "tab:red")}, result["real"])
+    keys = ["background_brightness", "isolated_share"] + (["frechet_distance"] if judged([result["trace"]]) else [])
+    fig, axes = plt.subplots(1, len(keys) + 1, figsize=(4.6 * (len(keys) + 1), 4))
+    plot_trace(axes, {"FC generator": (result["trace"], "tab:red")}, result["real"], keys)
     mean = digit_noise.brightness(result["samples"]["fc"]).mean(axis=0)
-    shown = axes[2].imshow(mean, cmap="magma", vmin=0, vmax=max(0.05, float(mean.max())))
-    axes[2].contour(result["mask"], levels=[0.5], colors="cyan", linewidths=0.8)
-    axes[2].set_title("mean brightness of the final samples;\noutside the cyan line real digits are never lit",
-                      fontsize=9)
-    axes[2].axis("off")
-    fig.colorbar(shown, ax=axes[2], fraction=0.046)
+    shown = axes[-1].imshow(mean, cmap="magma", vmin=0, vmax=max(0.05, float(mean.max())))
+    axes[-1].contour(result["mask"], levels=[0.5], colors="cyan", linewidths=0.8)
+    axes[-1].set_title("mean brightness of the final samples;\noutside the cyan line real digits are never lit",
+                       fontsize=9)
+    axes[-1].axis("off")
+    fig.colorbar(shown, ax=axes[-1], fraction=0.046)
     fig.suptitle("More batches: the grey haze thins into lone specks, both far above the real digits (dotted)",
                  fontsize=11)
     fig.tight_layout()

@@ -53,14 +53,14 @@ def test_the_fc_noise_stays_far_above_the_real_digits_background(results):
 
 
 def test_a_convolution_as_output_layer_leaves_fewer_lone_specks_and_a_smoother_image(results):
-    """FC > FC+3x3 > FC+5x5 in sharpness, and the FC output has at least 1.3x the lone lit pixels of
+    """FC > FC+3x3 > FC+5x5 in sharpness, and the FC output has at least 1.2x the lone lit pixels of
     either convolution (default run, seed 0: see DEFAULT_CONV)."""
     _, conv = results
     final = conv["metrics"]["final"]
     sharp = {name: final[name]["sharpness"] for name in final}
     assert sharp["fc"] > sharp["fc_conv3"] > sharp["fc_conv5"]
     lone = {name: final[name]["isolated_share"] for name in final}
-    assert lone["fc"] > 1.3 * max(lone["fc_conv3"], lone["fc_conv5"])
+    assert lone["fc"] > 1.2 * max(lone["fc_conv3"], lone["fc_conv5"])
 
 
 def test_figures_are_drawn_for_both_experiments(results):
