@@ -8,10 +8,12 @@ and 14.3), at the quick scale where they already hold:
 * fc_noise: the FC generator's background stays far brighter than the real digits' while its shapes
   form. Default run (seed 0), at 600 / 2,000 / 4,000 batches: background brightness 0.165 / 0.029 /
   0.016 and lone lit pixels 0.0032 / 0.023 / 0.015, against 0.0008 and 0.00002 for real digits.
-* conv_output: FC > FC+3x3 > FC+5x5 in sharpness and in lone lit pixels. Default run (seed 0) after
-  4,000 batches: sharpness 0.763 / 0.462 / 0.425 (real 0.406), lone lit pixels 0.0154 / 0.0012 /
-  0.0008. At the quick scale (500 batches) the background is still grey haze for all three (its
-  brightness does not order them yet), the lone specks already do: 0.0069 / 0.0048 / 0.0041.
+* conv_output: the noise around the digits orders FC > FC+3x3 > FC+5x5, as in all three default
+  runs (seeds 0 / 1 / 2, 4,000 batches): lone lit pixels 0.0154 / 0.0160 / 0.0181 (FC), 0.0012 /
+  0.0021 / 0.0013 (3x3), 0.0008 / 0.0007 / 0.0011 (5x5); the FC output's specks lift its sharpness
+  above both convolutions' (0.76-0.81 against 0.39-0.52; real digits 0.40-0.41). At the quick scale
+  (500 batches, seed 0) the background is still grey haze for all three (its brightness does not
+  order them yet), the lone specks already do: 0.0069 / 0.0048 / 0.0041.
 
 The module fixture trains 3 x 500 iterations: about 35-40 s on 2 idle cores (120 s measured next
 to four busy sessions).
@@ -60,14 +62,15 @@ def test_the_fc_noise_stays_far_above_the_real_digits_background(results):
 
 
 def test_a_convolution_as_output_layer_leaves_fewer_lone_specks_and_a_smoother_image(results):
-    """FC > FC+3x3 > FC+5x5 in sharpness, and the FC output has at least 1.2x the lone lit pixels of
-    either convolution (quick, seed 0: 1.4x; default, 4,000 batches: 13x and 20x)."""
+    """Lone lit pixels FC > FC+3x3 > FC+5x5, the FC output with at least 1.2x those of either
+    convolution (quick, seed 0: 1.4x and 1.7x; default, 4,000 batches: 7.7-14x and 16-24x), and
+    its sharpness above both (quick: 0.87 against 0.54 and 0.38)."""
     _, conv = results
     final = conv["metrics"]["final"]
-    sharp = {name: final[name]["sharpness"] for name in final}
-    assert sharp["fc"] > sharp["fc_conv3"] > sharp["fc_conv5"]
     lone = {name: final[name]["isolated_share"] for name in final}
-    assert lone["fc"] > 1.2 * max(lone["fc_conv3"], lone["fc_conv5"])
+    assert lone["fc"] > 1.2 * lone["fc_conv3"] and lone["fc_conv3"] > lone["fc_conv5"]
+    sharp = {name: final[name]["sharpness"] for name in final}
+    assert sharp["fc"] > 1.3 * max(sharp["fc_conv3"], sharp["fc_conv5"])
 
 
 def test_figures_are_drawn_for_both_experiments(results):
