@@ -117,6 +117,15 @@ def _stop_state(digits, runs, planned):
     return state
 
 
+def summary_line(metrics):
+    """One printed line: each output layer's lone lit pixels and sharpness at the end."""
+    final, real = metrics["final"], metrics["real"]
+    runs = ", ".join(f"{LABELS[name]} {row['isolated_share']:.4f} / {row['sharpness']:.2f}"
+                     for name, row in final.items())
+    return (f"conv_output (lone lit pixels / sharpness): {runs} (real digits {real['isolated_share']:.5f} / "
+            f"{real['sharpness']:.2f})")
+
+
 # ----------------------------------------------------------------------------- figures
 
 def figure_zoom(plt, samples, n=6):

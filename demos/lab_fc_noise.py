@@ -138,6 +138,18 @@ def run(digits, quick=False, seed=0):
             "mask": mask, "real": real, "real_images": digits.held_x[:N_SHOWN], "fc_run": fc}
 
 
+def summary_line(metrics):
+    """One printed line: the noise at the first and the last checkpoint against the real digits."""
+    trace, real = metrics["trace"], metrics["real"]
+    if not trace:
+        return "fc_noise: stopped before the first checkpoint"
+    first, last = trace[0], trace[-1]
+    return (f"fc_noise: background brightness {first['background_brightness']:.3f} -> "
+            f"{last['background_brightness']:.3f} and lone lit pixels {first['isolated_share']:.4f} -> "
+            f"{last['isolated_share']:.4f} from batch {first['iteration']} to {last['iteration']} "
+            f"(real digits {real['background_brightness']:.4f} and {real['isolated_share']:.5f})")
+
+
 def _ratio(a, b, key):
     return a[key] / b[key] if a.get(key) is not None and b.get(key) else None
 
