@@ -95,8 +95,8 @@ def train_measured(name, generator, digits, checkpoints, seed, mask):
     """Train `generator` against the MLP D up to each of `checkpoints` (iterations); after each, measure
     N_SAMPLES samples (the same z every time). Stops after the current iteration on Ctrl-C and
     measures where it stopped. Returns {"trace": [{"iteration", figures...}], "snapshots":
-    [(iteration, N_SHOWN images)], "samples": (N_SAMPLES, 1, 28, 28), "iterations", "planned",
-    "interrupted"}."""
+    [(iteration, N_SHOWN images)], "samples": the last (N_SAMPLES, 1, 28, 28), "samples_at":
+    [(iteration, samples)] at every checkpoint reached, "iterations", "planned", "interrupted"}."""
     trainer = make_trainer(generator, digits.train_x, seed)
     trace, snapshots, samples, samples_at = [], [], None, []
     for checkpoint in checkpoints:
@@ -111,8 +111,8 @@ def train_measured(name, generator, digits, checkpoints, seed, mask):
     if samples is None:  # stopped before the first checkpoint was reached: the untrained G's samples
         samples = trainer.sample(N_SAMPLES).reshape(N_SAMPLES, 1, 28, 28).astype(np.float32)
     return {"trace": trace, "snapshots": snapshots, "samples": samples, "samples_at": samples_at,
-            "iterations": trainer.iteration,
-            "planned": checkpoints[-1], "interrupted": trainer.iteration < checkpoints[-1]}
+            "iterations": trainer.iteration, "planned": checkpoints[-1],
+            "interrupted": trainer.iteration < checkpoints[-1]}
 
 
 def real_figures(digits, mask):
