@@ -21,6 +21,7 @@ to four busy sessions).
 import numpy as np
 import pytest
 
+import minigrad as mg
 from demos import common, lab_conv_output, lab_fc_noise
 from gan import digits as packaged
 from gan import interrupt
@@ -94,3 +95,28 @@ def test_a_ctrl_c_before_the_first_checkpoint_returns_the_untrained_samples_mark
         result = module.run(digits, quick=True, seed=SEED)
     assert result["metrics"]["interrupted"] and result["metrics"]["stopped_at"].startswith("iteration 0 of")
     assert result["samples"]["fc"].shape == (1000, 1, 28, 28)
+
+
+def test_one_pixels_gradient_reaches_one_row_of_the_fc_layer_but_a_k_by_k_patch_of_the_maps():
+    """THEORY 14.2 / 14.3: a loss on output pixel p moves only row p of the FC output layer (its
+    pixels are independent), while behind a k x k convolution it reaches the maps on exactly the
+    k x k window around p, in every map (the transposed convolution, THEORY 9.3)."""
+    rng = np.random.default_rng(0)
+    z = mg.Tensor(rng.standard_normal((3, lab_fc_noise.NOISE_DIM)).astype(np.float32))
+    row, col = 12, 9
+    pixel = row * 28 + col
+    fc = lab_fc_noise.mlp_generator(np.random.default_rng(1))
+    fc(z)[:, pixel].sum().backward()
+    last = fc.parameters()[-2].grad.data                     # the output layer's weight (784, 512)
+    assert np.flatnonzero(np.abs(last).sum(axis=1)).tolist() == [pixel]
+    for kernel in (3, 5):
+        generator = lab_conv_output.conv_output_generator(kernel, np.random.default_rng(1))
+        maps = generator[0](z)
+        image = generator[4](generator[3](generator[2](generator[1](maps))))
+        (grad,) = mg.grad(image[:, pixel].sum(), [maps])
+        reached = np.abs(grad.data.reshape(3, lab_conv_output.MAPS, 28, 28)).sum(axis=0) > 0
+        half = kernel // 2
+        window = np.zeros((28, 28), dtype=bool)
+        window[row - half:row + half + 1, col - half:col + half + 1] = True
+        for channel in reached:
+            assert np.array_equal(channel, window)
