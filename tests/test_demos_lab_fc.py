@@ -15,8 +15,8 @@ and 14.3), at the quick scale where they already hold:
   (500 batches, seed 0) the background is still grey haze for all three (its brightness does not
   order them yet), the lone specks already do: 0.0069 / 0.0048 / 0.0041.
 
-The module fixture trains 3 x 500 iterations: about 35-40 s on 2 idle cores (120 s measured next
-to four busy sessions).
+The module fixture trains 3 x 500 iterations: 73 s in a full-suite run next to four busy sessions,
+which took 508 s for the suite's ~150 s idle, so about 22 s on 2 idle cores.
 """
 import numpy as np
 import pytest
