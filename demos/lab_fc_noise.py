@@ -6,7 +6,7 @@ The note (001, its last section) trained a generator of fully connected layers o
 noise around the digits, "a property of fully connected layers". Here the MLP GAN of the digits
 lesson (G 100-256-512-784 with a tanh output, D 784-512-256-1, LeakyReLU 0.2, Adam 2e-4, betas
 (0.5, 0.999), non-saturating loss, batch 64) trains on the packaged digits, and at 600, 2,000 and
-6,000 batches (quick: 150, 300, 600) its 1,000 samples (always the same z) are measured:
+4,000 batches (quick: 100, 300, 500) its 1,000 samples (always the same z) are measured:
 
     background_brightness   mean brightness (0..1) of the pixels where real digits are never lit
                             (gan/digit_noise.py; real held-out digits: about 0.001)

@@ -16,7 +16,7 @@ same engine, seed and budget, measures what the note describes, and says whether
   "relief" images.
 
 The theory behind each, and the measured figures for three seeds: docs/THEORY.md section 14.
-The default run, seeds 0 / 1 / 2 (strong_d and clip; the judge-free figures of gan/digit_looks.py):
+The default run, seeds 0 / 1 / 2 (judge-free figures: gan/digit_looks.py, gan/digit_noise.py):
 
 * strong_d after 150 G steps: G's loss 13.9 / 8.4 / 7.9 against the balanced 0.73 / 0.74 / 0.83;
   mean pixel -0.76 / -0.83 / -0.85 with 83% / 82% / 93% of the pixels at tanh's floor (balanced:
@@ -25,6 +25,13 @@ The default run, seeds 0 / 1 / 2 (strong_d and clip; the judge-free figures of g
   (loss 1.7e-4 / 1.8e-4 / 2.2e-4) leaves G in grey noise (mean pixel -0.03 / -0.02 / -0.03).
 * clip: the critic's slope ||grad_x f|| 0.11 / 0.43 / 0.20 at c = 0.01 against 103 / 112 / 113 at
   c = 0.1; weights at +-c 0.09 / 0.25 / 0.18 against 0.10 / 0.11 / 0.10; relief not reproduced.
+* fc_noise (4,000 batches): the judge's Frechet distance 411 / 412 / 338 (1109 / 1035 / 1110 at
+  600 batches); background brightness 0.016 / 0.019 / 0.018 (0.165 / 0.164 / 0.235 at 600; real
+  digits 0.0008); lone lit pixels 0.0154 / 0.0160 / 0.0181 of the pixels (real 0.00002).
+* conv_output (4,000 batches), FC / FC+3x3 / FC+5x5: lone lit pixels 0.0154 / 0.0012 / 0.0008,
+  0.0160 / 0.0021 / 0.0007, 0.0181 / 0.0013 / 0.0011; background brightness 0.016 / 0.012 / 0.009,
+  0.019 / 0.013 / 0.001, 0.018 / 0.007 / 0.005: fewer specks under a convolution in every seed, the
+  5x5 fewest, but the background reaches the real digits' level in seed 1 only.
 
 What to look at
 ---------------
@@ -32,13 +39,19 @@ What to look at
   the same G steps, only D's training differs.
 * ``strong_d_training.png``: D's loss falls to ~1e-3, G's loss climbs, the gradient at G's
   output layer is large at first (non-saturating) or tiny (minimax), the black share rises.
+* ``fc_noise_samples.png`` and ``fc_noise_background.png``: the fully connected G's digits at
+  600, 2,000 and 4,000 batches: the shapes sharpen, the grey haze around them thins into lone
+  specks that stay (19-24x the real digits' background brightness at 4,000 batches).
+* ``conv_output_samples.png``: FC | FC + 3x3 | FC + 5x5 output layer after the same batches: the
+  convolutions leave 8-24x fewer lone specks, the 5x5 fewest (``conv_output_figures.png``: the
+  measures over training; ``conv_output_zoom.png``: the background up close).
 * ``clip_samples.png``: clip_small (c = 0.01): blurred, low-contrast digits | clip_large
   (c = 0.1): sharper, blotchy, high-contrast ones; not the note's relief (THEORY.md 14.4).
 
 Also written: ``strong_d_k_sweep.png`` (the share of black pixels after the same G steps for
 k = 1..20 D steps per G step), ``clip_weights.png`` (the critic's weight histograms, piled up at
 +-c: note 002's nearly binary network) and ``samples_<run>.npy`` for every run (N, 1, 28, 28) in
-[-1, 1]: balanced, strong_d, clip_small, clip_large (and fc, fc_conv3, fc_conv5).
+[-1, 1]: balanced, strong_d, fc, fc_conv3, fc_conv5, clip_small, clip_large.
 
 The settings
 ------------
@@ -110,13 +123,7 @@ def run(experiments=EXPERIMENTS, quick=False, seed=0, data=None, cache_dir=None)
         if interrupt.requested():
             stopped_at = stopped_at or f"before the experiment {name}"
             break
-        try:
-            module = experiment_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != f"demos.lab_{name}":
-                raise
-            print(f"\n== experiment {name}: demos/lab_{name}.py is not part of this checkout; skipped")
-            continue
+        module = experiment_module(name)
         print(f"\n== experiment {name}: {module.NOTE_EN}")
         kwargs = {}
         if name == "conv_output" and "fc_noise" in results:

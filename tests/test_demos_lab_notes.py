@@ -68,7 +68,7 @@ def test_clipping_piles_the_weights_up_at_c(clip):
     """Note 002: clipped weights sit at +-c. With the paper's c = 0.01 a large share of the
     critic's weights is at the walls, its slope ||grad_x f|| is small and nearly the same image at
     every sample (a linear critic); with c = 0.1 the walls are beyond the initial weights, nothing
-    is clipped early on and the slope is orders of magnitude larger. The issue expected the share
+    is clipped early on and the slope is orders of magnitude larger. One might expect the share
     at +-c to grow with c; measured, it does not (default run, seed 0: 0.09 at c = 0.01, 0.10 at
     c = 0.1 after 600 iterations; at --quick 0.39 against 0.0), see THEORY.md 14.4."""
     runs = clip["metrics"]["runs"]
