@@ -135,7 +135,7 @@ def lesson_judge(judge_cache):
 
 
 def test_the_judge_names_97_percent_of_the_held_out_digits(lesson_judge):
-    """The issue's bar: >= 0.97 on the 1,000 held-out packaged digits. Measured (seeds 0/1/2):
+    """The bar a trusted judge must clear: >= 0.97 on the 1,000 held-out packaged digits. Measured (seeds 0/1/2):
     see judge.DigitClassifier."""
     assert lesson_judge.accuracy >= 0.97
     assert lesson_judge.judge.reference_features.shape == (4000, judge.FEATURES)
