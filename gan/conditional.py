@@ -167,3 +167,16 @@ def class_loss(class_logits, labels):
     (L_C of Odena et al. 2017, written as a loss to minimise). D minimises it on real digits and on
     the fakes' requested labels; G minimises it on its own fakes: it must draw what was asked."""
     return F.cross_entropy(class_logits, labels)
+
+
+def generate(generator, z, labels):
+    """G(z, y) as an ndarray for given noise z (n, noise_dim) and labels (n,): no graph, eval mode
+    (then back to the mode it was in). Shared z with changing labels holds the style and changes the class."""
+    mode = generator.training
+    generator.eval()
+    try:
+        with mg.no_grad():
+            z = mg.Tensor(np.asarray(z, dtype=generator.parameters()[0].data.dtype))
+            return generator(z, labels).data
+    finally:
+        generator.train(mode)
