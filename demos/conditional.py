@@ -81,7 +81,7 @@ concatenation-only conditional GAN) train for fewer iterations than the main
 GAN, so that the three fit the lesson's time; the main GAN's figures are
 recorded at that same iteration too, and every comparison in comparison.png and
 metrics.json is at equal iterations. Default: 15,000 iterations, comparisons
-at 3,000; ``--quick``: 1,200, comparisons at 600.
+at 3,000; ``--quick``: 600, comparisons at 300.
 
 Measured
 --------
@@ -121,8 +121,8 @@ from gan.train import Trainer, TrainConfig
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
 MEASURED_SECONDS = {"default": 360, "quick": 45}
-DEFAULT_ITERATIONS, QUICK_ITERATIONS = 15000, 1200
-DEFAULT_COMPARE, QUICK_COMPARE = 3000, 600
+DEFAULT_ITERATIONS, QUICK_ITERATIONS = 15000, 600
+DEFAULT_COMPARE, QUICK_COMPARE = 3000, 300
 RECORDS = 10                       # label accuracy is recorded this many times over the main training
 N_PER_CLASS = 100
 REQUESTED = np.repeat(np.arange(10), N_PER_CLASS)   # samples.npy: 100 of digit 0, then 100 of digit 1, ...
