@@ -73,7 +73,8 @@ non-saturating loss, Adam 2e-4 with betas (0.5, 0.999) for both, batch 64; the
 fakes of a D step are asked for the real batch's labels, those of a G step for
 uniform labels. ``--model dcgan``: the dcgan lesson's networks (G channels 64,
 D 32) with [z, one-hot] projected to G's first 7 x 7 maps and 10 label maps
-added to D's input. Data: the 5,000 packaged digits, 1,000 held out (the judge's
+added to D's input; 3,000 iterations, comparisons at 1,000 (--quick 200 and 100;
+not measured for the lesson text). Data: the 5,000 packaged digits, 1,000 held out (the judge's
 test), the GANs train on the other 4,000 with their labels.
 
 The comparisons (the unconditional GAN of the same family, and the
@@ -121,8 +122,11 @@ from gan.train import Trainer, TrainConfig
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
 MEASURED_SECONDS = {"default": 360, "quick": 45}
-DEFAULT_ITERATIONS, QUICK_ITERATIONS = 15000, 600
+DEFAULT_ITERATIONS, QUICK_ITERATIONS = 12000, 600
 DEFAULT_COMPARE, QUICK_COMPARE = 3000, 300
+#: --model dcgan: (iterations, comparison iterations) of the default run and of --quick (a DCGAN
+#: iteration costs about 6x the MLP's)
+DCGAN_DEFAULT, DCGAN_QUICK = (3000, 1000), (200, 100)
 RECORDS = 10                       # label accuracy is recorded this many times over the main training
 N_PER_CLASS = 100
 REQUESTED = np.repeat(np.arange(10), N_PER_CLASS)   # samples.npy: 100 of digit 0, then 100 of digit 1, ...
@@ -177,8 +181,8 @@ def scores(the_judge, samples, labels, real_by_class):
 
 
 class Recorder:
-    """A Trainer callback: label accuracy of REQUESTED samples every call; the full figures (and
-    100 samples for the comparison grid) at iteration `at`."""
+    """A Trainer callback: label accuracy of REQUESTED samples every call; at iteration `at` the
+    full figures, the 1,000 samples and 100 of them (10 per digit) for the comparison grid."""
 
     def __init__(self, the_judge, real_by_class, at):
         self.judge, self.real_by_class, self.at = the_judge, real_by_class, at
@@ -188,7 +192,7 @@ class Recorder:
         samples = trainer.sample(len(REQUESTED), labels=REQUESTED)
         if iteration == self.at:
             self.at_figures = scores(self.judge, samples, REQUESTED, self.real_by_class)
-            self.at_samples = samples[::10]  # 10 of each digit in order: row i of the grid asked for digit i
+            self.at_samples = samples
         probs, _ = self.judge.classify(samples)
         self.history.append([iteration, float(np.mean(probs.argmax(axis=1) == REQUESTED))])
 
@@ -197,20 +201,34 @@ def summary(figures):
     return None if figures is None else {key: figures[key] for key in SUMMARY_KEYS}
 
 
-def train_comparison(trainer, recorder_or_none, iterations, name):
-    print(f"training the {name} for {iterations} iterations ...")
-    every = max(1, iterations // 4)
-    trainer.fit(iterations, callback=recorder_or_none, callback_every=every) if recorder_or_none else \
+def comparison_names(conditioning):
+    """The GANs trained for compare_iterations next to the main one: the other label head of the
+    field (AC-GAN or projection), concatenation only, and no label at all."""
+    other = {"projection": ["acgan"], "acgan": ["projection"]}.get(conditioning, [])
+    return [*other, *(["concat"] if conditioning != "concat" else []), "unconditional"]
+
+
+def train_comparison(name, digits, seed, model, iterations, real_by_class):
+    """(figures at `iterations`, the 1,000 samples, label-accuracy history) of one comparison GAN."""
+    print(f"training the comparison GAN {name!r} for {iterations} iterations ...")
+    if name == "unconditional":
+        trainer = build_unconditional(digits.train_x, seed, model)
         trainer.fit(iterations)
-    return trainer
+        samples = trainer.sample(len(REQUESTED))
+        return scores(digits.judge, samples, None, None), samples, []
+    recorder = Recorder(digits.judge, real_by_class, iterations)
+    trainer = build_conditional(digits.train_x, digits.train_y, seed, model, name)
+    trainer.fit(iterations, callback=recorder, callback_every=max(1, iterations // 4))
+    return recorder.at_figures, recorder.at_samples, recorder.history
 
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
 def run(iterations=DEFAULT_ITERATIONS, compare_iterations=DEFAULT_COMPARE, seed=0, data=None, model="mlp",
-        conditioning="acgan", judge_epochs=judge.EPOCHS):
-    """Train the judge, the conditional GAN (`iterations`), then the unconditional and the
-    concatenation-only GANs (`compare_iterations` each). Returns a Result with `metrics`, `samples`
-    (1000, 1, 28, 28), `labels`, `class_grid`, `interpolation`, `comparison` {name: (100 images, text)}."""
+        conditioning="projection", judge_epochs=judge.EPOCHS):
+    """Train the judge, the conditional GAN (`iterations`), then the comparison GANs
+    (`compare_iterations` each: the other label head, concatenation only, unconditional). Returns a
+    Result with `metrics`, `samples` (1000, 1, 28, 28), `labels`, `class_grid`, `interpolation`,
+    `comparison` {title: (100 images, text)} and `compare_samples` {name: 1,000 samples at compare_iterations}."""
     started = time.perf_counter()
     compare_iterations = min(compare_iterations, iterations)
     digits = digit_parts.prepare(data, seed, judge_epochs)
@@ -222,42 +240,38 @@ def run(iterations=DEFAULT_ITERATIONS, compare_iterations=DEFAULT_COMPARE, seed=
     main.fit(iterations, callback=recorder, callback_every=every)
     samples = main.sample(len(REQUESTED), labels=REQUESTED)
     final = scores(digits.judge, samples, REQUESTED, real_by_class)
-    figures = {"main": recorder.at_figures}
-    grids = {}
-    if not interrupt.requested():
-        concat_recorder = Recorder(digits.judge, real_by_class, compare_iterations)
-        concat = train_comparison(build_conditional(digits.train_x, digits.train_y, seed, model, "concat"),
-                                  concat_recorder, compare_iterations, "concatenation-only conditional GAN")
-        figures["concat"], grids["concat"] = concat_recorder.at_figures, concat_recorder.at_samples
-        concat_history = concat_recorder.history
-    else:
-        concat_history = []
-    if not interrupt.requested():
-        plain = train_comparison(build_unconditional(digits.train_x, seed, model), None, compare_iterations,
-                                 "unconditional GAN")
-        unconditional_samples = plain.sample(len(REQUESTED))
-        figures["unconditional"] = scores(digits.judge, unconditional_samples, None, None)
-        grids["unconditional"] = unconditional_samples[:100]
+    compared = {conditioning: (recorder.at_figures, recorder.at_samples, recorder.history)}
+    for name in comparison_names(conditioning):
+        if not interrupt.requested():
+            compared[name] = train_comparison(name, digits, seed, model, compare_iterations, real_by_class)
     real = scores(digits.judge, digits.held_x, digits.held_y, real_by_class)
     m = {**final, "classifier_accuracy": digits.accuracy, "model": model, "conditioning": conditioning,
          "iterations": main.iteration, "iterations_planned": iterations, "compare_iterations": compare_iterations,
-         "at_compare": summary(figures["main"]), "concat_at_compare": summary(figures.get("concat")),
-         "unconditional_at_compare": summary(figures.get("unconditional")),
-         "label_accuracy_history": recorder.history, "concat_label_accuracy_history": concat_history}
+         "at_compare": summary(recorder.at_figures), "label_accuracy_history": recorder.history}
+    for name in comparison_names(conditioning):
+        figures, _, history = compared.get(name, (None, None, []))
+        m[f"{name}_at_compare"] = summary(figures)
+        if name != "unconditional":
+            m[f"{name}_label_accuracy_history"] = history
     for key in ("label_accuracy", "frechet_per_class", *digit_parts_judge_keys()):
         m[f"{key}_real"] = real[key]
     m.update(digit_parts.stop_state(digits, main.iteration, iterations), seconds=time.perf_counter() - started)
     comparison = {}
-    if len(grids) == 2:
-        def text(f):
-            accuracy = "asked for nothing" if f["label_accuracy"] is None else f"{f['label_accuracy']:.0%} as asked"
-            return f"{accuracy}, Frechet {f['frechet_distance']:.0f}"
-        comparison = {"unconditional GAN": (grids["unconditional"], text(figures["unconditional"])),
-                      "concatenation only": (grids["concat"], text(figures["concat"])),
-                      f"{conditioning} (this lesson)": (recorder.at_samples, text(figures["main"]))}
+    if all(figures is not None for figures, _, _ in compared.values()) and len(compared) > 1:
+        titles = {"unconditional": "unconditional GAN", "concat": "concatenation only", "acgan": "AC-GAN",
+                  "projection": "projection"}
+        for name in ["unconditional", "concat", *[n for n in ("acgan", "projection") if n in compared]]:
+            if name in compared:
+                figures, at_samples, _ = compared[name]
+                accuracy = ("asked for nothing" if figures["label_accuracy"] is None
+                            else f"{figures['label_accuracy']:.0%} as asked")
+                title = titles[name] + (" (this lesson)" if name == conditioning else "")
+                comparison[title] = (at_samples[:100] if name == "unconditional" else at_samples[::10],
+                                     f"{accuracy}, Frechet {figures['frechet_distance']:.0f}")
     return common.Result(metrics=m, samples=samples.reshape(-1, 1, 28, 28), labels=REQUESTED.copy(),
                          class_grid=class_grid(main, seed), interpolation=interpolation(main, seed),
-                         comparison=comparison)
+                         comparison=comparison,
+                         compare_samples={name: c[1] for name, c in compared.items() if c[1] is not None})
 
 
 def digit_parts_judge_keys():
@@ -278,6 +292,13 @@ def interpolation(trainer, seed):
     return conditional.generate(trainer.generator, np.tile(path, (10, 1)), np.repeat(np.arange(10), 10)).reshape(100, 784)
 
 
+def save_labels(out, labels):
+    """labels.npy: the requested digits as int64 (save_samples would make them float32)."""
+    path = out / "labels.npy"
+    np.save(path, np.asarray(labels, dtype=np.int64))
+    return path
+
+
 def report(result, out, show=False):
     """Write the grids, samples.npy, labels.npy, the figures and metrics.json; print the figures."""
     plt, m, figs = common.pyplot(), result.metrics, conditional_figures
@@ -290,18 +311,19 @@ def report(result, out, show=False):
                                                "from z_a (left) to z_b (right)", rows, "z = (1 - t) z_a + t z_b, t = 0 ... 1")),
         ("label_accuracy.png", figs.figure_label_accuracy(
             plt, {f"{m['conditioning']} (this lesson)": m["label_accuracy_history"],
-                  "concatenation only": m["concat_label_accuracy_history"]}, m["label_accuracy_per_class"]))]
+                  **{name: m[f"{name}_label_accuracy_history"] for name in comparison_names(m["conditioning"])
+                     if name != "unconditional"}}, m["label_accuracy_per_class"]))]
     if result.comparison:
         figures.append(("comparison.png", figs.figure_comparison(plt, result.comparison, m["compare_iterations"])))
-    paths = [common.save_samples(out, result.samples), common.save_samples(out, result.labels, "labels.npy")]
+    paths = [common.save_samples(out, result.samples), save_labels(out, result.labels)]
     paths += common.save_figures(out, figures, show)
     paths.append(common.write_metrics(out, m))
     print(f"\nafter {m['iterations']} iterations: {m['label_accuracy']:.1%} drawn as asked "
           f"(held-out real digits: {m['label_accuracy_real']:.1%}), Frechet distance {m['frechet_distance']:.1f}, "
           f"precision {m['precision']:.2f}, recall {m['recall']:.2f}, {m['classes_covered']} digits covered")
     print(f"at {m['compare_iterations']} iterations each:")
-    for name, key in (("this lesson's GAN", "at_compare"), ("concatenation only", "concat_at_compare"),
-                      ("unconditional GAN", "unconditional_at_compare")):
+    for name, key in ((f"{m['conditioning']} (this lesson)", "at_compare"),
+                      *((name, f"{name}_at_compare") for name in comparison_names(m["conditioning"]))):
         f = m[key]
         if f is not None:
             accuracy = "-" if f["label_accuracy"] is None else f"{f['label_accuracy']:.1%}"
@@ -314,12 +336,16 @@ def main(argv=None):
     parser = common.make_parser("conditional", __doc__.splitlines()[0], default_steps=DEFAULT_ITERATIONS)
     digit_parts.add_data_option(parser)
     parser.add_argument("--model", default="mlp", choices=("mlp", "dcgan"), help="the networks (default mlp)")
-    parser.add_argument("--conditioning", default="acgan", choices=conditional.CONDITIONINGS,
-                        help="D's label head of the main GAN (default acgan)")
+    parser.add_argument("--conditioning", default="projection", choices=conditional.CONDITIONINGS,
+                        help="D's label head of the main GAN (default projection)")
     parser.add_argument("--compare-steps", type=common.positive_int, default=None,
                         help=f"iterations of the two comparison GANs (default {DEFAULT_COMPARE}, --quick {QUICK_COMPARE})")
     args = parser.parse_args(argv)
-    iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
-    compare = args.compare_steps or (QUICK_COMPARE if args.quick else DEFAULT_COMPARE)
+    if args.model == "dcgan":
+        default_iterations, default_compare = DCGAN_QUICK if args.quick else DCGAN_DEFAULT
+    else:
+        default_iterations, default_compare = ((QUICK_ITERATIONS, QUICK_COMPARE) if args.quick
+                                               else (DEFAULT_ITERATIONS, DEFAULT_COMPARE))
+    iterations, compare = args.steps or default_iterations, args.compare_steps or default_compare
     return common.run_lesson(args, lambda: run(iterations, compare, args.seed, load_digits(args.data), args.model,
                                                args.conditioning), report)

@@ -93,7 +93,6 @@ class ConditionalDiscriminator(nn.Module):
             self.classifier = nn.Linear(feature_dim, n_classes, rng=rng)      # W_c: AC-GAN's 10 extra logits
         if conditioning == "projection":
             self.embed = nn.Embedding(n_classes, feature_dim, rng=rng)
-            self.embed.weight.data[...] *= 0.02  # start near the label-free D: psi(phi) dominates at first
 
     def features(self, x, labels):
         x = nn.module.as_tensor(x)

@@ -8,7 +8,7 @@ from demos import conditional
 
 PROMISED_KEYS = {"label_accuracy", "label_accuracy_per_class", "frechet_per_class", "frechet_distance",
                  "precision", "recall", "classes_covered", "label_accuracy_real", "frechet_per_class_real",
-                 "at_compare", "concat_at_compare", "unconditional_at_compare", "label_accuracy_history",
+                 "at_compare", "concat_at_compare", "acgan_at_compare", "unconditional_at_compare", "label_accuracy_history",
                  "concat_label_accuracy_history", "classifier_accuracy", "model", "conditioning", "iterations",
                  "iterations_planned", "compare_iterations", "interrupted", "stopped_at", "seconds"}
 
@@ -51,3 +51,4 @@ def test_the_asked_for_digit_is_drawn_far_more_often_than_chance(quick_run):
     assert m["classes_covered"] == 10
     assert m["at_compare"]["label_accuracy"] > m["concat_at_compare"]["label_accuracy"] + 0.3
     assert m["unconditional_at_compare"]["label_accuracy"] is None
+    assert m["acgan_at_compare"]["label_accuracy"] > 0.3  # the other head hears the label too
