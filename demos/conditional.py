@@ -131,8 +131,9 @@ from demos.digit_parts import load_digits
 from gan import conditional, interrupt, judge, metrics, models
 from gan.train import Trainer, TrainConfig
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 360, "quick": 45}
+#: wall time of the default run and of --quick on 2 cores (python -m demos lists them): estimated from
+#: ~14 ms per MLP iteration idle (21,000 iterations); measured under load (5 busy processes) 3x more
+MEASURED_SECONDS = {"default": 330, "quick": 35}
 DEFAULT_ITERATIONS, QUICK_ITERATIONS = 12000, 600
 DEFAULT_COMPARE, QUICK_COMPARE = 3000, 300
 #: --model dcgan: (iterations, comparison iterations) of the default run and of --quick (a DCGAN

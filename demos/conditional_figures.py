@@ -27,7 +27,7 @@ def figure_comparison(plt, grids, iterations):
         ax.axis("off")
     fig.suptitle(f"after {iterations} iterations each: rows asked for digits 0-9 (the unconditional G is "
                  f"asked for nothing)", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.93))  # room for the suptitle above the panel titles
     return fig
 
 
