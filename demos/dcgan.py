@@ -202,14 +202,14 @@ def train_and_record(trainer, iterations, digits, per_epoch):
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
 def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, channels=CHANNELS, loss="nonsaturating",
-        judge_epochs=judge.EPOCHS):
+        judge_epochs=judge.EPOCHS, judge_cache=None):
     """Train the judge, the DCGAN for `iterations` iterations, then the MLP GAN for the same
     multiply-adds, on `data` = (images, labels) (default: the packaged digits). Returns a Result
     with `metrics` (metrics.json), `samples` / `mlp_samples` (1,000 digits each), `grids` /
     `mlp_grids` [(iteration, 100 digits)] once per epoch, `histories` (the Trainers') and
     `per_epoch`."""
     started = time.perf_counter()
-    digits = digit_parts.prepare(data, seed, judge_epochs)
+    digits = digit_parts.prepare(data, seed, judge_epochs, judge_cache)
     dcgan, mlp = build_dcgan(digits.train_x, loss, seed, channels), build_mlp_gan(digits.train_x, loss, seed)
     work, mlp_work = work_per_iteration(dcgan), work_per_iteration(mlp)
     mlp_iterations = round(iterations * work / mlp_work)
@@ -338,4 +338,5 @@ def main(argv=None):
         iterations = max(1, iterations // WASSERSTEIN_DIVISOR)
     # the output folder is checked first (run_lesson), then the data are read
     return common.run_lesson(args, lambda: run(iterations, args.seed, load_digits(args.data), args.channels,
-                                               args.loss), report)
+                                               args.loss, judge_cache=digit_parts.judge_cache_folder(args.out)),
+                            report)

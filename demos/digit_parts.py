@@ -3,11 +3,13 @@ figures of generated digits.
 
     parser = common.make_parser(...); add_data_option(parser)
     data = load_digits(args.data)                 # (images, labels); a clear message names --data
-    digits = prepare(data, seed)                  # hold out 1,000, train the judge on the rest
+    digits = prepare(data, seed, cache_dir=judge_cache_folder(args.out))   # hold out 1,000, train
+                                                  # the judge on the rest (or load it)
     grids = EpochGrids(trainer, digits.judge, per_epoch)   # a Trainer callback: 100 digits (always
     trainer.fit(n, callback=grids, callback_every=per_epoch)  # the same z) and the judge's figures
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -41,17 +43,26 @@ def load_digits(folder=None):
         raise SystemExit(2) from None
 
 
-def prepare(data, seed, judge_epochs=EPOCHS):
+def judge_cache_folder(out):
+    """Where the lessons keep trained judges: `judge_cache` next to the output folder (runs/judge_cache
+    for the default runs/<lesson>), so every digit lesson run from one folder trains a judge once."""
+    return Path(out).parent / "judge_cache"
+
+
+def prepare(data, seed, judge_epochs=EPOCHS, cache_dir=None):
     """Shuffle `data` = (images, labels) (None: the packaged digits), hold out 1,000 (the packaged
-    5,000 leave 4,000 for training), and train the judge on the training digits. Returns a Result with
+    5,000 leave 4,000 for training), and train the judge on the training digits (or load it from
+    `cache_dir`, where an earlier run with the same digits, seed and epochs left it; see
+    gan/judge_cache.py; None: always train). Returns a Result with
     train_x, train_y, held_x, held_y, judge, accuracy (held out) and real (the judge's figures of
     the held-out digits: the best a generator can reach) and judge_stopped (a Ctrl-C came while the
     judge trained: the GAN will stop before its first iteration)."""
     images, labels = packaged.load_digits() if data is None else data
     rng = np.random.default_rng(seed)
     train_x, train_y, held_x, held_y = packaged.split(images, labels, rng)
-    print(f"training the judge (a small CNN, {judge_epochs} epochs) on {len(train_x)} real digits ...")
-    judge = DigitJudge.train(train_x, train_y, rng, epochs=judge_epochs)
+    judge = DigitJudge.train(train_x, train_y, rng, epochs=judge_epochs, cache_dir=cache_dir,
+                             announce=f"training the judge (a small CNN, {judge_epochs} epochs) on "
+                                      f"{len(train_x)} real digits ...")
     accuracy = judge.accuracy(held_x, held_y)
     print(f"judge accuracy on {len(held_x)} held-out digits: {accuracy:.3f}")
     return common.Result(train_x=train_x, train_y=train_y, held_x=held_x, held_y=held_y, judge=judge,

@@ -83,9 +83,9 @@ from gan.train import Trainer, TrainConfig
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured with
 #: nice -n 19 next to two other busy processes (load average 2-3.5)
 MEASURED_SECONDS = {"default": 80, "quick": 7}
-QUICK_NOTE = ("300 iterations turn the noise into digit-sized blobs and lower the Frechet distance, "
-              "but the grids are not digits yet; readable digits of all ten classes need the 6,000 iterations of the "
-              "default run.")
+QUICK_NOTE = ("300 iterations turn the noise into grey blobs: the pixels move towards the digits' but the judge "
+              "sees no digits yet (its Frechet distance stays near the untrained generator's); readable digits of "
+              "all ten classes need the 6,000 iterations of the default run.")
 DEFAULT_ITERATIONS = 6000
 QUICK_ITERATIONS = 300
 BATCH_SIZE = 64
@@ -106,13 +106,13 @@ def build_trainer(train_images, seed):
 
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
-def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, judge_epochs=judge.EPOCHS):
+def run(iterations=DEFAULT_ITERATIONS, seed=0, data=None, judge_epochs=judge.EPOCHS, judge_cache=None):
     """Train the judge, then the MLP GAN for `iterations` iterations on `data` = (images, labels)
     (default: the packaged digits, gan.digits.load_digits()). Returns a Result with `metrics`
     (metrics.json), `samples` (1,000 final digits), `grids` [(iteration, 100 digits)] once per epoch, `history` (the
     Trainer's), `per_epoch` (iterations per epoch)."""
     started = time.perf_counter()
-    digits = digit_parts.prepare(data, seed, judge_epochs)
+    digits = digit_parts.prepare(data, seed, judge_epochs, judge_cache)
     trainer = build_trainer(digits.train_x, seed)
     per_epoch = max(1, len(digits.train_x) // BATCH_SIZE)
     grids = digit_parts.EpochGrids(trainer, digits.judge, per_epoch)
@@ -170,4 +170,5 @@ def main(argv=None):
     args = parser.parse_args(argv)
     iterations = args.steps or (QUICK_ITERATIONS if args.quick else DEFAULT_ITERATIONS)
     # the output folder is checked first (run_lesson), then the data are read
-    return common.run_lesson(args, lambda: run(iterations, args.seed, load_digits(args.data)), report)
+    return common.run_lesson(args, lambda: run(iterations, args.seed, load_digits(args.data),
+                                               judge_cache=digit_parts.judge_cache_folder(args.out)), report)

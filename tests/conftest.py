@@ -17,6 +17,14 @@ def pytest_configure(config):
         sys.modules["torch"] = None  # `import torch` now raises ImportError, so importorskip skips
 
 
+@pytest.fixture(scope="session")
+def judge_cache(tmp_path_factory):
+    """The folder where this session's digit judges are kept: the one the lessons' main() uses for an
+    --out made by tmp_path_factory.mktemp (digit_parts.judge_cache_folder: next to the output
+    folder), so the seed-0 judge is trained once per session, by whichever test needs it first."""
+    return tmp_path_factory.getbasetemp() / "judge_cache"
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

@@ -61,7 +61,7 @@ def test_a_short_run_already_improves_the_frechet_distance(short_run):
     # 1,195 (untrained) to 416, a factor 2.9 (seeds 1, 2: 2.7 and 1.9); ask for 1.8
     assert m["frechet_distance"] < m["frechet_distance_untrained"] / 1.8
     assert m["frechet_distance_real"] < m["frechet_distance"]
-    assert m["classes_covered_real"] == 10 and m["classifier_accuracy"] > 0.85
+    assert m["classes_covered_real"] == 10 and m["classifier_accuracy"] >= 0.97
     assert m["confident_share"] < m["confident_share_real"]  # real digits are the readable ones
     assert m["channels"] == dcgan.CHANNELS
     # the scale of the sharpness figure: real digits on [-1, 1] pixels score ~0.41

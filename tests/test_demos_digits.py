@@ -8,6 +8,7 @@ import pytest
 
 from conftest import assert_figure_shows_data, assert_look_at_files_written, assert_metrics_json_matches
 from demos import digits
+from gan import digits as packaged
 from gan import interrupt, judge
 
 PROMISED_KEYS = {"classifier_accuracy", "classes_covered", "class_counts", "class_kl", "classifier_score",
@@ -55,24 +56,33 @@ def test_metrics_json_has_the_promised_keys(quick_run):
 
 def test_the_judge_is_a_good_classifier(quick_run):
     m = quick_run[1].metrics
-    assert m["classifier_accuracy"] > 0.85
+    assert m["classifier_accuracy"] >= 0.97
     assert m["classes_covered_real"] == 10
     assert m["classifier_score_real"] > 5.0
 
 
-def test_a_few_hundred_iterations_already_beat_the_untrained_generator(quick_run):
-    """The lesson's claim at the --quick scale: the judge's Frechet distance falls well below the
-    untrained generator's. Measured (300 iterations; early GAN training oscillates, so the lowest
-    figure along the way falls further than the final one): seed 0 untrained 1,160, lowest 447
-    (0.39 of it), final 717 (0.62); seeds 1 and 2: lowest 0.44 and 0.52, final 0.81 and 0.69.
-    Asked (seed 0): lowest < 0.6 and final < 0.9 of the untrained figure. The default run
-    (6,000 iterations, seed 0): 1,160 -> 64, held-out real digits 1.5."""
-    m = quick_run[1].metrics
-    assert m["frechet_distance"] < 0.9 * m["frechet_distance_untrained"]
-    assert min(value for _, value in m["frechet_history"][1:]) < 0.6 * m["frechet_distance_untrained"]
-    # (the classifier score is ~1 for both after so few iterations: the quick run's fakes are blobs
-    # the judge names as one or two digits; the default run reports it)
-    assert m["frechet_distance_real"] < m["frechet_distance"]
+def test_a_few_hundred_iterations_move_the_pixels_towards_the_digits_but_the_judge_sees_no_digits_yet(
+        quick_run):
+    """The lesson's claim at the --quick scale (QUICK_NOTE): 300 iterations turn the noise into
+    blobs the judge does not take for digits. The pixels move: the mean absolute difference between
+    the average generated image and the average real training image falls from 0.74 (untrained G,
+    seed 0) to 0.50 (0.68 of it); asked: below 0.8 of it. The judge (0.979 held-out accuracy)
+    sees no digits yet: Frechet distance 1,995 untrained, 1,759-2,142 over the five epochs, 2,064
+    at the end, against 4.1 for held-out real digits; asked: the final figure above 100 x the real
+    digits'. (The old 0.89 judge read 1,160 -> 717 here: a weaker classifier's features moved with
+    the blobs.) The default run's figures: see the lesson's docstring."""
+    out, result = quick_run
+    m = result.metrics
+    images, labels = packaged.load_digits()
+    train_x = packaged.split(images, labels, np.random.default_rng(0))[0]     # the lesson's split, seed 0
+    untrained = result.grids[0][1]
+    final = np.load(out / "samples.npy")
+
+    def distance(samples):
+        return float(np.abs(samples.mean(axis=0) - train_x.mean(axis=0)).mean())
+
+    assert distance(final) < 0.8 * distance(untrained)
+    assert m["frechet_distance"] > 100 * m["frechet_distance_real"]
 
 
 def test_precision_and_recall_put_held_out_digits_on_the_real_manifold_and_blobs_off_it(quick_run):
@@ -87,16 +97,18 @@ def test_writes_every_file_its_lesson_talks_about(quick_run):
     assert_look_at_files_written("digits", quick_run[0])
 
 
-def test_a_ctrl_c_while_the_judge_trains_stops_before_the_first_iteration_and_keeps_the_files(tmp_path):
-    """The judge's training runs to its end (a few seconds); the GAN then stops before its first
-    iteration, and the metrics say where the Ctrl-C came. The figures still draw (empty histories)."""
+def test_a_ctrl_c_while_the_judge_trains_stops_before_the_first_iteration_and_keeps_the_files(tmp_path,
+                                                                                            judge_cache):
+    """The judge's training runs to its end (a few seconds; here the session's cached judge is
+    loaded); the GAN then stops before its first iteration, and the metrics say where the Ctrl-C
+    came. The figures still draw (empty histories)."""
     with interrupt.stop_on_ctrl_c():
         interrupt.request_stop()                 # the first Ctrl-C, as the lesson runner receives it
-        result = digits.run(iterations=50)
+        result = digits.run(iterations=50, judge_cache=judge_cache)
     m = result.metrics
     assert m["interrupted"] is True and m["iterations"] == 0 and m["iterations_planned"] == 50
     assert m["stopped_at"] == "the judge's training (before iteration 1 of 50)"
-    assert m["classifier_accuracy"] > 0.85      # the judge finished its training
+    assert m["classifier_accuracy"] >= 0.97     # the judge finished its training
     digits.report(result, tmp_path)
     assert_metrics_json_matches(tmp_path, m)
     for name in ("losses.png", "scores.png", "samples_over_training.png"):

@@ -84,7 +84,7 @@ def test_the_blur_is_in_the_numbers(quick_run):
     ratio = m["sharpness_dcgan"] / m["sharpness_real"]
     assert m["claim"]["dcgan_near_real"] is bool(abs(ratio - 1) <= vae_vs_gan.DCGAN_MARGIN)
     assert m["sharpness_reconstructions_vae"] < m["sharpness_real"]
-    assert m["judge"]["real"]["classes_covered"] == 10 and m["classifier_accuracy"] > 0.85
+    assert m["judge"]["real"]["classes_covered"] == 10 and m["classifier_accuracy"] >= 0.97
 
 
 def test_gan_from_reuses_samples_of_either_shape(quick_run, tmp_path):
@@ -116,7 +116,7 @@ def test_ctrl_c_in_the_dcgan_training_keeps_the_three_models(monkeypatch):
     from gan.judge import DigitJudge
     cheap = DigitJudge.train.__func__
     monkeypatch.setattr(vae_vs_gan.DigitJudge, "train",
-                        classmethod(lambda cls, x, y, rng: cheap(cls, x[:500], y[:500], rng, epochs=1)))
+                        classmethod(lambda cls, x, y, rng, **_: cheap(cls, x[:500], y[:500], rng, epochs=1)))
     with ctrl_c_at(monkeypatch, train, 5):
         m = vae_vs_gan.run(steps=20, gan_iterations=10, importance_samples=2).metrics
     assert m["interrupted"] is True and m["stopped_at"] == "DCGAN step 5 of 10"
