@@ -236,14 +236,15 @@ def train_comparison(name, digits, seed, model, iterations, real_by_class):
 
 @interrupt.stop_on_ctrl_c()  # Ctrl-C stops after the current iteration, also when run is called alone
 def run(iterations=DEFAULT_ITERATIONS, compare_iterations=DEFAULT_COMPARE, seed=0, data=None, model="mlp",
-        conditioning="projection", judge_epochs=judge.EPOCHS):
+        conditioning="projection", judge_epochs=judge.EPOCHS, judge_cache=None):
     """Train the judge, the conditional GAN (`iterations`), then the comparison GANs
     (`compare_iterations` each: the other label head, concatenation only, unconditional). Returns a
     Result with `metrics`, `samples` (1000, 1, 28, 28), `labels`, `class_grid`, `interpolation`,
-    `comparison` {title: (100 images, text)} and `compare_samples` {name: 1,000 samples at compare_iterations}."""
+    `comparison` {title: (100 images, text)} and `compare_samples` {name: 1,000 samples at compare_iterations}.
+    `judge_cache`: the folder of trained judges (digit_parts.judge_cache_folder; None: train it here)."""
     started = time.perf_counter()
     compare_iterations = min(compare_iterations, iterations)
-    digits = digit_parts.prepare(data, seed, judge_epochs)
+    digits = digit_parts.prepare(data, seed, judge_epochs, judge_cache)
     real_by_class = [digits.judge.classify(digits.train_x[digits.train_y == c])[1] for c in range(10)]
     every = math.gcd(max(1, iterations // RECORDS), compare_iterations)  # a record falls on compare_iterations
     main = build_conditional(digits.train_x, digits.train_y, seed, model, conditioning)
@@ -360,4 +361,5 @@ def main(argv=None):
                                                else (DEFAULT_ITERATIONS, DEFAULT_COMPARE))
     iterations, compare = args.steps or default_iterations, args.compare_steps or default_compare
     return common.run_lesson(args, lambda: run(iterations, compare, args.seed, load_digits(args.data), args.model,
-                                               args.conditioning), report)
+                                               args.conditioning,
+                                               judge_cache=digit_parts.judge_cache_folder(args.out)), report)
