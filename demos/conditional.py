@@ -376,7 +376,8 @@ def main(argv=None):
     parser.add_argument("--conditioning", default="projection", choices=conditional.CONDITIONINGS,
                         help="D's label head of the main GAN (default projection)")
     parser.add_argument("--compare-steps", type=common.positive_int, default=None,
-                        help=f"iterations of the two comparison GANs (default {DEFAULT_COMPARE}, --quick {QUICK_COMPARE})")
+                        help=f"iterations of the three comparison GANs (default {DEFAULT_COMPARE}, --quick {QUICK_COMPARE}; "
+                             f"--model dcgan: {DCGAN_DEFAULT[1]}, {DCGAN_QUICK[1]})")
     args = parser.parse_args(argv)
     if args.model == "dcgan":
         default_iterations, default_compare = DCGAN_QUICK if args.quick else DCGAN_DEFAULT
