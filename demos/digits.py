@@ -17,9 +17,12 @@ What to look at
 * ``scores.png``: the Frechet distance to real digits over training.
 
 Looking is not measuring, so a digit classifier (a small CNN, two strided
-convolutions and a 128-unit layer, gan/judge.py, trained here with minigrad on
-the real training digits, cross-entropy, Adam 1e-3, 4 epochs) grades the
-generated digits:
+convolutions and a 128-unit layer, gan/judge.py, trained with minigrad on the
+real training digits: cross-entropy, 24 epochs of randomly moved, turned and
+scaled copies, Adam 2e-3 with a cosine decay; 0.976 held-out accuracy) grades
+the generated digits. It is trained once and kept in runs/judge_cache/ (next to
+the output folder): the next run of any digit lesson loads it in a fraction of
+a second. It grades:
 
 * class coverage: how many of the 10 digits the classifier recognises among the
   generated images (a collapsed generator draws only a few);
@@ -32,10 +35,13 @@ generated digits:
 
 The same figures for held-out real digits are printed next to them: that is
 the best a generator can hope for with this classifier. The default run (seed 0)
-takes the Frechet distance from 1,160 (untrained) to 64 (real digits: 1.5), with
-9 of the 10 digits covered and a classifier score of 4.1 (real digits: 6.7);
-its sharpness, 0.70 against the real digits' 0.41, is the speckle of stray
-pixels the dcgan lesson removes.
+takes the Frechet distance from 1,861 (untrained) to 314 (real digits: 5.1), with
+9 of the 10 digits covered, a classifier score of 4.8 (real digits: 9.2) and
+0.43 of its digits named confidently (real digits: 0.93); precision 0.69 and
+recall 0.17 (real digits: 0.89 and 0.87): most of what it draws looks like a
+digit, but it draws a narrow part of the digits' variety. Its sharpness, 0.70
+against the real digits' 0.41, is the speckle of stray pixels the dcgan lesson
+removes.
 
 The settings
 ------------

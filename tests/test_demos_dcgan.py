@@ -7,6 +7,7 @@ import pytest
 
 from conftest import assert_figure_shows_data, assert_look_at_files_written, assert_metrics_json_matches
 from demos import dcgan, multiply_adds
+from gan import digits as packaged
 from gan import models
 from minigrad import nn
 
@@ -55,14 +56,25 @@ def test_metrics_json_has_the_promised_keys(short_run):
     assert saved["mlp_multiply_adds_per_iteration"] == 64 * (4 * MLP_G + 9 * MLP_D)
 
 
-def test_a_short_run_already_improves_the_frechet_distance(short_run):
-    m = short_run[1].metrics
-    # measured (seed 0, the lesson's 64 channels): 100 iterations take the Frechet distance from
-    # 1,195 (untrained) to 416, a factor 2.9 (seeds 1, 2: 2.7 and 1.9); ask for 1.8
-    assert m["frechet_distance"] < m["frechet_distance_untrained"] / 1.8
-    assert m["frechet_distance_real"] < m["frechet_distance"]
+def test_a_short_run_moves_the_pixels_towards_the_digits_and_the_judge_is_not_fooled(short_run):
+    """100 DCGAN iterations draw grey textures, not digits. The pixels move: the mean absolute
+    difference between the average generated image and the average real training image falls to
+    0.43 of the untrained generator's (seed 0: 0.74 -> 0.32); asked: below 0.8. The judge (>= 0.97
+    held-out accuracy) is not fooled: Frechet distance 1,916 -> 1,696, against 5.1 for the held-out real
+    digits, and it names none of the textures confidently (confident share 0.00; real digits 0.93). (The old
+    0.89 judge read a Frechet distance of 1,195 -> 416 here.)"""
+    out, result = short_run
+    m = result.metrics
+    images, labels = packaged.load_digits()
+    train_x = packaged.split(images, labels, np.random.default_rng(0))[0]     # the lesson's split, seed 0
+
+    def distance(samples):
+        return float(np.abs(samples.reshape(len(samples), 784).mean(axis=0) - train_x.mean(axis=0)).mean())
+
+    assert distance(np.load(out / "samples.npy")) < 0.8 * distance(result.grids[0][1])
+    assert m["frechet_distance"] > 100 * m["frechet_distance_real"]
     assert m["classes_covered_real"] == 10 and m["classifier_accuracy"] >= 0.97
-    assert m["confident_share"] < m["confident_share_real"]  # real digits are the readable ones
+    assert m["confident_share"] < 0.5 * m["confident_share_real"]  # real digits are the readable ones
     assert m["channels"] == dcgan.CHANNELS
     # the scale of the sharpness figure: real digits on [-1, 1] pixels score ~0.41
     assert m["sharpness_real"] == pytest.approx(0.41, abs=0.03)
