@@ -90,8 +90,8 @@ unconditional GAN of the same family) train for fewer iterations than the main
 GAN, so that the four fit the lesson's time; the main GAN's figures are
 recorded at that same iteration too, and every comparison in comparison.png and
 metrics.json is at equal iterations. Default: 12,000 iterations, comparisons
-at 3,000; ``--quick``: 2,000, comparisons at 200 (too few for the judge to read
-digits in any of them: the MLP's first ~1,000 iterations draw speckled blobs).
+at 3,000; ``--quick``: 1,000, comparisons at 200 (too few for readable digits:
+the MLP's first few hundred iterations draw speckled blobs).
 
 Measured
 --------
@@ -152,12 +152,12 @@ from gan import conditional, interrupt, judge, metrics, models
 from gan.train import Trainer, TrainConfig
 
 #: wall time of the default run and of --quick on 2 cores (python -m demos lists them): estimated from
-#: ~14 ms per MLP iteration idle (21,000 and 2,600 iterations); measured under load (5 busy processes) ~3x more
-MEASURED_SECONDS = {"default": 330, "quick": 45}
-QUICK_NOTE = ("2,000 iterations draw the asked-for digit in most samples, but the comparison GANs get only 200, "
+#: ~14 ms per MLP iteration idle (21,000 and 1,600 iterations); measured under load (5 busy processes) ~3x more
+MEASURED_SECONDS = {"default": 330, "quick": 30}
+QUICK_NOTE = ("1,000 iterations draw the asked-for digit in most samples, but the comparison GANs get only 200, "
               "too few for readable digits; the comparison at equal iterations that shows why "
               "concatenation alone is slow needs the default run.")
-DEFAULT_ITERATIONS, QUICK_ITERATIONS = 12000, 2000
+DEFAULT_ITERATIONS, QUICK_ITERATIONS = 12000, 1000
 DEFAULT_COMPARE, QUICK_COMPARE = 3000, 200
 #: --model dcgan: (iterations, comparison iterations) of the default run and of --quick (a DCGAN
 #: iteration costs about 6x the MLP's)

@@ -43,9 +43,9 @@ def test_metrics_json_has_the_promised_keys(quick_run):
 
 
 def test_the_asked_for_digit_is_drawn_far_more_often_than_chance(quick_run):
-    """Measured here (2,000 iterations): the judge's class equals the requested one in most samples
-    (seed 0: 0.70, from 0.10 at 200-600 iterations: the judge reads no digit before ~1,000
-    iterations), every digit is drawn, and the share rose over training from chance."""
+    """Measured here (1,000 iterations): the judge's class equals the requested one in most samples
+    (seed 0: 0.68, from 0.10 after 100 iterations; the worst digit 0.43), every digit is drawn, and
+    the share rose over training from chance."""
     m = quick_run[1].metrics
     assert m["label_accuracy"] > 0.5
     assert min(m["label_accuracy_per_class"]) > 0.1
