@@ -341,7 +341,7 @@ def report(result, out, show=False):
     rows = [f"asked {d}" for d in range(10)]
     figures = [
         ("class_grid.png", figs.figure_grid(plt, result.class_grid, f"asked for digit i in row i "
-                                            f"({m['label_accuracy']:.0%} of 1,000 drawn as asked)", rows,
+                                            f"({m['label_accuracy']:.1%} of 1,000 drawn as asked)", rows,
                                             "each column: one z shared by the ten rows (style held, class changed)")),
         ("interpolation.png", figs.figure_grid(plt, result.interpolation, "label held per row, z walked "
                                                "from z_a (left) to z_b (right)", rows, "z = (1 - t) z_a + t z_b, t = 0 ... 1")),
