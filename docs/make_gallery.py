@@ -20,6 +20,7 @@ FIGURE = {  # lesson -> the figure the README shows
     "backprop": "gradient_norms.png",
     "digits": "final_samples.png",
     "dcgan": "side_by_side.png",
+    "conditional": "class_grid.png",
     "playground": "playground.png",
     "vae_vs_gan": "samples.png",
 }
@@ -27,7 +28,7 @@ OPTIONS = {  # lesson -> extra command-line options
     "playground": ["--frames", "20"],  # frames, not the window it opens when there is a display
 }
 
-PALETTE = ("dcgan",)  # grey pictures with a red square: 32 colours keep them small (320 KB -> ~100 KB)
+PALETTE = ("dcgan", "conditional")  # grey pictures with a red square: 32 colours keep them small (320 KB -> ~100 KB)
 
 
 def shrink_to_palette(source, target, colors=32):

@@ -35,6 +35,10 @@ judge
     The digit judge: a digit classifier trained with minigrad on real digits,
     and the scores it gives a set of images (classes covered, classifier score,
     Frechet distance in its features, sharpness).
+conditional
+    The conditional GAN: G(z, y) and D(x, y) see a label (one-hot appended to
+    z, to D's input, or as label maps), with an auxiliary classifier (AC-GAN)
+    or a projection head in D; the Trainer trains them on (images, labels).
 vae
     The GAN's neighbours on the same engine: an autoencoder and a VAE (ELBO,
     reparameterisation, Gaussian KL, importance-weighted log p(x)).

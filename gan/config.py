@@ -75,6 +75,8 @@ class TrainConfig:
                    steps of D's optimizer (recorded, differentiated through); D's own update is the
                    ordinary one. 0 = off. Needs d_optimizer 'adam' or 'sgd' and a loss without
                    clipping or gradient penalty
+    aux_weight     weight of AC-GAN's class cross-entropy (gan/conditional.py), added to both players' losses
+                   when D has the 'acgan' head (a conditional pair of models); ignored otherwise
     seed           seed of the one numpy Generator that draws all data, noise and eps
     """
     loss: str = "nonsaturating"
@@ -95,6 +97,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     pack: int = 1
     unroll: int = 0
+    aux_weight: float = 1.0
     seed: int = 0
 
     def __new__(cls, *args, **options):
@@ -171,6 +174,7 @@ class TrainConfig:
             if self.loss in ("wgan", "wgan-gp"):
                 raise ConfigError(f"TrainConfig.unroll: not with loss={self.loss!r} (weight clipping and the "
                                   f"gradient penalty are not part of the recorded D steps)")
+        _non_negative("aux_weight", self.aux_weight)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
             raise ConfigError(f"TrainConfig.seed: must be an int >= 0, got {self.seed!r}")
         return self

@@ -11,7 +11,8 @@
     class_coverage(labels_pred)            which digits a generator draws, and how evenly
     sharpness(images)                      mean absolute 4-neighbour Laplacian: blur lowers it
 
-Precision and recall (quality and coverage apart, k-NN manifolds) are in gan/precision_recall.py.
+    precision_recall(real_f, fake_f)       quality and coverage apart: k-NN manifolds (Kynkaanniemi et al.
+                                           2019, k = 3), defined in gan/precision_recall.py, re-exported here
 
 All divergences are in nats.
 """
@@ -19,6 +20,7 @@ All divergences are in nats.
 import numpy as np
 
 from gan import data, theory
+from gan.precision_recall import precision_recall  # noqa: F401  (re-exported: gan.metrics.precision_recall)
 
 
 def _as_2d_samples(x, name, function_name):

@@ -30,6 +30,10 @@ set of training samples, an (n, d) array or a list of n samples (or image-shaped
 for the DCGAN: each sample keeps the shape G produces and D takes) (minibatches are then drawn from
 it with replacement). Non-finite values in the data stop training with a message naming the rows.
 
+A conditional pair (gan/conditional.py: G(z, y), D(x, y)) trains on labelled data, `data` =
+(images, labels): every batch carries labels, D's fakes get the real batch's labels, G's step asks
+for uniform labels, and `sample(n, labels=...)` asks for digits.
+
 Ctrl-C during `fit` finishes the current iteration, saves a checkpoint (if `checkpoint_path` was
 given), prints how to resume, and raises KeyboardInterrupt; `Trainer.resume(path, G, D, data)`
 then continues exactly where the run stopped. Inside a caller's `gan.interrupt.stop_on_ctrl_c()`
@@ -46,7 +50,7 @@ import minigrad as mg
 from minigrad import optim
 from minigrad.activations import sigmoid
 
-from gan import losses, unrolled
+from gan import conditional, losses, unrolled
 from gan.checkpoint import (CheckpointMismatchError, FitCheckpoints, NonFiniteError, check_trainer_state, config_of,
                             first_non_finite_parameter, read_checkpoint, restore_trainer_state, save_checkpoint)
 from gan.config import ConfigError, TrainConfig
@@ -107,6 +111,7 @@ class Trainer:
         naming the part), not in the first iteration."""
         self.config = _as_config(config)
         self.generator, self.discriminator = generator, discriminator
+        self.n_classes, data, self.labels = _conditioning(generator, discriminator, data, self.config)
         self.data = _as_data(data)
         self.rng = np.random.default_rng(self.config.seed)
         params = generator.parameters()
@@ -142,7 +147,7 @@ class Trainer:
         m = self.config.pack
         with mg.no_grad(), _eval_mode(self.generator, self.discriminator):
             try:
-                fake = self.generator(mg.zeros(2 * m, noise_dim, dtype=self.dtype))
+                fake = self._generate(mg.zeros(2 * m, noise_dim, dtype=self.dtype), self._probe_labels(2 * m))
             except ValueError as error:
                 raise ConfigError(f"TrainConfig.noise_dim={noise_dim} does not fit the generator: {error}") from None
             example = self._example_data()
@@ -150,7 +155,7 @@ class Trainer:
                 raise ConfigError(f"data: samples have shape {example.shape[1:]} but the generator makes "
                                   f"{fake.shape[1:]}")
             try:
-                scores = self.discriminator(pack(fake, m))
+                scores = self._scores(pack(fake, m), self._probe_labels(2))[0]
             except ValueError as error:
                 packed = f" packed {m} at a time (TrainConfig.pack={m}: D's input has {m} x the features)" if m > 1 else ""
                 raise ConfigError(f"discriminator does not accept the generator's samples{packed}: {error}") from None
@@ -169,9 +174,13 @@ class Trainer:
         return np.asarray(self.data(2, np.random.default_rng(0)))
 
     # ------------------------------------------------------------------ sampling
-    def _real_batch(self, n):
+    def _real_batch(self, n, labelled=False):
+        """n real samples as a Tensor; with labelled=True (a conditional pair) also their labels (n,)."""
+        labels = None
         if isinstance(self.data, np.ndarray):
-            batch = self.data[self.rng.integers(0, len(self.data), size=n)]
+            rows = self.rng.integers(0, len(self.data), size=n)
+            batch = self.data[rows]
+            labels = None if self.labels is None else self.labels[rows]
         else:
             batch = np.asarray(self.data(n, self.rng), dtype=np.float32)
             if not np.isfinite(batch.sum()):  # one cheap pass; find the rows only when something is wrong
@@ -180,7 +189,31 @@ class Trainer:
                     raise NonFiniteError(f"iteration {self.iteration + 1}: the real batch contains non-finite "
                                          f"values (NaN or inf) in rows {_some(rows)} of {len(batch)}: the data "
                                          f"sampler returned them; training stopped{self._checkpoint_note()}")
-        return mg.Tensor(np.asarray(batch, dtype=np.float32).astype(self.dtype, copy=False))
+        batch = mg.Tensor(np.asarray(batch, dtype=np.float32).astype(self.dtype, copy=False))
+        return (batch, labels) if labelled else batch
+
+    # ------------------------------------------------------------------ the players, with or without labels
+    def _probe_labels(self, n):
+        return None if self.n_classes is None else np.zeros(n, dtype=np.intp)
+
+    def _random_labels(self, n):
+        """Labels G is asked for in its step: uniform over the classes (None when unconditional)."""
+        return None if self.n_classes is None else self.rng.integers(0, self.n_classes, size=n)
+
+    def _generate(self, z, labels):
+        return self.generator(z) if labels is None else self.generator(z, labels)
+
+    def _scores(self, x, labels):
+        """(D's score (n, 1), AC-GAN's class logits (n, C) or None)."""
+        if labels is None:
+            return self.discriminator(x), None
+        return self.discriminator.scores(x, labels)
+
+    def _class_loss(self, class_logits, labels):
+        """aux_weight * cross-entropy of the class logits against the labels (AC-GAN); 0 without the head."""
+        if class_logits is None:
+            return 0.0
+        return self.config.aux_weight * conditional.class_loss(class_logits, labels)
 
     def _noise(self, n):
         return mg.Tensor(self.rng.standard_normal((n, self.noise_dim), dtype=np.float32).astype(self.dtype, copy=False))
@@ -197,17 +230,21 @@ class Trainer:
         outputs as ndarrays, grad norm of D)."""
         cfg = self.config
         n = cfg.batch_size * cfg.pack  # batch_size D inputs of pack samples each
-        real = self._real_batch(n)
+        # conditional: the fakes are asked for the real batch's labels
+        real, labels = self._real_batch(n, labelled=True) if self.n_classes else (self._real_batch(n), None)
         z = self._noise(n)
         with mg.no_grad():  # G(z) as a constant: this step must not reach G's parameters
-            fake = self.generator(z)
+            fake = self._generate(z, labels)
         real = pack(self._with_instance_noise(real, sigma), cfg.pack)  # real with real,
         fake = pack(self._with_instance_noise(fake, sigma), cfg.pack)  # fake with fake
-        real_scores = self.discriminator(real)
-        fake_scores = self.discriminator(fake)
+        real_scores, real_classes = self._scores(real, labels)
+        fake_scores, fake_classes = self._scores(fake, labels)
         loss = self._d_loss(real_scores, fake_scores)
+        # AC-GAN: D also names the class of real digits and of the fakes' requested labels
+        loss = loss + self._class_loss(real_classes, labels) + self._class_loss(fake_classes, labels)
         if cfg.loss == "wgan-gp" and cfg.gp_lambda > 0:
-            loss = loss + losses.gradient_penalty(self.discriminator, real, fake, rng=self.rng, weight=cfg.gp_lambda)
+            critic = self.discriminator if labels is None else (lambda x: self.discriminator(x, labels))
+            loss = loss + losses.gradient_penalty(critic, real, fake, rng=self.rng, weight=cfg.gp_lambda)
         self.d_optimizer.zero_grad()  # also clears what the last G step left in D's .grad
         loss.backward()
         d_loss, d_norm = loss.item(), gradient_norm(self.d_optimizer.params)
@@ -233,14 +270,16 @@ class Trainer:
         cfg = self.config
         n = cfg.batch_size * cfg.pack
         z = self._noise(n)
-        fake = pack(self._with_instance_noise(self.generator(z), sigma), cfg.pack)
+        labels = self._random_labels(n)
+        fake = pack(self._with_instance_noise(self._generate(z, labels), sigma), cfg.pack)
+        classes = None
         if cfg.unroll:
             real = pack(self._with_instance_noise(self._real_batch(n), sigma), cfg.pack)
             scores = unrolled.unrolled_scores(self.discriminator, self.d_optimizer, self._d_loss, real, fake,
                                               cfg.unroll)
         else:
-            scores = self.discriminator(fake)
-        loss = self.g_loss_fn(scores)
+            scores, classes = self._scores(fake, labels)
+        loss = self.g_loss_fn(scores) + self._class_loss(classes, labels)  # AC-GAN: draw what was asked
         self.g_optimizer.zero_grad()
         # The chain rule runs through D to reach G, so D's parameters get gradients here too;
         # only G's optimizer steps, and D's next step starts with zero_grad.
@@ -347,26 +386,37 @@ class Trainer:
         return trainer
 
     # ------------------------------------------------------------------ using the trained models
-    def sample(self, n, rng=None):
-        """n generated samples G(z) as an ndarray (n, d) (no graph, eval mode).
+    def sample(self, n, rng=None, labels=None):
+        """n generated samples G(z) (or G(z, y) for the n `labels` of a conditional pair) as an
+        ndarray (n, d) (no graph, eval mode). A conditional pair with labels=None draws the labels
+        0, 1, ..., C-1, 0, 1, ... in turn.
 
         The noise z comes from `rng`, or with rng=None from a generator seeded by config.seed: then
         every call uses the same z, so snapshots taken during training are directly comparable.
         The trainer's own RNG is never touched, so sampling does not change the training run."""
         rng = np.random.default_rng([self.config.seed, 1]) if rng is None else rng
         z = mg.Tensor(rng.standard_normal((n, self.noise_dim), dtype=np.float32).astype(self.dtype, copy=False))
-        return self._eval_forward(self.generator, z)
+        if self.n_classes is None:
+            if labels is not None:
+                raise ValueError("Trainer.sample: labels are for a conditional pair (gan/conditional.py); "
+                                 "this generator takes no labels")
+            return self._eval_forward(self.generator, z)
+        labels = np.arange(n) % self.n_classes if labels is None else labels
+        return self._eval_forward(self.generator, z, conditional.as_labels(labels, n, self.n_classes, "Trainer.sample"))
 
-    def discriminate(self, x):
-        """D(x) for an array of samples (n, d): probabilities for the classic losses, raw critic
-        scores for the others. Returns shape (n,)."""
-        scores = self._eval_forward(self.discriminator, mg.Tensor(np.asarray(x, dtype=self.dtype)))[:, 0]
+    def discriminate(self, x, labels=None):
+        """D(x) (or D(x, y) with the `labels` of a conditional pair) for an array of samples (n, d):
+        probabilities for the classic losses, raw critic scores for the others. Returns shape (n,)."""
+        x = mg.Tensor(np.asarray(x, dtype=self.dtype))
+        extra = () if self.n_classes is None else (conditional.as_labels(labels, x.shape[0], self.n_classes,
+                                                                         "Trainer.discriminate"),)
+        scores = self._eval_forward(self.discriminator, x, *extra)[:, 0]
         return _sigmoid(scores) if self.config.outputs_probability else scores
 
     @staticmethod
-    def _eval_forward(module, x):
+    def _eval_forward(module, *inputs):
         with _eval_mode(module), mg.no_grad():
-            return module(x).data
+            return module(*inputs).data
 
 
 @contextlib.contextmanager
@@ -392,6 +442,26 @@ def _as_config(config):
         raise ConfigError(f"Trainer: config must be a TrainConfig (or a dict of its options), "
                           f"got {type(config).__name__}: use TrainConfig(loss=..., g_lr=..., ...)")
     return config.validate()
+
+
+def _conditioning(generator, discriminator, data, config):
+    """(n_classes or None, the samples, their labels or None): a conditional pair needs both players
+    conditional and `data` = (images, labels); PacGAN packing and unrolling stay unconditional."""
+    g, d = conditional.is_conditional(generator), conditional.is_conditional(discriminator)
+    if not (g or d):
+        return None, data, None
+    if not (g and d) or generator.n_classes != discriminator.n_classes:
+        raise ConfigError("a conditional GAN needs a conditional generator AND discriminator with the same "
+                          "n_classes (gan/conditional.py); got "
+                          f"{getattr(generator, 'n_classes', None)} and {getattr(discriminator, 'n_classes', None)}")
+    if config.pack > 1 or config.unroll:
+        raise ConfigError("TrainConfig.pack / unroll: not with a conditional pair of models (use pack=1, unroll=0)")
+    if not (isinstance(data, tuple) and len(data) == 2):
+        raise ConfigError("data: a conditional pair of models trains on labelled data, pass (images, labels)")
+    images, labels = data
+    images = _as_data(images)
+    labels = conditional.as_labels(labels, len(images), generator.n_classes, "data: labels")
+    return generator.n_classes, images, labels
 
 
 def _as_data(data):

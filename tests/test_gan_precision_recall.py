@@ -85,3 +85,10 @@ def test_published_k_is_3():
 def test_bad_input_is_named(real, fake, k, words):
     with pytest.raises(ValueError, match="precision_recall: " + ".*" + __import__("re").escape(words)):
         precision_recall(real, fake, k=k)
+
+
+def test_reachable_as_gan_metrics_precision_recall():
+    from gan import metrics, precision_recall as module
+    assert metrics.precision_recall is module.precision_recall
+    points = np.random.default_rng(0).standard_normal((20, 3))
+    assert metrics.precision_recall(points, points) == {"precision": 1.0, "recall": 1.0}

@@ -4,6 +4,7 @@ One file per family, as in torch.nn:
 
     module.py       Module, Parameter, StateDictError (registration, train/eval, state_dict)
     linear.py       Linear
+    embedding.py    Embedding
     maxout.py       Maxout
     activation.py   ReLU, LeakyReLU, Tanh, Sigmoid
     dropout.py      Dropout, Dropout2d
@@ -17,6 +18,7 @@ One file per family, as in torch.nn:
 """
 from .module import Module, Parameter, StateDictError
 from .linear import Linear
+from .embedding import Embedding
 from .maxout import Maxout
 from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
 from .dropout import Dropout, Dropout2d
@@ -28,7 +30,7 @@ from .flatten import Flatten, Unflatten
 from .container import MLP, Sequential
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 
-__all__ = ["Module", "Parameter", "StateDictError", "Linear", "Maxout", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
+__all__ = ["Module", "Parameter", "StateDictError", "Linear", "Embedding", "Maxout", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
            "Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Conv2d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "Upsample", "Flatten", "Unflatten", "Sequential", "MLP",
            "BCEWithLogitsLoss", "BCELoss", "MSELoss", "CrossEntropyLoss"]
