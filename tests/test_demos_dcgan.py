@@ -86,7 +86,7 @@ def test_the_dcgan_is_nearer_the_real_sharpness_than_the_mlp_gan(short_run):
     and 334 MLP GAN iterations (seeds 0, 1, 2; real digits 0.401-0.406): DCGAN 0.427, 0.456, 0.443,
     MLP GAN 0.712, 0.680, 0.702, so the DCGAN's gap to the real figure is 0.07-0.20 of the MLP
     GAN's. Asked (seed 0): below 0.5 of it, and the MLP GAN above the real figure (speckle, not
-    blur). Default runs (2,000 DCGAN iterations, seeds 0-2): DCGAN 0.426-0.434, MLP GAN
+    blur). Default runs (2,000 DCGAN iterations, seeds 0-2): DCGAN 0.423-0.434, MLP GAN
     0.611-0.743, real digits 0.401-0.406."""
     m = short_run[1].metrics
     assert m["mlp_sharpness"] > m["sharpness_real"]
