@@ -38,8 +38,9 @@ from gan.train import Trainer, TrainConfig
 NOTE_ZH = "WGAN 的 clipping parameter对输出的影响也比较大，当clipping parameter比较大的时候输出直接变成了奇怪的浮雕。"
 NOTE_EN = ("The clipping parameter of WGAN affects the output a lot: with a large clipping parameter the "
            "output turned straight into strange relief images.")
-#: measured wall time of this experiment alone (2 cores shared with four other busy sessions)
-SECONDS = {"default": 172, "quick": 17}   # measured under load average ~5 on 2 cores: inflated
+#: wall time of this experiment in `python -m demos lab_notes` (default / --quick), 2 idle cores, the judge's
+#: training not included; lab_notes prints it when the experiment starts and records it in metrics.json
+SECONDS = {"default": 49, "quick": 5}
 
 C_SMALL, C_LARGE = 0.01, 0.1
 ITERATIONS = {"default": 600, "quick": 60}

@@ -53,10 +53,9 @@ NOTE_ZH = ("将网络全部替换成全连接层，训练600个Batch之后就已
 NOTE_EN = ("With the networks made of fully connected layers only, the digits' shapes were visible after 600 "
            "batches, but more batches did not noticeably reduce the Gaussian noise around them, which I think "
            "is a property of fully connected layers.")
-#: wall time of this experiment (the judge's training, which lab_notes does once, not included), measured
-#: with nice -n 19 next to four busy sessions on the 2 cores (load average 5-6; an FC iteration took
-#: 42 ms there against about 14 ms idle, so idle is about a third of this)
-SECONDS = {"default": 170, "quick": 25}
+#: wall time of this experiment in `python -m demos lab_notes` (default / --quick), 2 idle cores, the judge's
+#: training not included; lab_notes prints it when the experiment starts and records it in metrics.json
+SECONDS = {"default": 59, "quick": 8}
 CHECKPOINTS = {"default": (600, 2000, 4000), "quick": (100, 300, 500)}
 N_SAMPLES = 1000
 N_SHOWN = 100

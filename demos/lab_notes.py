@@ -83,6 +83,7 @@ metrics.json
                              (the critic's estimate, last 50 iterations); grey_share, local_contrast
                              and relief (gan/digit_looks.py relief); mean_pixel; iterations
     clip.real_*              grey_share, local_contrast and relief of 500 held-out real digits
+  EXPERIMENT.seconds        wall time of that experiment (its module's SECONDS: the measured figure)
   judge_accuracy            the digit judge's held-out accuracy
   seconds                   wall time of the whole lesson
   interrupted, stopped_at   true and where, when Ctrl-C stopped the lesson early
@@ -98,15 +99,15 @@ from gan import digits as packaged
 from gan import interrupt
 
 EXPERIMENTS = ("strong_d", "fc_noise", "conv_output", "clip")
-#: measured wall times, all four experiments (2 cores shared with other busy processes; see SECONDS
-#: of each experiment module)
-MEASURED_SECONDS = {"default": 600, "quick": 90}
+#: wall time of the default run and of --quick on 2 idle cores, the judge loaded from judge_cache/ (a first
+#: run trains it: 17 s more; measured 400 s and 95 s then)
+MEASURED_SECONDS = {"default": 385, "quick": 78}
 QUICK_NOTE = ("the quick runs are short: the strong discriminator's black images already show, the "
               "clipping runs and the k sweep are only a beginning.")
 
 
 def experiment_module(name):
-    """demos.lab_NAME, imported only when asked for (an experiment module may not exist yet)."""
+    """demos.lab_NAME, imported only when its experiment runs (a single --experiment loads one)."""
     return importlib.import_module(f"demos.lab_{name}")
 
 
@@ -124,12 +125,13 @@ def run(experiments=EXPERIMENTS, quick=False, seed=0, data=None, cache_dir=None)
             stopped_at = stopped_at or f"before the experiment {name}"
             break
         module = experiment_module(name)
-        print(f"\n== experiment {name}: {module.NOTE_EN}")
-        kwargs = {}
+        expected = common.format_seconds(module.SECONDS["quick" if quick else "default"])
+        print(f"\n== experiment {name} (about {expected} on 2 cores): {module.NOTE_EN}")
+        experiment_started, kwargs = time.perf_counter(), {}
         if name == "conv_output" and "fc_noise" in results:
             kwargs["fc_result"] = results["fc_noise"]   # the same FC run (see the shared layout)
         results[name] = module.run(digits, quick=quick, seed=seed, **kwargs)
-        metrics[name] = results[name]["metrics"]
+        metrics[name] = {**results[name]["metrics"], "seconds": time.perf_counter() - experiment_started}
         if metrics[name].get("interrupted"):
             stopped_at = f"{name}: {metrics[name].get('stopped_at')}"
     metrics.update(interrupted=stopped_at is not None, stopped_at=stopped_at,
@@ -158,9 +160,12 @@ def figure_samples(plt, samples, caption, n_show=64):
 def report(result, out, show=False):
     """samples_<run>.npy of every run, each experiment's figures, metrics.json; a short summary."""
     plt, paths = common.pyplot(), []
+    written = set()
     for name, outcome in result.results.items():
         for run_name, images in outcome.get("samples", {}).items():
-            paths.append(common.save_samples(out, images, f"samples_{run_name}.npy"))
+            if run_name not in written:     # conv_output's "fc" is fc_noise's run, written once
+                written.add(run_name)
+                paths.append(common.save_samples(out, images, f"samples_{run_name}.npy"))
         paths += common.save_figures(out, experiment_module(name).figures(plt, outcome), show)
     paths.append(common.write_metrics(out, result.metrics))
     for name in result.results:

@@ -36,8 +36,9 @@ NOTE_ZH = ("分类器过强导致gan_v2在无法判断终止的情况下，分�
            "而生成器的loss上涨到10左右。这样导致了生成器生成的图片完全为黑色图。")
 NOTE_EN = ("A discriminator too strong: with no rule to stop it, D kept training, its loss fell to about "
            "0.0001, G's loss rose to about 10, and the generated images became completely black.")
-#: measured wall time of this experiment alone (2 cores shared with four other busy sessions)
-SECONDS = {"default": 294, "quick": 75}   # measured under load average ~5 on 2 cores: inflated
+#: wall time of this experiment in `python -m demos lab_notes` (default / --quick), 2 idle cores, the judge's
+#: training not included; lab_notes prints it when the experiment starts and records it in metrics.json
+SECONDS = {"default": 95, "quick": 34}
 
 G_STEPS = {"default": 150, "quick": 50}
 SWEEP_G_STEPS = {"default": 100, "quick": 20}
