@@ -253,7 +253,9 @@ def train_comparison(name, digits, seed, model, iterations, real_by_class):
         return scores(digits.judge, samples, None, None), samples, []
     recorder = Recorder(digits.judge, real_by_class, iterations)
     trainer = build_conditional(digits.train_x, digits.train_y, seed, model, name)
-    trainer.fit(iterations, callback=recorder, callback_every=max(1, iterations // 4))
+    # about four records, one of them at `iterations` (where the figures are compared)
+    every = next(d for d in range(max(1, iterations // 4), iterations + 1) if iterations % d == 0)
+    trainer.fit(iterations, callback=recorder, callback_every=every)
     return recorder.at_figures, recorder.at_samples, recorder.history
 
 
