@@ -12,7 +12,8 @@ def test_rows_and_gradcheck():
     np.testing.assert_array_equal(emb(index).data, emb.weight.data[index])
     assert emb(index).shape == (2, 2, 3)
     w = mg.tensor(emb.weight.data, requires_grad=True, dtype=np.float64)
-    assert mg.gradcheck(lambda w: w[index] * w[index], [w])
+    assert mg.gradcheck(lambda w: w[index] * w[index], [w])       # forward is weight[index]
+    assert mg.gradgradcheck(lambda w: w[index] * w[index], [w])
     out = mg.sum(emb(index) * mg.tensor(np.arange(12.0).reshape(2, 2, 3)))
     out.backward()
     expected = np.zeros((5, 3))
