@@ -38,8 +38,9 @@ PRODUCTS = ("matmul", "matmul_nt", "matmul_tn")
 SETTLE_SECONDS = 0.3
 
 
-def record_products(gan):
-    """[(kind, a_shape, b_shape)] of the 2-D products minigrad computes in one DCGAN iteration."""
+def record_products(gan, iteration):
+    """[(kind, a_shape, b_shape)] of the 2-D products minigrad computes in one iteration
+    (`iteration`: a bound method of gan)."""
     calls, originals = [], {name: getattr(K, name) for name in PRODUCTS}
 
     def recorder(name):
@@ -50,7 +51,7 @@ def record_products(gan):
     for name in PRODUCTS:
         setattr(K, name, recorder(name))
     try:
-        gan.iteration_dcgan()
+        iteration()
     finally:
         for name, fn in originals.items():
             setattr(K, name, fn)
@@ -106,6 +107,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, action="append", help="batch size (default 64 and 256)")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", choices=("dcgan", "mnist"), default="dcgan",
+                        help="the DCGAN (dcgan form) or the MNIST-size MLP GAN (paper form)")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -115,14 +118,17 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     results = {}
     for batch in args.batch or (64, 256):
-        config = train_step.CONFIGS["dcgan64"][:4] + (batch,) + train_step.CONFIGS["dcgan64"][5:]
+        base = train_step.CONFIGS[args.model + "64"]
+        config = base[:4] + (batch,) + base[5:]
+        form = "dcgan" if args.model == "dcgan" else "paper"
         gan = train_step.MinigradGAN(config)
-        gan.iteration_dcgan()                      # compile and warm up
-        calls = record_products(gan)
+        iteration = gan.iteration_dcgan if form == "dcgan" else gan.iteration
+        iteration()                                # compile and warm up
+        calls = record_products(gan, iteration)
         flops = sum(product_flops(*call) for call in calls)
         ops = operands(calls, np.random.default_rng(0))
         tops = [(kind, torch.from_numpy(a), torch.from_numpy(b)) for kind, a, b in ops]
-        torch_iteration = train_step.torch_gan(config, fused=True, form="dcgan")
+        torch_iteration = train_step.torch_gan(config, fused=True, form=form)
         times = {"numpy GEMMs": [], "torch GEMMs": [], "mg iter": [], "torch iter": []}
         numpy_products(ops)
         torch_products(torch, tops)
@@ -131,13 +137,13 @@ def main(argv=None):
             # for up to ~0.1 s (as PyTorch's OpenMP threads do), and would take a core from the next
             for key, fn in (("numpy GEMMs", lambda: numpy_products(ops)),
                             ("torch GEMMs", lambda: torch_products(torch, tops)),
-                            ("mg iter", gan.iteration_dcgan), ("torch iter", torch_iteration)):
+                            ("mg iter", iteration), ("torch iter", torch_iteration)):
                 if fn is not None:
                     time.sleep(SETTLE_SECONDS)
                     times[key].append(timed(fn))
         med = {k: statistics.median(v) * 1e3 for k, v in times.items() if v}
         results[batch] = med
-        print(f"\nDCGAN iteration, batch {batch}: {len(calls)} products, {flops / 1e9:.2f} GFLOP; "
+        print(f"\n{args.model} iteration ({form} form), batch {batch}: {len(calls)} products, {flops / 1e9:.2f} GFLOP; "
               f"median ms over {args.reps} interleaved repetitions, {args.threads} threads")
         for key, value in med.items():
             print(f"  {key:<12} {value:8.1f} ms" + (f"   {flops / value / 1e6:6.1f} GFLOP/s" if "GEMM" in key else ""))

@@ -19,7 +19,7 @@ kernels = importlib.import_module("minigrad.kernels")
 matmul = importlib.import_module("minigrad.kernels.matmul")
 threads = importlib.import_module("minigrad.kernels.threads")
 
-SHAPES = [(128, 128, 128), (128, 256, 128), (256, 128, 128), (128, 128, 512), (64, 512, 256),
+SHAPES = [(64, 15, 128), (64, 64, 128), (64, 128, 128), (64, 100, 256), (64, 128, 256), (64, 256, 256), (128, 128, 128), (128, 256, 128), (256, 128, 128), (128, 128, 512), (64, 512, 256),
           (64, 256, 512), (256, 256, 256), (64, 784, 512), (512, 512, 512)]
 
 

@@ -17,7 +17,7 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
             "openblas_get_num_threads64_", "openblas_get_num_threads")
 
-_state = {"set": None, "get": None, "loaded": False, "pid": None}
+_state = {"set": None, "get": None, "lib": None, "loaded": False, "pid": None}
 
 
 def _load():
@@ -31,7 +31,7 @@ def _load():
         setter = next((getattr(lib, n) for n in _SETTERS if hasattr(lib, n)), None)
         getter = next((getattr(lib, n) for n in _GETTERS if hasattr(lib, n)), None)
         if setter is not None and getter is not None:
-            _state["set"], _state["get"] = setter, getter
+            _state["set"], _state["get"], _state["lib"] = setter, getter, lib
             return
 
 
@@ -44,6 +44,13 @@ def use_one_thread():
     if _state["set"] is not None:
         _state["set"](1)
     _state["pid"] = os.getpid()
+
+
+def library():
+    """NumPy's OpenBLAS as a ctypes library (None where it was not found); blas_direct calls its gemm."""
+    if not _state["loaded"]:
+        _load()
+    return _state["lib"]
 
 
 def current_threads():

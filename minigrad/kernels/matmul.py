@@ -1,15 +1,16 @@
 """Matrix products: a @ b, a @ b.T and a.T @ b (the three products of a linear layer)."""
 import numpy as np
 
-from . import blas_threads
+from . import blas_direct, blas_threads, handoff
 from .backend import dispatch, kernel
-from .threads import run_halves
+from .threads import run_halves, second_core_free
 
 
 #: products with at least this many multiply-adds (m * k * n) are computed as two halves, on two
-#: cores when one is free (threads.py); handing half to the helper thread has a fixed cost (of the
-#: order of a float32 product of 2**22 multiply-adds) that smaller products do not repay
-#: (benchmarks/README.md, "The thread policy")
+#: cores when one is free (threads.py). Through the worker's polled hand-off (handoff.py) halves pay
+#: from about 2**20 on (benchmarks/split_threshold.py), but lowering the threshold gained nothing
+#: on the MNIST GAN and would change every lesson's figures (the halves round differently from
+#: the whole), so it stays where the lock-based hand-off put it.
 SPLIT_MIN_MACS = 2 ** 23
 
 #: B with contiguous rows (dY @ W, dY.T @ X) is read by the rank-form micro-kernel, unless
@@ -97,22 +98,51 @@ def _matmul_into(a, b, out):
     np.matmul(a, b, out=out)
 
 
+def _halves(a, b, out):
+    """The two halves of out = a @ b: its rows, or its columns when it is wider than tall."""
+    m, n = out.shape
+    if m >= n:
+        h = m // 2
+        return (a[:h], b, out[:h]), (a[h:], b, out[h:])
+    h = n // 2
+    return (a, b[:, :h], out[:, :h]), (a, b[:, h:], out[:, h:])
+
+
 def _blas(a, b):
     """a @ b for 2-D a, b by NumPy's OpenBLAS on one thread; a large product as two halves of its
     output (rows, or columns when it is wider than tall), on two cores when one is free
-    (threads.py). The halves depend on the shape alone, so the result does not depend on the load."""
+    (threads.py). The halves depend on the shape alone, so the result does not depend on the load.
+
+    The halves go to the product worker (handoff.py, handed over in microseconds) where NumPy's
+    OpenBLAS gemm can be called directly (blas_direct.py); else to threads.run_halves."""
     (m, k), n = a.shape, b.shape[1]
     blas_threads.use_one_thread()
+    gemm = blas_direct.gemm_function()
     if m * k * n < SPLIT_MIN_MACS or max(m, n) < 2:
         return a @ b
     out = np.empty((m, n), dtype=np.result_type(a, b))
-    if m >= n:
-        h = m // 2
-        run_halves(_matmul_into, (a[:h], b, out[:h]), (a[h:], b, out[h:]))
+    first, second = _halves(a, b, out)
+    jobs = np.empty((2, blas_direct.FIELDS), dtype=np.int64)
+    if gemm is not None and blas_direct.describe(*first, jobs[0]) and blas_direct.describe(*second, jobs[1]):
+        _direct_halves(gemm, jobs[0], jobs[1])
     else:
-        h = n // 2
-        run_halves(_matmul_into, (a, b[:, :h], out[:, :h]), (a, b[:, h:], out[:, h:]))
+        run_halves(_matmul_into, first, second)
     return out
+
+
+def _direct_halves(gemm, mine, theirs):
+    """gemm(mine) and gemm(theirs): on two cores when one is free and the product worker is not
+    taken by another Python thread, else one after the other here (the same arithmetic)."""
+    if second_core_free():
+        w = handoff.worker()
+        if w.busy.acquire(blocking=False):
+            try:
+                w.run_product(gemm, mine, theirs)
+                return
+            finally:
+                w.busy.release()
+    gemm(mine)
+    gemm(theirs)
 
 
 # The same in all three products: dispatch("matmul", ...) (backend.AUTO_RULE) picks the Numba

@@ -23,7 +23,7 @@ import os
 import threading
 import time
 
-from . import blas_threads
+from . import blas_threads, handoff
 
 #: seconds between two looks at the machine's CPU time (a look costs ~10 us)
 WINDOW = 0.25
@@ -125,56 +125,13 @@ def second_core_free():
 
 # ----------------------------------------------------------------------------- the helper thread
 
-class _Helper:
-    """One persistent helper thread that runs the second half of a split job.
-
-    The kernels it runs release the GIL (NumPy's matmul, Numba kernels compiled with nogil=True),
-    so the calling thread and the helper compute their halves at the same time. It waits on a
-    lock (no spinning): an idle helper costs no CPU. Plain Python threads rather than Numba's
-    prange or OpenBLAS's own threads: one place decides (this module), and if several Python
-    threads compute at once, the second simply runs serially (see `busy`)."""
-
-    def __init__(self):
-        self.busy = threading.Lock()       # held while a split job is in flight
-        self._go = threading.Lock()
-        self._done = threading.Lock()
-        self._go.acquire()
-        self._done.acquire()
-        self._job = self._error = None
-        self.pid = os.getpid()             # threads do not survive fork()
-        threading.Thread(target=self._loop, name="minigrad-helper", daemon=True).start()
-
-    def _loop(self):
-        while True:
-            self._go.acquire()
-            fn, args = self._job
-            try:
-                fn(*args)
-            except BaseException as e:     # re-raised in the calling thread
-                self._error = e
-            self._done.release()
-
-    def run(self, fn, mine, theirs):
-        """fn(*theirs) on the helper while fn(*mine) runs here; returns when both are done."""
-        self._job, self._error = (fn, theirs), None
-        self._go.release()
-        try:
-            fn(*mine)
-        finally:
-            self._done.acquire()
-        if self._error is not None:
-            raise self._error
-
-
-_helper = None
-
-
 def helper():
-    """The helper thread (started on first use, and again after a fork)."""
-    global _helper
-    if _helper is None or _helper.pid != os.getpid():
-        _helper = _Helper()
-    return _helper
+    """The helper thread (handoff.Worker; started on first use, and again after a fork).
+
+    Plain Python threads rather than Numba's prange or OpenBLAS's own threads: one place decides
+    (this module), and if several Python threads compute at once, the second simply runs
+    serially (see `run_halves`)."""
+    return handoff.worker()
 
 
 def run_halves(fn, first, second):
@@ -192,6 +149,6 @@ def run_halves(fn, first, second):
         fn(*second)
         return
     try:
-        h.run(fn, first, second)
+        h.run_python(fn, first, second)
     finally:
         h.busy.release()
