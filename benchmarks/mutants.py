@@ -36,7 +36,8 @@ GRADCHECK_TESTS = ["tests/test_gradcheck_ops.py"]
 ENGINE_TESTS = ["tests/test_gradcheck_ops.py", "tests/test_tensor.py", "tests/test_nn.py"]
 CONV_TESTS = ["tests/test_conv.py", "tests/test_nn_conv.py"]
 KERNEL_TESTS = ["tests/test_kernels.py"]   # the activation table is the NumPy reference of the Numba kernels
-CONV_KERNEL_TESTS = ["tests/test_conv_kernels.py"]   # the Numba unfold / fold against the NumPy reference
+CONV_KERNEL_TESTS = ["tests/test_conv_kernels.py"]
+HANDOFF_TESTS = ["tests/test_handoff.py", "tests/test_threads.py"]   # the product worker and the direct gemm   # the Numba unfold / fold against the NumPy reference
 HABIT_TESTS = ["tests/test_pytorch_habits.py"]   # factories, reshaping methods and loss modules as in PyTorch
 
 
@@ -92,8 +93,8 @@ FORMULAS = [
        "fake = pack(self._with_instance_noise(self._generate(z, labels), sigma), cfg.pack)",
        "fake = pack(self._generate(z, labels), cfg.pack)", TRAIN_TESTS),
     _m("Trainer: sample() not in eval mode (escaped)", "gan/train.py",
-       "return self._eval_forward(self.generator, z)",
-       "with mg.no_grad():\n            return self.generator(z).data", TRAIN_TESTS),
+       "            return self._eval_forward(self.generator, z)\n",
+       "            with mg.no_grad():\n                return self.generator(z).data\n", TRAIN_TESTS),
     _m("Trainer: discriminate() not in eval mode", "gan/train.py",
        "scores = self._eval_forward(self.discriminator, x, *extra)[:, 0]",
        "scores = self.discriminator(x, *extra).data[:, 0]", TRAIN_TESTS),
@@ -443,6 +444,12 @@ ENGINE = [
     _m("manual_seed: a new generator instead of reseeding the shared one", "minigrad/creation.py",
        "_generator.bit_generator.state = np.random.default_rng(int(seed)).bit_generator.state",
        "return np.random.default_rng(int(seed))", HABIT_TESTS),
+    # ------------------------------------------------------------------ the product worker (kernels/handoff.py)
+    _m("direct gemm: a transposed operand passed as untransposed", "minigrad/kernels/blas_direct.py",
+       "            return TRANS, max(s1 // item, rows, 1)", "            return NO_TRANS, max(s1 // item, rows, 1)",
+       HANDOFF_TESTS),
+    _m("product worker: its half announced done but never computed", "minigrad/kernels/handoff.py",
+       "                gemm(job)\n                _barrier(posted)", "                _barrier(posted)", HANDOFF_TESTS),
 ]
 
 SECTIONS = {"formulas": FORMULAS, "engine": ENGINE}

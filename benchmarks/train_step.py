@@ -2,6 +2,7 @@
 
     python benchmarks/train_step.py                 # all four configurations, all backends
     python benchmarks/train_step.py --only toy --reps 7
+    python benchmarks/train_step.py --only mnist64 --style sequential   # MLPs as nn.Sequential(Linear, LeakyReLU, ...)
     python benchmarks/train_step.py --memory        # RSS growth over 2,000 MNIST-size iterations
     python benchmarks/train_step.py --startup       # import + first step: cold and warm kernel cache
     python benchmarks/train_step.py --faults        # page faults and system time per DCGAN iteration
@@ -70,13 +71,35 @@ def dcgan_layers(nn_module, make_rng=None):
 
 # ----------------------------------------------------------------------------- minigrad
 
+def sequential_mlp(nn_module, sizes, act, out_act=None, make_rng=None):
+    """An MLP as a PyTorch user writes it: Sequential(Linear, act, Linear, act, ..., Linear[, Tanh])."""
+    kw = {} if make_rng is None else {"rng": make_rng}
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn_module.Linear(a, b, **kw))
+        if i < len(sizes) - 2:
+            layers.append(nn_module.ReLU() if act == "relu" else nn_module.LeakyReLU(act[1]))
+    if out_act == "tanh":
+        layers.append(nn_module.Tanh())
+    return nn_module.Sequential(*layers)
+
+
+#: how minigrad's MLPs are built: `builder` nn.MLP (each activation fused into its Linear),
+#: `sequential` nn.Sequential(Linear, LeakyReLU, ...) as a PyTorch user writes it (same state_dict keys)
+STYLES = ("builder", "sequential")
+
+
 class MinigradGAN:
-    def __init__(self, config, seed=0):
+    def __init__(self, config, seed=0, style="builder"):
         g_sizes, d_sizes, act, out_act, self.batch, self.n_critic, self.gp = config
         rng = np.random.default_rng(seed)
         if g_sizes == "dcgan":
             self.G, self.D = dcgan_layers(nn, rng)
             self.noise_dim, self.data_shape = 100, (1, 28, 28)
+        elif style == "sequential":
+            self.G = sequential_mlp(nn, g_sizes, act, out_act, rng)
+            self.D = sequential_mlp(nn, d_sizes, act, make_rng=rng)
+            self.noise_dim, self.data_shape = g_sizes[0], (d_sizes[0],)
         else:
             self.G = nn.MLP(g_sizes, act, out_act, rng=rng)
             self.D = nn.MLP(d_sizes, act, rng=rng)
@@ -142,17 +165,8 @@ def torch_gan(config, fused, seed=0, form="paper"):
     import torch
     g_sizes, d_sizes, act, out_act, batch, n_critic, gp = config
 
-    def mlp(sizes, out=None):
-        layers = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(torch.nn.Linear(a, b))
-            if i < len(sizes) - 2:
-                layers.append(torch.nn.ReLU() if act == "relu" else torch.nn.LeakyReLU(act[1]))
-        if out == "tanh":
-            layers.append(torch.nn.Tanh())
-        return torch.nn.Sequential(*layers)
-
-    G, D = dcgan_layers(torch.nn) if g_sizes == "dcgan" else (mlp(g_sizes, out_act), mlp(d_sizes))
+    G, D = dcgan_layers(torch.nn) if g_sizes == "dcgan" else (
+        sequential_mlp(torch.nn, g_sizes, act, out_act), sequential_mlp(torch.nn, d_sizes, act))
     mine = MinigradGAN(config, seed)          # copy minigrad's initial weights (and buffers)
     for module, source in ((G, mine.G), (D, mine.D)):
         module.load_state_dict({k: torch.from_numpy(v) for k, v in source.state_dict().items()})
@@ -250,7 +264,7 @@ class Spinners:
             p.wait()
 
 
-def run_busy(names, reps, n_busy, form="paper"):
+def run_busy(names, reps, n_busy, form="paper", style="builder"):
     """Each library idle and with n_busy spinning processes, interleaved block by block; medians
     of `reps` repetitions and the slowdown busy / idle."""
     try:
@@ -260,14 +274,14 @@ def run_busy(names, reps, n_busy, form="paper"):
         torch = None
         print("(PyTorch not installed: minigrad figures only)")
     spinners = Spinners(n_busy)
-    print(f"iteration form: {form}; median ms per iteration over {reps} repetitions, each timed idle and "
+    print(f"iteration form: {form}, minigrad MLPs: {style}; median ms per iteration over {reps} repetitions, each timed idle and "
           f"with {n_busy} spinning process(es), interleaved; minigrad backend auto, thread policy "
           f"{mg.kernels.get_threads()}\n")
     print(f"{'config':<10}{'library':<14}{'idle':>10}{'busy':>10}{'slowdown':>10}")
     try:
         for name in names:
             config, n = CONFIGS[name], ITERATIONS[name]
-            gan = MinigradGAN(config)
+            gan = MinigradGAN(config, style=style)
             steps = {"minigrad": gan.iteration_dcgan if form == "dcgan" else gan.iteration}
             if torch:
                 steps["torch-fused"] = torch_gan(config, fused=True, form=form)
@@ -296,14 +310,14 @@ def run_busy(names, reps, n_busy, form="paper"):
         spinners.stop()
 
 
-def run_speed(names, reps, backends, form="paper"):
+def run_speed(names, reps, backends, form="paper", style="builder"):
     try:
         import torch
         torch.set_num_threads(2)
     except ImportError:
         torch = None
         print("(PyTorch not installed: minigrad figures only)")
-    print(f"iteration form: {form}; median ms per iteration over {reps} interleaved repetitions; "
+    print(f"iteration form: {form}, minigrad MLPs: {style}; median ms per iteration over {reps} interleaved repetitions; "
           f"ratio = minigrad / PyTorch fused Adam (median of per-repetition ratios)\n")
     header = f"{'config':<10}" + "".join(f"{'mg-' + b:>12}" for b in backends)
     if torch:
@@ -314,7 +328,7 @@ def run_speed(names, reps, backends, form="paper"):
         steps = {}
         for backend in backends:
             mg.set_backend(backend)
-            gan = MinigradGAN(config)
+            gan = MinigradGAN(config, style=style)
             steps["mg-" + backend] = (backend, gan.iteration_dcgan if form == "dcgan" else gan.iteration)
         if torch:
             steps["torch"] = (None, torch_gan(config, fused=False, form=form))
@@ -485,6 +499,9 @@ def main():
                         help="time each library idle and with N spinning processes, interleaved")
     parser.add_argument("--form", choices=("paper", "dcgan", "both"), default="both",
                         help="the iteration form (see the module docstring); default both")
+    parser.add_argument("--style", choices=STYLES, default="builder",
+                        help="minigrad's MLPs: nn.MLP (builder) or nn.Sequential(Linear, LeakyReLU, ...) "
+                             "as a PyTorch user writes them (sequential)")
     args = parser.parse_args()
     if args.memory:
         run_memory()
@@ -495,14 +512,14 @@ def main():
         run_faults()
     elif args.busy is not None:
         for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
-            run_busy(args.only or ["mnist64", "dcgan64"], args.reps, args.busy, form)
+            run_busy(args.only or ["mnist64", "dcgan64"], args.reps, args.busy, form, args.style)
             print()
     elif args.phases:
         for name in args.only or ["dcgan64"]:
             run_phases(name, args.reps)
     else:
         for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
-            run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form)
+            run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form, args.style)
             print()
 
 
