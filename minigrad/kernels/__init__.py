@@ -29,7 +29,9 @@ of at least ``matmul.SPLIT_MIN_MACS`` multiply-adds, unfold and fold of at least
 ``conv.PARALLEL_MIN_VALUES`` column entries (image planes or channels), the batch-norm kernels
 (channels). The second half runs on minigrad's one helper thread when a second core is free
 (other programs used less than half a core over the last quarter second), else after the first
-on the caller's thread: bit-identical results either way, whatever the load.
+on the caller's thread: bit-identical results either way, whatever the load. The helper is
+handed its half through counters both threads poll without the GIL (handoff.py), and computes a
+product's half with NumPy's own OpenBLAS gemm called from Numba (blas_direct.py).
 ``MINIGRAD_THREADS=1|2|auto`` (or ``set_threads``) forces one core, two, or the rule.
 
 Memory. Importing the package sets glibc's malloc to keep freed memory for reuse (memory.py:

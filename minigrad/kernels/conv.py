@@ -31,7 +31,7 @@ from .backend import kernel as compiled
 from .threads import run_halves
 
 #: kernels moving at least this many values (column entries) are cut in two halves, on two cores
-#: when one is free (threads.py; the hand-off to the helper thread costs tens of microseconds)
+#: when one is free (threads.py; the hand-off to the helper thread costs a few microseconds)
 PARALLEL_MIN_VALUES = 2 ** 20
 
 

@@ -9,6 +9,9 @@
    least `conv.PARALLEL_MIN_VALUES` values (image planes), batch norm (channels). `run_halves`
    computes the second half on minigrad's one helper thread while the caller computes the first,
    when a second core is free; otherwise the caller computes both, one after the other.
+   The helper is handoff.Worker: the half is handed over through counters both threads poll
+   without the GIL (microseconds instead of the 50-150 us of waking a thread), and a product's
+   half is computed in the helper's own Numba loop by NumPy's OpenBLAS gemm (blas_direct.py).
    The arithmetic is the same either way, so results are bit-identical whatever the load and
    whatever the number of cores (the figures of a lesson do not change when other programs run).
 3. "A second core is free" (`second_core_free`): over the last `WINDOW` seconds the other
