@@ -102,8 +102,9 @@ def _blas(a, b):
     output (rows, or columns when it is wider than tall), on two cores when one is free
     (threads.py). The halves depend on the shape alone, so the result does not depend on the load."""
     (m, k), n = a.shape, b.shape[1]
-    blas_threads.use_one_thread()
-    if m * k * n < SPLIT_MIN_MACS or max(m, n) < 2:
+    if not blas_threads.pinned:
+        blas_threads.use_one_thread()
+    if m * k * n < SPLIT_MIN_MACS or (m < 2 and n < 2):
         return a @ b
     out = np.empty((m, n), dtype=np.result_type(a, b))
     if m >= n:
