@@ -354,7 +354,7 @@ ENGINE = [
     _m("bce_with_logits: gradient sigmoid(x) + t", "minigrad/ops.py",
        "return g * (sigmoid(x) - t) if need[0] else None", "return g * (sigmoid(x) + t) if need[0] else None", ENGINE_TESTS),
     _m("engine: gradients of a shared input overwrite instead of add", "minigrad/autograd.py",
-       "grads[key] = pg if key not in grads else grads[key] + pg", "grads[key] = pg", ENGINE_TESTS),
+       "grads[parent] = pg if parent not in grads else grads[parent] + pg", "grads[parent] = pg", ENGINE_TESTS),
 
     # ------------------------------------------------------------------ minigrad/functional.py
     _m("mse_loss: sum instead of mean (escaped)", "minigrad/functional.py",
