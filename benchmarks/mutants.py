@@ -285,6 +285,10 @@ FORMULAS = [
        "square_avg[...] = alpha * square_avg + alpha * g * g", OPTIM_TESTS),
     _m("RMSprop: default alpha 0.9", "minigrad/optim.py",
        "lr=1e-2, alpha=0.99", "lr=1e-2, alpha=0.9", OPTIM_TESTS),
+    _m("Adam at once: the last parameter of each Numba call skipped", "minigrad/kernels/_nb_optim.py",
+       "    for k in range(len(ps)):\n        adam(", "    for k in range(len(ps) - 1):\n        adam(", OPTIM_TESTS),
+    _m("Adam at once: the step count not advanced", "minigrad/optim.py",
+       'self.state[index]["step"] = step + 1', 'self.state[index]["step"] = step', OPTIM_TESTS),
 
     # ------------------------------------------------------------------ minigrad/gradcheck.py
     _m("gradcheck: one-sided step in the central difference", "minigrad/gradcheck.py",
@@ -351,7 +355,7 @@ ENGINE = [
     _m("bce_with_logits: gradient sigmoid(x) + t", "minigrad/ops.py",
        "return g * (sigmoid(x) - t) if need[0] else None", "return g * (sigmoid(x) + t) if need[0] else None", ENGINE_TESTS),
     _m("engine: gradients of a shared input overwrite instead of add", "minigrad/autograd.py",
-       "grads[key] = pg if key not in grads else grads[key] + pg", "grads[key] = pg", ENGINE_TESTS),
+       "grads[parent] = pg if parent not in grads else grads[parent] + pg", "grads[parent] = pg", ENGINE_TESTS),
 
     # ------------------------------------------------------------------ minigrad/functional.py
     _m("mse_loss: sum instead of mean (escaped)", "minigrad/functional.py",

@@ -22,6 +22,9 @@ import numpy as np
 
 from .tensor import AutogradError, Tensor, as_array, lift, set_grad_enabled, value
 
+# Tensors are dict keys and set members by identity: their hash is object.__hash__ (the
+# address), and a dict compares keys with == (elementwise for tensors) only when their hashes are
+# equal, which for address hashes means the same object: == is never called.
 _creation_number = operator.attrgetter("_seq")
 _data = operator.attrgetter("data")                 # (attrgetters map in C: no Python call per tensor)
 _requires_grad = operator.attrgetter("requires_grad")
@@ -82,34 +85,34 @@ class _Walk:
     a graph that an earlier backward freed is fine as long as this gradient does not need it."""
 
     def __init__(self, outputs, inputs):
-        reached = {id(root): root for root in outputs}
-        stack = list(reached.values())
+        reached = set(outputs)
+        stack = list(reached)
         freed = []
         while stack:
             node = stack.pop()
             if node._vjp is None and node._op is not None:   # an op whose vjp a backward released
                 freed.append(node)
             for parent in node._parents:
-                if parent.requires_grad and id(parent) not in reached:
-                    reached[id(parent)] = parent
+                if parent.requires_grad and parent not in reached:
+                    reached.add(parent)
                     stack.append(parent)
-        order = sorted(reached.values(), key=_creation_number)
+        order = sorted(reached, key=_creation_number)
         self.needed = None
         self.silent = ()        # nodes whose vjp does not run (besides leaves)
-        self.delivered = None if inputs is None else {id(t) for t in inputs}  # None: leaves and retain_grad
+        self.delivered = None if inputs is None else set(inputs)  # None: leaves and retain_grad
         if inputs is not None:
-            needed, silent = {id(t) for t in inputs}, set()
+            needed, silent = set(inputs), set()
             for node in order:
-                if any(id(p) in needed for p in node._parents):
-                    needed.add(id(node))
-                elif id(node) in needed:
-                    silent.add(id(node))  # an input no other input lies behind
-            order = [node for node in order if id(node) in needed]
+                if any(p in needed for p in node._parents):
+                    needed.add(node)
+                elif node in needed:
+                    silent.add(node)  # an input no other input lies behind
+            order = [node for node in order if node in needed]
             self.needed, self.silent = needed, silent
         order.reverse()
         self.reverse_order = order
         for node in freed:
-            if self.wants(node) and id(node) not in self.silent:
+            if self.wants(node) and node not in self.silent:
                 raise AutogradError(
                     f"backward: trying to backward through the graph a second time (op '{node._op}'): "
                     "its intermediate results were freed by the first backward; "
@@ -117,7 +120,7 @@ class _Walk:
 
     def wants(self, t):
         """Does tensor t take part in this backward (needs a gradient)?"""
-        return t.requires_grad and (self.needed is None or id(t) in self.needed)
+        return t.requires_grad and (self.needed is None or t in self.needed)
 
 
 
@@ -144,8 +147,7 @@ def _seed_gradients(outputs, gradients, create_graph):
                 raise AutogradError(f"backward: gradient has shape {seed.shape} but the output has shape {output.shape}")
         if create_graph and not isinstance(seed, Tensor):
             seed = Tensor(seed)
-        key = id(output)
-        grads[key] = seed if key not in grads else grads[key] + seed
+        grads[output] = seed if output not in grads else grads[output] + seed
     return grads
 
 
@@ -175,15 +177,15 @@ def _propagate(walk, grads, create_graph, retain_graph, deliver):
     push the vjp's gradients to the parents."""
     needed, silent, delivered = walk.needed, walk.silent, walk.delivered
     for node in walk.reverse_order:
-        g = grads.pop(id(node), None)
+        g = grads.pop(node, None)
         if g is None:
             continue
         if node._hooks:
             g = _run_hooks(node, g, create_graph)
-        if (node._op is None or node._retains_grad) if delivered is None else id(node) in delivered:
+        if (node._op is None or node._retains_grad) if delivered is None else node in delivered:
             deliver(node, g)
         vjp, parents = node._vjp, node._parents
-        if vjp is None or id(node) in silent:
+        if vjp is None or node in silent:
             continue
         if create_graph:
             parent_grads = (vjp(g, node, parents[0]),) if len(parents) == 1 else \
@@ -194,12 +196,11 @@ def _propagate(walk, grads, create_graph, retain_graph, deliver):
             need = list(map(_requires_grad, parents)) if needed is None else [walk.wants(p) for p in parents]
             parent_grads = vjp(g, node.data, *map(_data, parents), need=need)
         for parent, pg in zip(parents, parent_grads):
-            if pg is None or not parent.requires_grad or (needed is not None and id(parent) not in needed):
+            if pg is None or not parent.requires_grad or (needed is not None and parent not in needed):
                 continue
             if pg.shape != parent.data.shape or pg.dtype != parent.data.dtype:
                 pg = _checked(node, parent, pg)
-            key = id(parent)
-            grads[key] = pg if key not in grads else grads[key] + pg
+            grads[parent] = pg if parent not in grads else grads[parent] + pg
         if not retain_graph:
             node._vjp = None      # the graph is freed: a second backward through it is an error
 
@@ -221,11 +222,11 @@ def run_backward(outputs, gradients, retain_graph, create_graph, inputs):
     walk = _Walk(outputs, inputs)
     seen = set()
     results = None if inputs is None else [None] * len(inputs)
-    positions = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    positions = None if inputs is None else {t: i for i, t in enumerate(inputs)}
 
     def deliver(node, g):
         if positions is not None:
-            results[positions[id(node)]] = g if create_graph else Tensor(g)
+            results[positions[node]] = g if create_graph else Tensor(g)
         elif create_graph:
             node._grad = g if node._grad is None else node._grad + g
         elif node._grad is None:

@@ -20,6 +20,7 @@ from .tensor import Tensor
 
 
 _NAMES = {NONE: "linear", **{name: f"linear+{name}" for name in ACTIVATIONS}}
+_CHECKED = set()   # the (activation, negative_slope) pairs `check` has passed: checked once each
 
 
 def linear(x, weight, bias=None, activation=NONE, negative_slope=0.01):
@@ -29,8 +30,9 @@ def linear(x, weight, bias=None, activation=NONE, negative_slope=0.01):
     `negative_slope` must meet. A 2-D x gives one fused node; any other x (the
     batch dimensions of torch.nn.Linear) is a matmul, a bias add and the activation op."""
     act = activation
-    if act != NONE:
+    if act != NONE and (act, negative_slope) not in _CHECKED:
         check(act, negative_slope, "linear")
+        _CHECKED.add((act, negative_slope))
     x = x if isinstance(x, Tensor) else Tensor(x)
     xd, wd = x.data, weight.data
     if xd.ndim != 2:

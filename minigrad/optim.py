@@ -103,20 +103,30 @@ class Optimizer:
 
     def step(self):
         """Update every parameter that has a gradient (parameters whose .grad is None are skipped)."""
-        index = 0
+        first = 0
         for group in self.param_groups:
-            for p in group["params"]:
-                grad = p._grad
-                if grad is not None:
-                    g = np.ascontiguousarray(grad.data, dtype=p.data.dtype)  # a read-only input
-                    if g.shape != p.data.shape:
-                        raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape {p.shape} "
-                                         f"but its grad has shape {g.shape}")
-                    state = self.state.get(index)
-                    if state is None:
-                        state = self.state[index] = {}
-                    self._update_one(p.data, g, state, group)
-                index += 1
+            if not self._step_group_at_once(group, first):
+                self._step_each(group, first)
+            first += len(group["params"])
+
+    def _step_each(self, group, first):
+        """The update of each parameter of `group` in turn (`first`: the index of its first one)."""
+        for index, p in enumerate(group["params"], first):
+            grad = p._grad
+            if grad is not None:
+                g = np.ascontiguousarray(grad.data, dtype=p.data.dtype)  # a read-only input
+                if g.shape != p.data.shape:
+                    raise ValueError(f"{type(self).__name__}.step: parameter {index} has shape {p.shape} "
+                                     f"but its grad has shape {g.shape}")
+                state = self.state.get(index)
+                if state is None:
+                    state = self.state[index] = {}
+                self._update_one(p.data, g, state, group)
+
+    def _step_group_at_once(self, group, first):
+        """Update all of `group` with one call, where the optimizer has such an update and the group
+        allows it; return False (nothing done) otherwise. The base class has none."""
+        return False
 
     def _update_one(self, p, g, state, group):
         raise NotImplementedError(f"{type(self).__name__} must define _update_one (its update rule)")
@@ -280,6 +290,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad))
+        self._views = {}   # index -> (p.data, m, v, and their 1-D views): see _flat_views
 
     def _check_hyperparameters(self, group):
         super()._check_hyperparameters(group)
@@ -299,6 +310,53 @@ class Adam(Optimizer):
         vmax = self._array(state, "max_exp_avg_sq", p) if group["amsgrad"] else None
         beta1, beta2 = group["betas"]
         kernels.adam_update(p, g, m, v, vmax, state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"])
+
+    def _step_group_at_once(self, group, first):
+        """All parameters of the group in one kernels.adam_group_update call (one Numba call per
+        GROUP parameters instead of one each), when `_flat_views` finds the group fit for it.
+        The same update as _update_one on each parameter, bit for bit."""
+        if group["amsgrad"]:
+            return False
+        views = self._flat_views(group, first)
+        if views is None:
+            return False
+        ps, gs, ms, vs, step = views
+        for index in range(first, first + len(ps)):
+            self.state[index]["step"] = step + 1
+        beta1, beta2 = group["betas"]
+        kernels.adam_group_update(ps, gs, ms, vs, step + 1, group["lr"], beta1, beta2, group["eps"],
+                                  group["weight_decay"])
+        return True
+
+    def _flat_views(self, group, first):
+        """(ps, gs, ms, vs, step): 1-D views of the group's parameters, gradients and moments and
+        their common step count, or None unless every parameter has a gradient of its own shape
+        and dtype and has state from an earlier step (the first step goes parameter by parameter,
+        creating it), all at one step count, one float dtype, C-contiguous. The views of p and
+        its moments are kept from step to step (`reshape` is a call, and calls are the cost here)
+        for as long as p.data and the moment arrays are the same objects."""
+        dtype = group["params"][0].data.dtype
+        ps, gs, ms, vs, step = [], [], [], [], None
+        for index, p in enumerate(group["params"], first):
+            state, grad = self.state.get(index), p._grad
+            if state is None or grad is None or "step" not in state:
+                return None
+            if step is not None and state["step"] != step:
+                return None
+            g, data, m, v = grad.data, p.data, state.get("exp_avg"), state.get("exp_avg_sq")
+            if g.dtype != dtype or g.shape != data.shape or not g.flags.c_contiguous:
+                return None
+            kept = self._views.get(index)
+            if kept is None or kept[0] is not data or kept[1] is not m or kept[2] is not v:
+                if m is None or v is None or data.dtype != dtype or not kernels.fusable(data, m, v):
+                    return None
+                kept = self._views[index] = (data, m, v, data.reshape(-1), m.reshape(-1), v.reshape(-1))
+            ps.append(kept[3])
+            gs.append(g.reshape(-1))
+            ms.append(kept[4])
+            vs.append(kept[5])
+            step = state["step"]
+        return ps, gs, ms, vs, step
 
 
 class RMSprop(Optimizer):

@@ -265,6 +265,58 @@ def test_float32_parameters_stay_float32(backend):
     np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)
 
 
+# ----------------------------------------------------------------------------- Adam on a whole group at once
+
+GROUP_SHAPES = [(7, 3), (7,), (2, 7), (2,), (5, 2), (5,)]   # six: a full GROUP of four and a padded one
+
+
+def _adam_by_hand(arrays, grads, groups):
+    """Adam with kernels.adam_update called per parameter (the per-parameter path), on copies:
+    `groups` lists (indices, lr, weight_decay); grads[t][i] is None for no gradient."""
+    params = [a.copy() for a in arrays]
+    state = [{"m": np.zeros_like(a), "v": np.zeros_like(a), "step": 0} for a in arrays]
+    for step_grads in grads:
+        for indices, lr, wd in groups:
+            for i in indices:
+                if step_grads[i] is not None:
+                    s = state[i]
+                    s["step"] += 1
+                    kernels.adam_update(params[i], step_grads[i], s["m"], s["v"], None, s["step"],
+                                        lr, 0.5, 0.999, 1e-8, wd)
+    return params, state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_group_update_equals_the_per_parameter_update_bit_for_bit(backend, monkeypatch, dtype):
+    """After its first step Adam updates a group with one kernel call per GROUP parameters; the
+    parameters and moments must be exactly those of the update run parameter by parameter, with
+    two groups (their own lr and weight decay), a padded last call and a step without one grad."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(shape).astype(dtype) for shape in GROUP_SHAPES]
+    grads = [[rng.standard_normal(shape).astype(dtype) for shape in GROUP_SHAPES] for _ in range(6)]
+    grads[3][4] = None                     # this step goes parameter by parameter in group 0
+    groups = [(range(0, 5), 1e-2, 0.0), (range(5, 6), 3e-2, 0.1)]
+    params = [nn.Parameter(a.copy()) for a in arrays]
+    opt = optim.Adam([{"params": params[:5]}, {"params": params[5:], "lr": 3e-2, "weight_decay": 0.1}],
+                     lr=1e-2, betas=(0.5, 0.999))
+    calls = []
+    at_once = kernels.adam_group_update
+    monkeypatch.setattr(kernels, "adam_group_update", lambda *args: (calls.append(len(args[0])), at_once(*args)))
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = None if g is None else mg.tensor(g)
+        opt.step()
+    expected, state = _adam_by_hand(arrays, grads, groups)
+    # steps 2 and 3 at once; from step 4 on group 0 goes parameter by parameter (parameter 4 is a
+    # step behind the others), group 1 stays at once
+    assert calls == [5, 1, 5, 1, 1, 1, 1]
+    for i, (p, want) in enumerate(zip(params, expected)):
+        np.testing.assert_array_equal(p.data, want, err_msg=f"parameter {i}")
+        np.testing.assert_array_equal(opt.state[i]["exp_avg"], state[i]["m"])
+        np.testing.assert_array_equal(opt.state[i]["exp_avg_sq"], state[i]["v"])
+        assert opt.state[i]["step"] == state[i]["step"]
+
+
 # ----------------------------------------------------------------------------- state dicts
 
 def test_state_dict_layout_is_keyed_by_parameter_index():

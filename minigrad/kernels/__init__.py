@@ -16,7 +16,7 @@ kernel. Which one runs is decided by the *backend*:
 
     family         file                                   Numba kernels
     matmul         matmul.py (+ threads.py)               _nb_gemm.gemm
-    optim          optim.py (the NumPy formulas too)      _nb_optim.adam/sgd/rmsprop
+    optim          optim.py (the NumPy formulas too)      _nb_optim.adam/adam_group/sgd/rmsprop
     epilogue       elementwise.linear_forward             _nb_elementwise.epilogue
     act_forward    elementwise.act_forward                _nb_elementwise.act_forward
     act_backward   elementwise.act_backward               _nb_elementwise.act_backward
@@ -48,7 +48,7 @@ from .backend import AUTO_RULE, BACKENDS, FLOAT_DTYPES, dispatch, get_backend, s
 from .matmul import matmul, matmul_nt, matmul_tn
 from .threads import get_threads, set_threads
 from .elementwise import ACTS, act_forward, act_backward, linear_forward
-from .optim import adam_update, fusable, sgd_update, rmsprop_update
+from .optim import adam_group_update, adam_update, fusable, sgd_update, rmsprop_update
 from .conv import fold, unfold
 from .norm import batch_norm_backward, batch_norm_forward
 from .reduce import reduce
@@ -57,6 +57,6 @@ __all__ = [
     "get_backend", "set_backend", "use_numba", "dispatch", "AUTO_RULE", "BACKENDS", "FLOAT_DTYPES", "get_threads", "set_threads",
     "matmul", "matmul_nt", "matmul_tn",
     "ACTS", "act_forward", "act_backward", "linear_forward",
-    "adam_update", "sgd_update", "rmsprop_update", "fusable",
+    "adam_update", "adam_group_update", "sgd_update", "rmsprop_update", "fusable",
     "unfold", "fold", "batch_norm_forward", "batch_norm_backward", "reduce",
 ]

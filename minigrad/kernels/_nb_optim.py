@@ -11,6 +11,8 @@ import math
 import numpy as np
 from numba import njit, types
 
+from .optim import GROUP
+
 _FLAGS = dict(cache=True, boundscheck=False, error_model="numpy")
 
 
@@ -34,6 +36,18 @@ def adam(p, g, m, v, vmax, amsgrad, step_size, beta1, one_minus_beta1, beta2,
                 vi = w
             vmax[i] = vi
         p[i] -= step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
+
+
+@njit(**_FLAGS)
+def adam_group(ps, gs, ms, vs, step_size, beta1, one_minus_beta1, beta2, one_minus_beta2,
+               bc2_sqrt, eps, weight_decay):
+    """adam() (without amsgrad) on GROUP parameters in turn: ps[k], gs[k], ms[k], vs[k] are the
+    1-D views of parameter k. One call from Python instead of GROUP (the call is what costs for
+    small layers); the same loop, hence the same numbers."""
+    no_vmax = ps[0][:0]
+    for k in range(len(ps)):
+        adam(ps[k], gs[k], ms[k], vs[k], no_vmax, False, step_size, beta1, one_minus_beta1,
+             beta2, one_minus_beta2, bc2_sqrt, eps, weight_decay)
 
 
 @njit(**_FLAGS)
@@ -92,6 +106,12 @@ def _types(dtype):
 def sig_adam(dtype):
     a, t = _types(dtype)
     return (a,) * 5 + (types.boolean,) + (t,) * 8
+
+
+def sig_adam_group(dtype):
+    a, t = _types(dtype)
+    arrays = types.UniTuple(a, GROUP)
+    return (arrays,) * 4 + (t,) * 8
 
 
 def sig_sgd(dtype):

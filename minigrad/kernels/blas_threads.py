@@ -17,7 +17,21 @@ _SETTERS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads
 _GETTERS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
             "openblas_get_num_threads64_", "openblas_get_num_threads")
 
-_state = {"set": None, "get": None, "lib": None, "loaded": False, "pid": None}
+_state = {"set": None, "get": None, "lib": None, "loaded": False}
+
+#: True once this process has told OpenBLAS to use one thread. A child made by fork starts with
+#: False again (it tells its OpenBLAS once more). Hot paths test it before calling use_one_thread:
+#: reading a flag costs less than the call.
+pinned = False
+
+
+def _unpin_in_child():
+    global pinned
+    pinned = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unpin_in_child)
 
 
 def _load():
@@ -37,13 +51,14 @@ def _load():
 
 def use_one_thread():
     """Make OpenBLAS use one thread (once per process: the first call does the work)."""
-    if _state["pid"] == os.getpid():
+    global pinned
+    if pinned:
         return
     if not _state["loaded"]:
         _load()
     if _state["set"] is not None:
         _state["set"](1)
-    _state["pid"] = os.getpid()
+    pinned = True
 
 
 def library():

@@ -116,9 +116,10 @@ def _blas(a, b):
     The halves go to the product worker (handoff.py, handed over in microseconds) where NumPy's
     OpenBLAS gemm can be called directly (blas_direct.py); else to threads.run_halves."""
     (m, k), n = a.shape, b.shape[1]
-    blas_threads.use_one_thread()
+    if not blas_threads.pinned:
+        blas_threads.use_one_thread()
     gemm = blas_direct.gemm_function()
-    if m * k * n < SPLIT_MIN_MACS or max(m, n) < 2:
+    if m * k * n < SPLIT_MIN_MACS or (m < 2 and n < 2):
         return a @ b
     out = np.empty((m, n), dtype=np.result_type(a, b))
     first, second = _halves(a, b, out)

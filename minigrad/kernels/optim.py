@@ -2,7 +2,9 @@
 on one parameter: each written once as the readable NumPy formula (`sgd_numpy`, `adam_numpy`,
 `rmsprop_numpy`, the reference) and once as a fused Numba loop over memory (`sgd_numba`, ...;
 _nb_optim.py) with the same signature. `sgd_update`, `adam_update` and `rmsprop_update` pick
-one (backend.dispatch, family "optim"); minigrad.optim calls them. They update ``p`` and the
+one (backend.dispatch, family "optim"); minigrad.optim calls them. `adam_group_update` does
+Adam for all parameters of a group at once (one Numba call per GROUP of them: for small
+layers the calls, not the arithmetic, are the cost). They update ``p`` and the
 state arrays in place and never modify ``g``.
 """
 import math
@@ -34,6 +36,11 @@ def _require(name, *arrays):
 
 _EMPTY = {dtype: np.empty(0, dtype=dtype) for dtype in FLOAT_DTYPES}
 
+#: parameters per call of the fused group update (adam_group_numba): a parameter group is cut
+#: into tuples of this many, the last one padded with empty arrays, so that one compiled
+#: signature serves models with any number of parameters
+GROUP = 4
+
 
 def _flat(a, dtype):
     """1-D view of a contiguous array; a 0-length stand-in for absent state."""
@@ -54,6 +61,14 @@ def adam_update(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
     """One Adam / AMSGrad step (adam_numpy's formula), fused where the backend says so."""
     dispatch("optim", adam_numba, adam_numpy, p, layout=p.flags.c_contiguous)(
         p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay)
+
+
+def adam_group_update(ps, gs, ms, vs, step, lr, beta1, beta2, eps, weight_decay):
+    """adam_update (without amsgrad) on every parameter of a group: lists of 1-D C-contiguous
+    arrays of one float dtype (the parameters, gradients, first and second moments), all at
+    step count `step`. Fused: one Numba call per GROUP parameters; NumPy: adam_numpy on each."""
+    dispatch("optim", adam_group_numba, adam_group_numpy, ps[0])(
+        ps, gs, ms, vs, step, lr, beta1, beta2, eps, weight_decay)
 
 
 def rmsprop_update(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
@@ -107,6 +122,12 @@ def adam_numpy(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
     p -= (lr / bias_correction1) * (m / denom)
 
 
+def adam_group_numpy(ps, gs, ms, vs, step, lr, beta1, beta2, eps, weight_decay):
+    """adam_numpy on each parameter of a group in turn (the reference of adam_group_numba)."""
+    for p, g, m, v in zip(ps, gs, ms, vs):
+        adam_numpy(p, g, m, v, None, step, lr, beta1, beta2, eps, weight_decay)
+
+
 def rmsprop_numpy(p, g, square_avg, momentum_buf, grad_avg, lr, alpha, eps, weight_decay, momentum, centered):
     """One RMSprop step for one parameter, in place on p and the state arrays:
 
@@ -155,6 +176,23 @@ def adam_numba(p, g, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay):
         p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1), _flat(vmax, p.dtype),
         vmax is not None, step_size, beta1, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps,
         weight_decay)
+
+
+def adam_group_numba(ps, gs, ms, vs, step, lr, beta1, beta2, eps, weight_decay):
+    """adam_numba (without amsgrad) on every parameter of a group, one Numba call per GROUP of
+    them: ps, gs, ms, vs are lists of the parameters', gradients' and moments' 1-D C-contiguous
+    arrays, all of one float dtype, all at the same step count. The same loop runs on each
+    array as in adam_numba, so the result is bit-identical to calling it per parameter."""
+    dtype = ps[0].dtype
+    step_size = lr / (1 - beta1 ** step)
+    bc2_sqrt = math.sqrt(1 - beta2 ** step)
+    update = kernel("optim", "adam_group", dtype)
+    padding = [_EMPTY[dtype]] * (-len(ps) % GROUP)      # zero-length arrays: the loop skips them
+    ps, gs, ms, vs = ps + padding, gs + padding, ms + padding, vs + padding
+    for start in range(0, len(ps), GROUP):
+        part = slice(start, start + GROUP)
+        update(tuple(ps[part]), tuple(gs[part]), tuple(ms[part]), tuple(vs[part]),
+               step_size, beta1, 1 - beta1, beta2, 1 - beta2, bc2_sqrt, eps, weight_decay)
 
 
 def sgd_numba(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
