@@ -17,6 +17,39 @@ def pytest_configure(config):
         sys.modules["torch"] = None  # `import torch` now raises ImportError, so importorskip skips
 
 
+# ----------------------------------------------------------------------------- work beside the tests
+
+def _starts_in_background(item):
+    return hasattr(getattr(item, "module", None), "start_in_background")
+
+
+def pytest_collection_modifyitems(items):
+    """The tests of a module that defines `start_in_background` run last: their subprocesses were
+    started when collection ended (below), so by the time these tests wait for them, the rest of
+    the suite has run beside them."""
+    items.sort(key=_starts_in_background)   # stable: the order within each group is kept
+
+
+def pytest_collection_finish(session):
+    """Call `start_in_background(selected_items)` of every test module that defines it, with its
+    tests that are selected (-k, node ids). Such a module runs its subprocesses one after the other
+    while the in-process tests run: the suite is mostly one Python thread, so they take the
+    second core, which would otherwise be idle."""
+    if session.config.option.collectonly:
+        return
+    by_module = {}
+    for item in session.items:
+        if _starts_in_background(item):
+            by_module.setdefault(item.module, []).append(item)
+    for module, selected in by_module.items():
+        module.start_in_background(selected)
+
+
+def pytest_sessionfinish(session):
+    for module in {item.module for item in session.items if _starts_in_background(item)}:
+        module.stop_background()
+
+
 @pytest.fixture(scope="session")
 def judge_cache(tmp_path_factory):
     """The folder where this session's digit judges are kept: the one the lessons' main() uses for an
