@@ -1,9 +1,13 @@
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import minigrad as mg
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_addoption(parser):
@@ -50,11 +54,35 @@ def pytest_sessionfinish(session):
         module.stop_background()
 
 
+JUDGE_TRAINING = "import sys; from demos import digit_parts; digit_parts.prepare(None, 0, cache_dir=sys.argv[1])"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def judge_in_background(request, tmp_path_factory):
+    """When a selected test uses `judge_cache`: the digit lessons' judge (seed 0) is trained in a
+    subprocess from the session's first test on, beside the tests that do not need it (on the core
+    they leave idle), instead of in the first lesson test that needs it. None otherwise."""
+    if not any("judge_cache" in item.fixturenames for item in request.session.items):
+        yield None
+        return
+    folder = tmp_path_factory.getbasetemp() / "judge_cache"
+    process = subprocess.Popen([sys.executable, "-c", JUDGE_TRAINING, str(folder)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
 @pytest.fixture(scope="session")
-def judge_cache(tmp_path_factory):
+def judge_cache(judge_in_background, tmp_path_factory):
     """The folder where this session's digit judges are kept: the one the lessons' main() uses for an
     --out made by tmp_path_factory.mktemp (digit_parts.judge_cache_folder: next to the output
-    folder), so the seed-0 judge is trained once per session, by whichever test needs it first."""
+    folder), holding the seed-0 judge that judge_in_background trained (this waits for it), so the
+    lessons load it. A lesson test takes this fixture even when it does not read the path: to wait."""
+    if judge_in_background is not None:
+        _, stderr = judge_in_background.communicate()
+        assert judge_in_background.returncode == 0, f"training the judge failed:\n{stderr[-2000:]}"
     return tmp_path_factory.getbasetemp() / "judge_cache"
 
 
