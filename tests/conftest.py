@@ -1,9 +1,14 @@
+import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import minigrad as mg
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_addoption(parser):
@@ -17,11 +22,89 @@ def pytest_configure(config):
         sys.modules["torch"] = None  # `import torch` now raises ImportError, so importorskip skips
 
 
+# ----------------------------------------------------------------------------- work beside the tests
+
+class Background:
+    """Subprocesses that tests start early and read late, run one after the other by one thread
+    beside the in-process tests. Those are mostly one Python thread, so the second core is
+    otherwise idle; one at a time, the subprocesses do not take the first core from them."""
+
+    def __init__(self):
+        self.queue, self.results, self.finished = [], {}, {}
+        self.process, self.stopped = None, False
+
+    def submit(self, key, argv, env=None):
+        self.queue.append((key, argv, env))
+        self.finished[key] = threading.Event()
+
+    def start(self):
+        threading.Thread(target=self._run_all, daemon=True).start()
+
+    def _run_all(self):
+        for key, argv, env in self.queue:
+            if not self.stopped:
+                self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True)
+                stdout, stderr = self.process.communicate()
+                self.results[key] = (self.process.returncode, stdout, stderr)
+            self.finished[key].set()
+
+    def result(self, key, timeout=600):
+        """(returncode, stdout, stderr) of the job `key`, waiting for it at most `timeout` seconds."""
+        assert self.finished[key].wait(timeout), f"{key}: still running after {timeout} s"
+        assert key in self.results, f"{key}: stopped before it ran"
+        return self.results[key]
+
+    def stop(self):
+        """Kill the running subprocess and start no other (the session is ending)."""
+        self.stopped = True
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+
+
+def _starts_in_background(item):
+    return hasattr(getattr(item, "module", None), "start_in_background")
+
+
+def pytest_collection_modifyitems(items):
+    """The tests of a module that defines `start_in_background` run last: their subprocesses start
+    with the session (the `background` fixture), so by the time these tests wait for them, the
+    rest of the suite has run beside them."""
+    items.sort(key=_starts_in_background)   # stable: the order within each group is kept
+
+
+JUDGE_TRAINING = "import sys; from demos import digit_parts; digit_parts.prepare(None, 0, cache_dir=sys.argv[1])"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def background(request, tmp_path_factory):
+    """The session's Background, started at its first test with, in this order: the digit lessons'
+    judge (seed 0) when a selected test uses `judge_cache`, then the work that test modules
+    submit in their `start_in_background(selected_items, background)` for their selected tests."""
+    work = Background()
+    items = request.session.items
+    if any("judge_cache" in item.fixturenames for item in items):
+        folder = tmp_path_factory.getbasetemp() / "judge_cache"
+        work.submit("the judge's training", [sys.executable, "-c", JUDGE_TRAINING, str(folder)])
+    by_module = {}
+    for item in items:
+        if _starts_in_background(item):
+            by_module.setdefault(item.module, []).append(item)
+    for module, selected in by_module.items():
+        module.start_in_background(selected, work)
+    work.start()
+    yield work
+    work.stop()
+
+
 @pytest.fixture(scope="session")
-def judge_cache(tmp_path_factory):
+def judge_cache(background, tmp_path_factory):
     """The folder where this session's digit judges are kept: the one the lessons' main() uses for an
     --out made by tmp_path_factory.mktemp (digit_parts.judge_cache_folder: next to the output
-    folder), so the seed-0 judge is trained once per session, by whichever test needs it first."""
+    folder), holding the seed-0 judge that `background` trained (this waits for it), so the
+    lessons load it. A lesson test takes this fixture even when it does not read the path: to wait."""
+    returncode, _, stderr = background.result("the judge's training")
+    assert returncode == 0, f"training the judge failed:\n{stderr[-2000:]}"
     return tmp_path_factory.getbasetemp() / "judge_cache"
 
 

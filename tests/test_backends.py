@@ -2,7 +2,11 @@
 
 The main pytest run uses MINIGRAD_BACKEND as set (default `auto`); this test runs the engine's
 test files again in a subprocess under `numpy` (the pure reference path) and `numba` (Numba
-kernels everywhere, matmul included), so CI covers all three with one command."""
+kernels everywhere, matmul included), so CI covers all three with one command.
+
+The two subprocesses are submitted to the session's `background` (conftest.py) when it starts:
+they run one after the other beside the rest of the suite, and the tests below, which run last,
+read their results."""
 import os
 import subprocess
 import sys
@@ -15,26 +19,26 @@ ENGINE_TESTS = ["test_tensor.py", "test_gradcheck_ops.py", "test_against_torch.p
                 "test_semantics.py", "test_conv.py", "test_nn_conv.py", "test_against_torch_conv.py"]
 
 
-@pytest.fixture(scope="module")
-def engine_runs():
-    """Both backends' runs start at once (each mostly runs on its own core while this process
-    waits), then each test waits for its own."""
+def engine_suite(backend):
+    return f"the engine suite on backend {backend}"
+
+
+def start_in_background(selected_items, background):
+    """Called by conftest's `background` fixture: submit the selected backends' engine suites."""
     files = [str(TESTS / name) for name in ENGINE_TESTS if (TESTS / name).exists()]
-    runs = {backend: subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *files],
-                                      env=dict(os.environ, MINIGRAD_BACKEND=backend), stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, cwd=TESTS.parent)
-            for backend in ("numpy", "numba")}
-    yield runs
-    for process in runs.values():
-        if process.poll() is None:
-            process.kill()
+    for item in selected_items:
+        if item.originalname == "test_engine_suite_on_backend":
+            backend = item.callspec.params["backend"]
+            background.submit(engine_suite(backend),
+                              [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *files],
+                              env=dict(os.environ, MINIGRAD_BACKEND=backend))
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
-def test_engine_suite_on_backend(engine_runs, backend):
-    stdout, stderr = engine_runs[backend].communicate(timeout=600)
+def test_engine_suite_on_backend(background, backend):
+    returncode, stdout, stderr = background.result(engine_suite(backend))
     tail = "\n".join(stdout.splitlines()[-15:])
-    assert engine_runs[backend].returncode == 0, f"engine tests failed on backend {backend}:\n{tail}\n{stderr[-2000:]}"
+    assert returncode == 0, f"engine tests failed on backend {backend}:\n{tail}\n{stderr[-2000:]}"
     assert " passed" in tail
 
 

@@ -17,7 +17,7 @@ TEST_COMPARE = 50
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, judge_cache):
     out = tmp_path_factory.mktemp("conditional")
     # the comparison GANs get 50 iterations here (200 at --quick; 50 is not a multiple of the four
     # records, which once lost their figures): the claims about them need the default run

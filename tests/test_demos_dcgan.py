@@ -26,7 +26,7 @@ DCGAN_D = 14 * 14 * 32 * 1 * 16 + 7 * 7 * 64 * 32 * 16 + 64 * 49
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory):
+def short_run(tmp_path_factory, judge_cache):
     out = tmp_path_factory.mktemp("dcgan")
     return out, dcgan.main(["--steps", str(TEST_ITERATIONS), "--out", str(out)])
 

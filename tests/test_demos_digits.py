@@ -19,7 +19,7 @@ PROMISED_KEYS = {"classifier_accuracy", "classes_covered", "class_counts", "clas
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, judge_cache):
     """The lesson as `python -m demos digits --quick` runs it (main returns run's Result)."""
     out = tmp_path_factory.mktemp("digits")
     return out, digits.main(["--quick", "--out", str(out)])

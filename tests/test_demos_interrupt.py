@@ -39,7 +39,7 @@ def interrupted_run(name, out, results):
 
 
 @pytest.fixture(scope="module")
-def runs(request, tmp_path_factory):
+def runs(request, tmp_path_factory, judge_cache):
     """Only the lessons whose test is selected (-k) run."""
     selected = [name for name in DEMOS if any(item.nodeid.endswith(f"test_ctrl_c_keeps_the_work[{name}]")
                                               for item in request.session.items)]

@@ -25,7 +25,7 @@ PROMISED_KEYS = {"vae_test_neg_elbo", "vae_test_reconstruction", "vae_test_kl", 
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, judge_cache):
     out = tmp_path_factory.mktemp("vae_vs_gan")
     return out, vae_vs_gan.main(["--quick", "--out", str(out)]).metrics
 
