@@ -163,3 +163,17 @@ def test_a_forked_child_starts_its_own_worker(two_cores):
     child.start()
     child.join(60)
     assert child.exitcode == 0 and queue.get(timeout=5) is True
+
+
+def test_without_a_worker_split_work_runs_on_the_callers_thread(two_cores, monkeypatch):
+    """Where the C library's sched_yield cannot be called (Windows) there is no worker: the halves
+    run one after the other on the caller's thread, with the same result."""
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((64, 784)).astype(np.float32)
+    b = rng.standard_normal((784, 512)).astype(np.float32)
+    monkeypatch.setattr(handoff, "_sched_yield", None)
+    assert handoff.worker() is None
+    ran_on = []
+    threads.run_halves(lambda: ran_on.append(threading.get_ident()), (), ())
+    assert ran_on == [threading.get_ident()] * 2
+    assert np.array_equal(matmul_module._blas(a, b), numpy_halves(a, b))

@@ -34,30 +34,30 @@ PYTHON_JOB = -1
 #: how long a worker keeps polling after its last job before it sleeps
 SPIN_SECONDS = 0.01
 
-_libc = ctypes.CDLL(None)
-_sched_yield = _libc.sched_yield
-_sched_yield.argtypes, _sched_yield.restype = [], ctypes.c_int
-# an opaque call: the compiler may not move a read or write of the job's memory across it
-_barrier = _libc.labs
-_barrier.argtypes, _barrier.restype = [ctypes.c_long], ctypes.c_long
+def _libc_functions():
+    """(sched_yield, labs) of the C library, or (None, None) where it cannot be loaded this way
+    (Windows): there is then no worker, and split work runs on the caller's thread."""
+    try:
+        libc = ctypes.CDLL(None)
+        sched_yield, labs = libc.sched_yield, libc.labs
+    except (OSError, AttributeError, TypeError):
+        return None, None
+    sched_yield.argtypes, sched_yield.restype = [], ctypes.c_int
+    labs.argtypes, labs.restype = [ctypes.c_long], ctypes.c_long
+    return sched_yield, labs
+
+
+# _barrier is an opaque call: the compiler may not move a read or write of the job's memory across it
+_sched_yield, _barrier = _libc_functions()
 
 _compiled = {}
 
 
 def loops():
-    """The polling loops, compiled on first use: {'poll', 'wait', 'polls'}."""
+    """The caller's wait and the number of polls in SPIN_SECONDS, compiled on first use."""
     if _compiled:
         return _compiled
     from numba import njit
-
-    @njit(nogil=True)
-    def poll(ctrl, polls):
-        """True as soon as a job is posted; False after `polls` polls without one."""
-        for _ in range(polls):
-            if ctrl[POSTED] != ctrl[DONE]:
-                return True
-            _sched_yield()
-        return False
 
     @njit(nogil=True)
     def wait(ctrl, posted):
@@ -65,12 +65,16 @@ def loops():
         while ctrl[DONE] != posted:
             _sched_yield()
 
-    ctrl = np.zeros(3, np.int64)
-    poll(ctrl, 10)                                 # compile, then time the polls
+    @njit(nogil=True)
+    def yields(n):
+        for _ in range(n):
+            _sched_yield()
+
+    yields(10)                                     # compile, then time the polls
     started = time.perf_counter()
-    poll(ctrl, 1000)
+    yields(1000)
     per_poll = max((time.perf_counter() - started) / 1000, 1e-8)
-    _compiled.update(poll=poll, wait=wait, polls=max(100, int(SPIN_SECONDS / per_poll)))
+    _compiled.update(wait=wait, polls=max(100, int(SPIN_SECONDS / per_poll)))
     return _compiled
 
 
@@ -121,12 +125,12 @@ class Worker:
         self.pid = os.getpid()                     # threads do not survive fork()
         self._python = self._error = None
         self._serve = _serve(blas_direct.gemm_function() or _no_gemm())
+        self._wait, self._polls = loops()["wait"], loops()["polls"]
         threading.Thread(target=self._loop, name="minigrad-helper", daemon=True).start()
 
     def _loop(self):
-        polls = loops()["polls"]
         while True:
-            if not self._serve(self.ctrl, self.job, polls):
+            if not self._serve(self.ctrl, self.job, self._polls):
                 self._sleep()
                 continue
             fn, args = self._python
@@ -137,8 +141,10 @@ class Worker:
             self.ctrl[DONE] = self.ctrl[POSTED]
 
     def _sleep(self):
-        """After polling long enough: sleep until a job is posted. With the GIL held, so these
-        reads and writes are ordered with those of `_post`."""
+        """After polling long enough: sleep until a job is posted. No job is lost: this runs with
+        the GIL, as `_post` does, and every hand-over of the GIL orders memory, so whatever the
+        interleaving either the worker sees the new POSTED here or the caller sees SLEEPING == 1
+        there and releases the semaphore (an extra release only costs one more round of polling)."""
         self.ctrl[SLEEPING] = 1
         if self.ctrl[POSTED] == self.ctrl[DONE]:
             self.wake.acquire()
@@ -159,7 +165,7 @@ class Worker:
         try:
             gemm(mine)
         finally:
-            loops()["wait"](self.ctrl, posted)
+            self._wait(self.ctrl, posted)
 
     def run_python(self, fn, mine, theirs):
         """fn(*theirs) on the worker while fn(*mine) runs here; returns when both are done."""
@@ -169,18 +175,25 @@ class Worker:
         try:
             fn(*mine)
         finally:
-            loops()["wait"](self.ctrl, posted)
+            self._wait(self.ctrl, posted)
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
 
 _worker = {"it": None}
+_starting = threading.Lock()
 
 
 def worker():
-    """The worker thread (started on first use, and again after a fork)."""
+    """The worker thread (started on first use, and again after a fork); None where the C
+    library's sched_yield cannot be called (then split work runs on the caller's thread)."""
+    if _sched_yield is None:
+        return None
     w = _worker["it"]
     if w is None or w.pid != os.getpid():
-        w = _worker["it"] = Worker()
+        with _starting:                            # two threads asking at once start one worker
+            w = _worker["it"]
+            if w is None or w.pid != os.getpid():
+                w = _worker["it"] = Worker()
     return w

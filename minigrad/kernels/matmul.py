@@ -136,7 +136,7 @@ def _direct_halves(gemm, mine, theirs):
     taken by another Python thread, else one after the other here (the same arithmetic)."""
     if second_core_free():
         w = handoff.worker()
-        if w.busy.acquire(blocking=False):
+        if w is not None and w.busy.acquire(blocking=False):
             try:
                 w.run_product(gemm, mine, theirs)
                 return

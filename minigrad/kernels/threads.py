@@ -18,7 +18,9 @@
    programs of the machine used less than `OTHERS_BUSY` of a core (Linux: /proc/stat's busy time
    of all CPUs minus this process's own CPU time; elsewhere the 1-minute load average), and this
    process may run on two cores. MINIGRAD_THREADS=1 never uses the helper, =2 always does
-   (the benchmarks compare them); unset or "auto": the rule above.
+   (the benchmarks compare them); unset or "auto": the rule above. Do not force 2 on a busy
+   machine: caller and helper then wait, polling, for a core they do not get (an MNIST GAN
+   iteration took 184 ms with =2 against 21 ms with auto, two other programs spinning).
 
 The figures behind each choice are in benchmarks/README.md ("The thread policy").
 """
@@ -129,7 +131,8 @@ def second_core_free():
 # ----------------------------------------------------------------------------- the helper thread
 
 def helper():
-    """The helper thread (handoff.Worker; started on first use, and again after a fork).
+    """The helper thread (handoff.Worker; started on first use, and again after a fork), or None
+    where the platform has none (handoff.worker).
 
     Plain Python threads rather than Numba's prange or OpenBLAS's own threads: one place decides
     (this module), and if several Python threads compute at once, the second simply runs
@@ -147,7 +150,7 @@ def run_halves(fn, first, second):
         fn(*second)
         return
     h = helper()
-    if not h.busy.acquire(blocking=False):   # another Python thread is using the helper
+    if h is None or not h.busy.acquire(blocking=False):   # no helper here, or another thread uses it
         fn(*first)
         fn(*second)
         return
