@@ -25,7 +25,6 @@
 The figures behind each choice are in benchmarks/README.md ("The thread policy").
 """
 import os
-import threading
 import time
 
 from . import blas_threads, handoff
