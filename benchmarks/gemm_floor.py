@@ -2,6 +2,7 @@
 
     python benchmarks/gemm_floor.py                   # batch 64 and 256, 2 threads, 5 repetitions
     python benchmarks/gemm_floor.py --batch 64 --reps 9
+    python benchmarks/gemm_floor.py --model mnist --reps 9   # the MLP GAN (nn.Sequential, dcgan form)
 
 minigrad computes a convolution as unfold + one matrix product (and its gradients as two more),
 so every iteration of the DCGAN of issue 13 is a fixed list of GEMMs plus memory-bound passes.
@@ -17,6 +18,11 @@ repetitions with the same threads:
 
 and prints medians and the ratios numpy GEMMs / torch iter (the best ratio minigrad could reach
 with zero overhead and NumPy's BLAS) and mg iter / torch iter. Needs torch (skips otherwise).
+
+Both models run the dcgan form of train_step.py (the loop of PyTorch's DCGAN example, the form of
+issue 30's goals), the MLP written as nn.Sequential. Each timing covers `--block` iterations
+after the pause (default 1 for the DCGAN, 20 for the MLP, whose ~8 ms iteration would otherwise
+include the threads' wake-up) and is reported per iteration.
 """
 import argparse
 import statistics
@@ -41,20 +47,22 @@ SETTLE_SECONDS = 0.3
 def record_products(gan, iteration):
     """[(kind, a_shape, b_shape)] of the 2-D products minigrad computes in one iteration
     (`iteration`: a bound method of gan)."""
-    calls, originals = [], {name: getattr(K, name) for name in PRODUCTS}
+    # the fused linear layer's forward calls matmul_nt from kernels/elementwise.py's namespace
+    places = [(K, name) for name in PRODUCTS] + [(K.elementwise, "matmul_nt")]
+    calls, originals = [], {place: getattr(*place) for place in places}
 
-    def recorder(name):
+    def recorder(name, original):
         def product(a, b):
             calls.append((name, a.shape, b.shape))
-            return originals[name](a, b)
+            return original(a, b)
         return product
-    for name in PRODUCTS:
-        setattr(K, name, recorder(name))
+    for (module, name), original in originals.items():
+        setattr(module, name, recorder(name, original))
     try:
         iteration()
     finally:
-        for name, fn in originals.items():
-            setattr(K, name, fn)
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
     return calls
 
 
@@ -96,10 +104,12 @@ def torch_products(torch, ops):
             torch.mm(a.t(), b)
 
 
-def timed(fn):
+def timed(fn, block):
+    """seconds per call of fn, over `block` calls in a row."""
     started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    for _ in range(block):
+        fn()
+    return (time.perf_counter() - started) / block
 
 
 def main(argv=None):
@@ -108,8 +118,10 @@ def main(argv=None):
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", choices=("dcgan", "mnist"), default="dcgan",
-                        help="the DCGAN (dcgan form) or the MNIST-size MLP GAN (paper form)")
+                        help="the DCGAN or the MNIST-size MLP GAN (nn.Sequential), both in the dcgan form")
+    parser.add_argument("--block", type=int, help="iterations per timing (default 1 for dcgan, 20 for mnist)")
     args = parser.parse_args(argv)
+    block = args.block or (1 if args.model == "dcgan" else 20)
     try:
         import torch
     except ImportError:
@@ -120,9 +132,9 @@ def main(argv=None):
     for batch in args.batch or (64, 256):
         base = train_step.CONFIGS[args.model + "64"]
         config = base[:4] + (batch,) + base[5:]
-        form = "dcgan" if args.model == "dcgan" else "paper"
-        gan = train_step.MinigradGAN(config)
-        iteration = gan.iteration_dcgan if form == "dcgan" else gan.iteration
+        form = "dcgan"
+        gan = train_step.MinigradGAN(config, style="sequential")
+        iteration = gan.iteration_dcgan
         iteration()                                # compile and warm up
         calls = record_products(gan, iteration)
         flops = sum(product_flops(*call) for call in calls)
@@ -140,11 +152,11 @@ def main(argv=None):
                             ("mg iter", iteration), ("torch iter", torch_iteration)):
                 if fn is not None:
                     time.sleep(SETTLE_SECONDS)
-                    times[key].append(timed(fn))
+                    times[key].append(timed(fn, block))
         med = {k: statistics.median(v) * 1e3 for k, v in times.items() if v}
         results[batch] = med
         print(f"\n{args.model} iteration ({form} form), batch {batch}: {len(calls)} products, {flops / 1e9:.2f} GFLOP; "
-              f"median ms over {args.reps} interleaved repetitions, {args.threads} threads")
+              f"median ms per iteration over {args.reps} interleaved repetitions of {block}, {args.threads} threads")
         for key, value in med.items():
             print(f"  {key:<12} {value:8.1f} ms" + (f"   {flops / value / 1e6:6.1f} GFLOP/s" if "GEMM" in key else ""))
         if "torch iter" in med:

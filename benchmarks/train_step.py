@@ -426,16 +426,24 @@ def dcgan_phases(G, D, opt_g, opt_d, as_tensor, softplus, real, z, seconds):
     mark(PHASES[7])
 
 
-def run_phases(name="dcgan64", reps=7, seed=0):
+def run_phases(name="dcgan64", reps=7, seed=0, style="builder"):
     """Per phase of the dcgan-form iteration, minigrad (auto) next to PyTorch (fused Adam):
-    medians over interleaved repetitions of 5 iterations each."""
+    medians over interleaved repetitions of 5 iterations each. The phases are those of the
+    standard GAN loss with one D step; a configuration with a gradient penalty or several
+    critic steps is refused."""
     config = CONFIGS[name]
-    mine = MinigradGAN(config, seed)
+    g_sizes, d_sizes, act, out_act, _, n_critic, gp = config
+    if gp or n_critic != 1:
+        raise SystemExit(f"train_step.py --phases: {name} has n_critic={n_critic} and gradient penalty={gp}; "
+                         f"the phases cover one D step of the standard loss (choose one of "
+                         f"{', '.join(k for k, c in CONFIGS.items() if c[5] == 1 and not c[6])})")
+    mine = MinigradGAN(config, seed, style)
     sides = {"minigrad": (mine.G, mine.D, mine.opt_g, mine.opt_d, mg.tensor, F.softplus)}
     try:
         import torch
         torch.set_num_threads(2)
-        G, D = dcgan_layers(torch.nn)
+        G, D = dcgan_layers(torch.nn) if g_sizes == "dcgan" else (
+            sequential_mlp(torch.nn, g_sizes, act, out_act), sequential_mlp(torch.nn, d_sizes, act))
         for module, source in ((G, mine.G), (D, mine.D)):
             module.load_state_dict({k: torch.from_numpy(v) for k, v in source.state_dict().items()})
         sides["torch"] = (G, D, torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.999), fused=True),
@@ -454,7 +462,8 @@ def run_phases(name="dcgan64", reps=7, seed=0):
             if rep:
                 for phase in PHASES:
                     times[side][phase].append(seconds[phase] / len(batches))
-    print(f"{name}: ms per phase of the dcgan-form iteration, medians of {reps} interleaved repetitions\n")
+    mlps = f", minigrad MLPs: {style}" if g_sizes != "dcgan" else ""
+    print(f"{name}{mlps}: ms per phase of the dcgan-form iteration, medians of {reps} interleaved repetitions\n")
     print(f"{'phase':<22}" + "".join(f"{side:>12}" for side in sides) + ("       ratio" if len(sides) == 2 else ""))
     for phase in PHASES + ("whole iteration",):
         if phase == "whole iteration":
@@ -516,7 +525,7 @@ def main():
             print()
     elif args.phases:
         for name in args.only or ["dcgan64"]:
-            run_phases(name, args.reps)
+            run_phases(name, args.reps, style=args.style)
     else:
         for form in (("paper", "dcgan") if args.form == "both" else (args.form,)):
             run_speed(args.only or list(CONFIGS), args.reps, args.backends.split(","), form, args.style)
