@@ -151,9 +151,10 @@ from demos.digit_parts import load_digits
 from gan import conditional, interrupt, judge, metrics, models
 from gan.train import Trainer, TrainConfig
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them): the default run
-#: measured idle, 363 s with the judge's training (17 s; 346 s when it is loaded from judge_cache/)
-MEASURED_SECONDS = {"default": 365, "quick": 30}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08 with the digit judge loaded from judge_cache/ (the first digit lesson
+#: trains it: ~10 s more)
+MEASURED_SECONDS = {"default": 254, "quick": 23}
 QUICK_NOTE = ("1,000 iterations draw the asked-for digit in most samples, but the comparison GANs get only 200, "
               "too few for readable digits; the comparison at equal iterations that shows why "
               "concatenation alone is slow needs the default run.")

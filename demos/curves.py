@@ -72,8 +72,9 @@ from demos import common
 from gan import data, interrupt, metrics, models
 from gan.train import Trainer, TrainConfig
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 13, "quick": 5}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08
+MEASURED_SECONDS = {"default": 12, "quick": 5}
 QUICK_NOTE = ("2,000 steps bring the curves into the band; spreading them across it, the lesson's "
               "last picture, needs the 10,000 steps of the default run.")
 DEFAULT = dict(loss="minimax", lr=2e-4, betas=(0.5, 0.999), steps=10000)

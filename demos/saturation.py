@@ -81,8 +81,9 @@ from gan.train import Trainer, TrainConfig
 
 from demos import common
 
-#: wall time of the default run and of --quick on 2 cores (python -m demos lists them)
-MEASURED_SECONDS = {"default": 3, "quick": 3}
+#: wall time of the default run and of --quick on 2 idle cores (python -m demos lists them),
+#: measured 2026-12-08
+MEASURED_SECONDS = {"default": 2, "quick": 2}
 DEFAULT_STEPS, QUICK_STEPS = 200, 30
 FIRST_STEPS = 20  # the medians are taken over these first steps, while D is still confident
 PRETRAIN_STEPS = 200
